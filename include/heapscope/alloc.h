@@ -1,0 +1,192 @@
+/*
+ * alloc.h - heapscope's model of glibc 2.36 ptmalloc2 (main arena, one
+ * thread, x86-64) running inside a simulated process.
+ *
+ * All allocator metadata that glibc keeps in the process lives in simulated
+ * memory: chunk headers in the heap, the tcache_perthread_struct as the first
+ * heap chunk, and the regular bin headers inside libc's data mapping, so user
+ * writes corrupt exactly what they would corrupt in a real program.  Scalars
+ * of main_arena and mp_ that a program cannot reach by writing into chunks
+ * (top, last_remainder, fastbin heads, binmap, parameters) are plain fields.
+ *
+ * Every operation returns ALLOC_OK, or ALLOC_ABORT / ALLOC_SEGV with the
+ * message glibc (or the kernel) would print in a->msg.  After a failed
+ * operation the state is half-updated, exactly as the aborted process would
+ * have left it; the engine restores the previous state from its history.
+ */
+#ifndef HEAPSCOPE_ALLOC_H
+#define HEAPSCOPE_ALLOC_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "heapscope/mem.h"
+
+#define ALLOC_SIZE_SZ 8u
+#define ALLOC_MINSIZE 0x20u
+#define ALLOC_NFASTBINS 10
+#define ALLOC_NBINS 128
+#define ALLOC_TCACHE_BINS 64
+#define ALLOC_MIN_LARGE 0x400u
+#define ALLOC_PREV_INUSE 1u
+#define ALLOC_IS_MMAPPED 2u
+#define ALLOC_NON_MAIN 4u
+#define ALLOC_SIZE_BITS 7u
+
+enum { ALLOC_OK = 0, ALLOC_ABORT = 1, ALLOC_SEGV = 2 };
+
+/* mallopt parameter numbers, as in <malloc.h> */
+enum {
+	ALLOC_M_MXFAST = 1,
+	ALLOC_M_TRIM_THRESHOLD = -1,
+	ALLOC_M_TOP_PAD = -2,
+	ALLOC_M_MMAP_THRESHOLD = -3,
+	ALLOC_M_MMAP_MAX = -4,
+	ALLOC_M_CHECK_ACTION = -5,
+	ALLOC_M_PERTURB = -6,
+	ALLOC_M_ARENA_TEST = -7,
+	ALLOC_M_ARENA_MAX = -8,
+};
+
+/* Which list a free chunk sits in; also the colour roles of the views. */
+typedef enum alloc_bin_kind {
+	BIN_NONE,
+	BIN_TCACHE,
+	BIN_FAST,
+	BIN_UNSORTED,
+	BIN_SMALL,
+	BIN_LARGE,
+	BIN_TOP,
+	BIN_MMAP,
+	BIN_KIND_COUNT
+} alloc_bin_kind;
+
+/* One thing the allocator did; an operation yields a list of these. */
+typedef enum alloc_ev_kind {
+	EV_TCACHE_GET, /* a=chunk bin=tcache idx */
+	EV_TCACHE_PUT, /* a=chunk idx */
+	EV_FAST_GET, /* a=chunk idx */
+	EV_FAST_PUT, /* a=chunk idx */
+	EV_STASH, /* a=chunk moved from bin kind `bin` into tcache idx */
+	EV_SMALL_GET, /* a=chunk idx */
+	EV_BIN_MISS, /* bin kind `bin`, idx searched and empty */
+	EV_SORT, /* a=chunk b=size moved from unsorted into bin idx */
+	EV_EXACT, /* a=chunk exact fit from unsorted */
+	EV_LAST_REMAINDER, /* a=chunk b=nb c=remainder: split of last_remainder */
+	EV_BEST_FIT, /* a=chunk b=size from large bin idx */
+	EV_BINMAP, /* a=chunk b=size from bin idx found by the binmap scan */
+	EV_SPLIT, /* a=chunk b=nb c=remainder put in unsorted */
+	EV_TOP_SPLIT, /* a=chunk b=nb from top, c=new top */
+	EV_MERGE, /* a=into b=absorbed c=new size */
+	EV_TOP_MERGE, /* a=chunk c=new top size */
+	EV_UNSORTED_PUT, /* a=chunk b=size */
+	EV_CONSOLIDATE, /* b=fast chunks processed */
+	EV_BRK, /* a=old break b=new break */
+	EV_MMAP, /* a=addr b=len */
+	EV_MUNMAP, /* a=addr b=len */
+	EV_MREMAP, /* a=old addr b=old len c=new addr, idx unused, d=new len */
+	EV_MADVISE, /* a=addr b=len */
+	EV_TRIM, /* b=bytes released */
+	EV_THRESHOLD, /* a=new mmap threshold b=new trim threshold */
+	EV_INPLACE, /* a=chunk b=new size: realloc kept the block */
+	EV_COPY, /* a=old chunk c=new chunk b=bytes copied */
+	EV_FAIL, /* the check that failed; text in alloc.msg */
+	EV_KIND_COUNT
+} alloc_ev_kind;
+
+typedef struct alloc_ev {
+	uint8_t kind, bin;
+	uint16_t idx;
+	uint64_t a, b, c, d;
+} alloc_ev;
+
+/* Where the simulated process's segments sit. */
+typedef struct alloc_layout {
+	uint64_t text, text_end, data, data_end, bss, bss_end;
+	uint64_t heap; /* start of the heap: the initial program break */
+	uint64_t mmap_top; /* anonymous mappings are placed below this */
+	uint64_t libc, libc_end, ld, ld_end;
+	uint64_t stack, stack_end;
+	uint64_t arena; /* &main_arena inside libc's data */
+} alloc_layout;
+
+/* mp_ and the tunables */
+typedef struct alloc_params {
+	uint64_t trim_threshold, top_pad, mmap_threshold;
+	int64_t n_mmaps_max;
+	bool no_dyn_threshold;
+	uint64_t global_max_fast;
+	int perturb;
+	uint64_t tcache_bins, tcache_count, tcache_max_bytes, tcache_unsorted_limit;
+} alloc_params;
+
+typedef struct alloc {
+	mem_space *mem;
+	alloc_layout lay;
+	alloc_params mp;
+	/* main_arena scalars */
+	uint64_t top, last_remainder, system_mem, max_system_mem, sbrk_base;
+	uint64_t fastbins[ALLOC_NFASTBINS];
+	uint32_t binmap[4];
+	bool have_fastchunks, contiguous, initialized;
+	/* tcache pointer (user address of tcache_perthread_struct) and key */
+	uint64_t tcache, tcache_key;
+	uint64_t brk; /* current program break */
+	uint64_t n_mmaps, max_n_mmaps, mmapped_mem, max_mmapped_mem;
+	/* per-operation output; not part of the state */
+	alloc_ev *ev;
+	uint32_t nev, evcap;
+	int status;
+	char msg[256];
+	jmp_buf *jb;
+} alloc;
+
+/* Set up a fresh process; seed 0 means no ASLR (gdb's default layout). */
+alloc *alloc_new(bool aslr, uint64_t seed);
+/* Release the process. */
+void alloc_free(alloc *a);
+/* Deep copy (pages shared copy-on-write); events are not copied. */
+alloc *alloc_clone(const alloc *a);
+/* Approximate bytes this state owns alone (used for checkpoint budgeting). */
+size_t alloc_private_bytes(const alloc *a);
+
+/* The operations. Each clears the event list, returns ALLOC_OK/ABORT/SEGV. */
+int alloc_malloc(alloc *a, uint64_t n, uint64_t *out);
+int alloc_free_ptr(alloc *a, uint64_t p);
+int alloc_calloc(alloc *a, uint64_t n, uint64_t m, uint64_t *out);
+int alloc_realloc(alloc *a, uint64_t p, uint64_t n, uint64_t *out);
+int alloc_trim(alloc *a, uint64_t pad, uint64_t *out);
+int alloc_mallopt(alloc *a, int param, int64_t value, uint64_t *out);
+/* Apply a GLIBC_TUNABLES-style setting; only before the first call. */
+int alloc_tunable(alloc *a, const char *name, uint64_t value);
+/* malloc_usable_size(p). */
+int alloc_usable_size(alloc *a, uint64_t p, uint64_t *out);
+/* Write user bytes (a store by the simulated program); SEGV on a fault. */
+int alloc_poke(alloc *a, uint64_t addr, const void *src, uint64_t n);
+/* Fill user bytes (memset by the simulated program). */
+int alloc_memset(alloc *a, uint64_t addr, int byte, uint64_t n);
+
+/* mallinfo2 as glibc computes it (int_mallinfo), without side effects. */
+typedef struct alloc_info {
+	uint64_t arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks;
+	uint64_t uordblks, fordblks, keepcost;
+	uint64_t max_mmapped_mem, max_n_mmaps;
+} alloc_info;
+/* Fill *out; ALLOC_ABORT if a fastbin chunk is misaligned. */
+int alloc_mallinfo(alloc *a, alloc_info *out);
+
+/* Request normalisation (request2size); false when n > PTRDIFF_MAX. */
+bool alloc_request2size(uint64_t n, uint64_t *nb);
+/* The regular bin index for a chunk size (small or large). */
+unsigned alloc_bin_index(uint64_t size);
+/* Inclusive chunk-size range a regular bin covers. */
+void alloc_bin_range(unsigned idx, uint64_t *lo, uint64_t *hi);
+/* Address of bin idx's header seen as a chunk (fd at +0x10). */
+uint64_t alloc_bin_at(const alloc *a, unsigned idx);
+/* Name of an event kind, for logs and JSON. */
+const char *alloc_ev_name(int kind);
+/* Name of a bin kind ("tcache", "fastbin", ...). */
+const char *alloc_bin_name(int kind);
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * batch.h - headless runs: a script or trace in, readable lines or JSON
+ * lines out, exit status telling how it ended.
+ */
+#ifndef HEAPSCOPE_BATCH_H
+#define HEAPSCOPE_BATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct batch_opts {
+	const char *path; /* "-" for stdin */
+	bool jsonl;
+	bool keep_going;
+	bool summary; /* print chunks and bins at the end (text format) */
+	bool aslr;
+	uint64_t seed;
+} batch_opts;
+
+/* Exit statuses shared by batch mode and main. */
+enum { BATCH_OK = 0, BATCH_SCRIPT_ERROR = 1, BATCH_USAGE = 2, BATCH_FAULT = 3 };
+
+/* Run a script headless; returns a BATCH_ exit status. */
+int batch_run(const batch_opts *o);
+
+#endif

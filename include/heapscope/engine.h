@@ -1,0 +1,118 @@
+/*
+ * engine.h - the simulated process plus its history.
+ *
+ * The engine owns the current allocator state and the program's variables,
+ * and records every operation in a compact log (32 bytes each).  Every state
+ * is reachable again: checkpoints (copy-on-write clones of the state) are
+ * taken at an interval that adapts to what a checkpoint costs, so history
+ * stays under ~100 bytes per operation; going to operation N clones the
+ * nearest checkpoint at or before N and replays the log from there.
+ *
+ * A failed operation (a glibc check or a simulated SIGSEGV) is logged with
+ * its message but changes nothing: the engine rebuilds the state it had
+ * before the operation and skips that entry on every replay.
+ */
+#ifndef HEAPSCOPE_ENGINE_H
+#define HEAPSCOPE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heapscope/alloc.h"
+
+typedef enum eng_opkind {
+	ENG_MALLOC, /* dst = malloc(x) */
+	ENG_FREE, /* free(x) */
+	ENG_CALLOC, /* dst = calloc(x, y) */
+	ENG_REALLOC, /* dst = realloc(x, y) */
+	ENG_TRIM, /* dst = malloc_trim(x) */
+	ENG_MALLOPT, /* dst = mallopt(x, y) */
+	ENG_POKE, /* store the z low bytes of y at address x */
+	ENG_MEMSET, /* memset(x, y, z) */
+	ENG_STRCPY, /* copy z bytes of the blob at offset y to address x */
+	ENG_SET, /* dst = x */
+	ENG_TUNABLE, /* tunable number x = y */
+	ENG_OPKIND_COUNT
+} eng_opkind;
+
+enum { ENG_OPF_FAILED = 1 };
+
+typedef struct eng_op {
+	uint8_t kind, flags;
+	uint16_t pad;
+	int32_t dst; /* variable index, or -1 */
+	uint64_t x, y, z;
+} eng_op;
+
+/* What one operation did, for output and views. */
+typedef struct eng_result {
+	uint64_t seq; /* index in the log */
+	int kind;
+	int32_t dst;
+	int status; /* ALLOC_OK / ALLOC_ABORT / ALLOC_SEGV */
+	uint64_t ret; /* returned pointer or value */
+	uint64_t req; /* requested bytes (calloc: n*m) */
+	uint64_t chunk; /* chunk size of the result (free: of the chunk freed) */
+	bool mmapped;
+	uint64_t brk; /* program break after the operation */
+	char msg[256]; /* failure message */
+	alloc_ev *ev; /* events (owned by the engine until the next op) */
+	uint32_t nev;
+} eng_result;
+
+typedef struct eng_checkpoint eng_checkpoint;
+
+typedef struct engine {
+	alloc *heap; /* current state */
+	uint64_t *vars;
+	uint8_t *vset; /* whether each variable holds a value */
+	uint32_t nvars, capvars;
+	char **names;
+	uint32_t nnames;
+	int32_t *htab; /* open-addressing index of names */
+	uint32_t hcap;
+	eng_op *log;
+	size_t nlog, caplog;
+	size_t pos; /* operations applied to the current state */
+	eng_checkpoint *cps;
+	size_t ncps, capcps;
+	size_t interval; /* operations between checkpoints */
+	size_t cp_bytes; /* bytes held by checkpoints */
+	uint8_t *blob;
+	size_t nblob, capblob;
+	bool aslr;
+	uint64_t seed;
+	alloc_ev *lastev;
+	uint32_t nlastev, caplastev;
+	uint64_t generation; /* bumps on every state change, for views */
+} engine;
+
+/* A fresh process. */
+engine *eng_new(bool aslr, uint64_t seed);
+/* Release everything. */
+void eng_free(engine *e);
+/* Index of a variable, creating it when create is set; -1 if unknown. */
+int32_t eng_var(engine *e, const char *name, bool create);
+/* Name of variable i. */
+const char *eng_var_name(const engine *e, int32_t i);
+/* Value of variable i; false if it was never assigned. */
+bool eng_var_get(const engine *e, int32_t i, uint64_t *v);
+/* Store bytes for an ENG_STRCPY operation; returns the blob offset. */
+uint64_t eng_blob_add(engine *e, const void *p, size_t n);
+/* Run an operation at the current position (dropping any redo tail). */
+int eng_exec(engine *e, const eng_op *op, eng_result *r);
+/* Number of operations in the log. */
+size_t eng_count(const engine *e);
+/* Rebuild the state after the first n operations; false if n is past the log. */
+bool eng_goto(engine *e, size_t n);
+/* Step back one operation; false at the start. */
+bool eng_undo(engine *e);
+/* Re-run the next logged operation; false at the end. */
+bool eng_redo(engine *e, eng_result *r);
+/* Bytes of memory the history holds (log, checkpoints, blob). */
+size_t eng_history_bytes(const engine *e);
+/* Name of an operation kind ("malloc", ...). */
+const char *eng_op_name(int kind);
+
+#endif

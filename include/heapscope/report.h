@@ -1,0 +1,35 @@
+/*
+ * report.h - text renderings of the simulated process, shared by batch
+ * output, REPL commands and the TUI log.  Reports only read the model.
+ */
+#ifndef HEAPSCOPE_REPORT_H
+#define HEAPSCOPE_REPORT_H
+
+#include <stdbool.h>
+
+#include "heapscope/engine.h"
+#include "heapscope/heapview.h"
+#include "heapscope/sbuf.h"
+
+/* Every chunk in address order with flags, state, variables and data. */
+void report_chunks(sbuf *b, engine *e, const heapview *v);
+/* The tcache, fastbins and regular bins; empty ones only when all is set. */
+void report_bins(sbuf *b, engine *e, const heapview *v, bool all, bool raw);
+/* A /proc/PID/maps-style listing of the simulated process. */
+void report_maps(sbuf *b, alloc *a);
+/* malloc_stats() and mallinfo2() figures. */
+void report_stats(sbuf *b, alloc *a);
+/* Hex and ASCII dump of n bytes at addr. */
+void report_hexdump(sbuf *b, alloc *a, uint64_t addr, uint64_t n);
+/* One line describing an allocator event, without newline. */
+void report_event(sbuf *b, const alloc *a, const alloc_ev *ev);
+/* The strace-style line for a system-call event; false if it is not one. */
+bool report_syscall(sbuf *b, const alloc_ev *ev);
+/* The readable batch line(s) for an operation; text is the source statement. */
+void report_op(sbuf *b, engine *e, const eng_result *r, const char *text);
+/* One JSON object (and newline) for an operation; id may be NULL. */
+void report_json(sbuf *b, engine *e, const eng_result *r, const char *id);
+/* The names of the variables pointing into [addr, addr+size), comma-separated. */
+void report_vars_in(sbuf *b, engine *e, uint64_t addr, uint64_t size);
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * tui.h - the interactive terminal interface: ncurses panes over a
+ * readline prompt.  The TUI only reads the model; every change goes
+ * through the session.
+ */
+#ifndef HEAPSCOPE_TUI_H
+#define HEAPSCOPE_TUI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct tui_opts {
+	const char *script; /* loaded for stepping, or NULL */
+	const char *theme; /* name or path, or NULL */
+	bool aslr;
+	uint64_t seed;
+} tui_opts;
+
+/* Run the TUI until the user quits; returns the exit status. */
+int tui_run(const tui_opts *o);
+/* Why the terminal cannot host the TUI, or NULL if it can. */
+const char *tui_unusable(void);
+
+#endif

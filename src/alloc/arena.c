@@ -1,0 +1,346 @@
+/*
+ * arena.c - the simulated process and main_arena: layout, initialisation,
+ * copying, and the list primitives every path shares (unlink, tcache
+ * put/get, perturb fills, failure reporting).
+ *
+ * Layout without ASLR is what gdb shows for a PIE on x86-64 Linux: the
+ * executable at 0x555555554000, the heap right after its bss at
+ * 0x555555559000, shared libraries below 0x7ffff8000000 with anonymous
+ * mappings placed top-down beneath them, and the stack ending at
+ * 0x7ffffffff000.  With ASLR each base moves by a page-granular random
+ * offset of Linux's range, drawn from a seeded generator.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static uint64_t splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void layout(alloc_layout *l, bool aslr, uint64_t seed)
+{
+	uint64_t pie = 0x555555554000ull, brk_rnd = 0, mmap_rnd = 0, stack_rnd = 0;
+	if (aslr) {
+		uint64_t s = seed;
+		pie += (splitmix(&s) & ((1ull << 28) - 1)) << 12;
+		brk_rnd = (splitmix(&s) & 0x1fff) << 12;
+		mmap_rnd = (splitmix(&s) & ((1ull << 28) - 1)) << 12;
+		stack_rnd = (splitmix(&s) & ((1ull << 22) - 1)) << 12;
+	}
+	l->text = pie;
+	l->text_end = pie + 0x2000;
+	l->data = pie + 0x3000;
+	l->data_end = pie + 0x4000;
+	l->bss = pie + 0x4000;
+	l->bss_end = pie + 0x5000;
+	l->heap = l->bss_end + brk_rnd;
+	uint64_t libbase = 0x7ffff7dc6000ull - mmap_rnd;
+	l->libc = libbase;
+	l->libc_end = libbase + 0x1e2000;
+	l->ld = libbase + 0x1fd000;
+	l->ld_end = libbase + 0x238000;
+	l->mmap_top = libbase - 0x3000; /* below the TLS block */
+	l->arena = libbase + 0x1d6c80; /* &main_arena in libc's .data */
+	l->stack_end = 0x7ffffffff000ull - stack_rnd;
+	l->stack = l->stack_end - 0x21000;
+}
+
+alloc *alloc_new(bool aslr, uint64_t seed)
+{
+	alloc *a = calloc(1, sizeof *a);
+	if (!a)
+		abort();
+	layout(&a->lay, aslr, seed);
+	a->mem = mem_new();
+	alloc_layout *l = &a->lay;
+	mem_map_add(a->mem, l->text, l->text_end - l->text, MEM_TEXT, MEM_R | MEM_X, "a.out");
+	mem_map_add(a->mem, l->data, l->data_end - l->data, MEM_DATA, MEM_R | MEM_W, "a.out");
+	mem_map_add(a->mem, l->bss, l->bss_end - l->bss, MEM_BSS, MEM_R | MEM_W, "a.out");
+	mem_map_add(a->mem, l->mmap_top, 0x3000, MEM_ANON, MEM_R | MEM_W, "");
+	mem_map_add(a->mem, l->libc, 0x1d4000, MEM_LIB, MEM_R | MEM_X, "libc.so.6");
+	mem_map_add(a->mem, l->libc + 0x1d4000, 0xe000, MEM_LIB, MEM_R | MEM_W, "libc.so.6");
+	mem_map_add(a->mem, l->ld, l->ld_end - l->ld, MEM_LIB, MEM_R | MEM_X, "ld-linux-x86-64.so.2");
+	mem_map_add(a->mem, l->stack, l->stack_end - l->stack, MEM_STACK, MEM_R | MEM_W, "[stack]");
+	a->brk = l->heap;
+
+	alloc_params *mp = &a->mp;
+	mp->trim_threshold = 0x20000;
+	mp->top_pad = 0x20000;
+	mp->mmap_threshold = 0x20000;
+	mp->n_mmaps_max = 65536;
+	mp->global_max_fast = 0; /* set by ptmalloc_init */
+	mp->tcache_bins = ALLOC_TCACHE_BINS;
+	mp->tcache_count = 7;
+	mp->tcache_max_bytes = 1032;
+	uint64_t s = seed ^ 0x6865617073636f70ull;
+	a->tcache_key = splitmix(&s);
+	a->contiguous = true;
+	return a;
+}
+
+void alloc_free(alloc *a)
+{
+	if (!a)
+		return;
+	mem_free(a->mem);
+	free(a->ev);
+	free(a);
+}
+
+alloc *alloc_clone(const alloc *a)
+{
+	alloc *c = malloc(sizeof *c);
+	if (!c)
+		abort();
+	*c = *a;
+	c->mem = mem_clone(a->mem);
+	c->ev = NULL;
+	c->nev = c->evcap = 0;
+	c->jb = NULL;
+	return c;
+}
+
+size_t alloc_private_bytes(const alloc *a)
+{
+	return sizeof *a + mem_private_bytes(a->mem);
+}
+
+void alloc_emit(alloc *a, int kind, int bin, unsigned idx, uint64_t x, uint64_t y, uint64_t z)
+{
+	if (a->nev == a->evcap) {
+		a->evcap = a->evcap ? 2 * a->evcap : 32;
+		a->ev = realloc(a->ev, sizeof *a->ev * a->evcap);
+		if (!a->ev)
+			abort();
+	}
+	alloc_ev *e = &a->ev[a->nev++];
+	e->kind = (uint8_t)kind;
+	e->bin = (uint8_t)bin;
+	e->idx = (uint16_t)idx;
+	e->a = x;
+	e->b = y;
+	e->c = z;
+	e->d = 0;
+}
+
+noreturn void alloc_fail(alloc *a, const char *msg)
+{
+	snprintf(a->msg, sizeof a->msg, "%s", msg);
+	a->status = ALLOC_ABORT;
+	alloc_emit(a, EV_FAIL, 0, 0, 0, 0, 0);
+	longjmp(*a->jb, 1);
+}
+
+noreturn void alloc_assert_fail(alloc *a, const char *fn, const char *expr)
+{
+	snprintf(a->msg, sizeof a->msg, "Fatal glibc error: malloc assertion failure in %s: %s", fn, expr);
+	a->status = ALLOC_ABORT;
+	alloc_emit(a, EV_FAIL, 0, 0, 0, 0, 0);
+	longjmp(*a->jb, 1);
+}
+
+noreturn void alloc_segv(alloc *a, uint64_t addr, const char *what)
+{
+	snprintf(a->msg, sizeof a->msg, "Segmentation fault: invalid %s at address 0x%llx", what,
+		 (unsigned long long)addr);
+	a->status = ALLOC_SEGV;
+	alloc_emit(a, EV_FAIL, 0, 0, addr, 0, 0);
+	longjmp(*a->jb, 1);
+}
+
+void alloc_ptmalloc_init(alloc *a)
+{
+	if (a->initialized)
+		return;
+	a->initialized = true;
+	/* malloc_init_state: every bin points at itself */
+	for (unsigned i = 1; i < ALLOC_NBINS; i++) {
+		uint64_t b = bin_at(a, i);
+		set_fd(a, b, b);
+		set_bk(a, b, b);
+	}
+	if (a->mp.global_max_fast == 0) /* not set by a tunable */
+		a->mp.global_max_fast = (128 + ALLOC_SIZE_SZ) & ~(uint64_t)15;
+	a->have_fastchunks = false;
+	a->top = 0; /* the fake initial top, size 0 */
+}
+
+void alloc_tcache_init(alloc *a)
+{
+	if (a->tcache)
+		return;
+	uint64_t v = alloc_int_malloc(a, 0x280);
+	if (v) {
+		a->tcache = v;
+		if (!mem_fill(a->mem, v, 0, 0x280))
+			alloc_segv(a, a->mem->fault, "write");
+	}
+}
+
+unsigned alloc_tcount(alloc *a, uint64_t i)
+{
+	uint16_t v;
+	if (!mem_read(a->mem, a->tcache + 2 * i, &v, 2))
+		alloc_segv(a, a->mem->fault, "read");
+	return v;
+}
+
+void alloc_set_tcount(alloc *a, uint64_t i, unsigned v)
+{
+	uint16_t x = (uint16_t)v;
+	if (!mem_write(a->mem, a->tcache + 2 * i, &x, 2))
+		alloc_segv(a, a->mem->fault, "write");
+}
+
+uint64_t alloc_tentry(alloc *a, uint64_t i)
+{
+	return rd(a, a->tcache + 0x80 + 8 * i);
+}
+
+void alloc_tcache_put(alloc *a, uint64_t chunk, uint64_t i)
+{
+	uint64_t e = chunk + HDR;
+	wr(a, e + 8, a->tcache_key);
+	wr(a, e, protect(e, alloc_tentry(a, i)));
+	wr(a, a->tcache + 0x80 + 8 * i, e);
+	alloc_set_tcount(a, i, alloc_tcount(a, i) + 1);
+	alloc_emit(a, EV_TCACHE_PUT, BIN_TCACHE, (unsigned)i, chunk, 0, 0);
+}
+
+uint64_t alloc_tcache_get(alloc *a, uint64_t i)
+{
+	uint64_t e = alloc_tentry(a, i);
+	if (misaligned(e))
+		alloc_fail(a, "malloc(): unaligned tcache chunk detected");
+	wr(a, a->tcache + 0x80 + 8 * i, protect(e, rd(a, e)));
+	alloc_set_tcount(a, i, alloc_tcount(a, i) - 1);
+	wr(a, e + 8, 0);
+	alloc_emit(a, EV_TCACHE_GET, BIN_TCACHE, (unsigned)i, e - HDR, 0, 0);
+	return e;
+}
+
+void alloc_unlink(alloc *a, uint64_t p)
+{
+	uint64_t size = csize(a, p);
+	if (size != prev_size(a, p + size))
+		alloc_fail(a, "corrupted size vs. prev_size");
+	uint64_t f = fd(a, p), b = bk(a, p);
+	if (bk(a, f) != p || fd(a, b) != p)
+		alloc_fail(a, "corrupted double-linked list");
+	set_bk(a, f, b);
+	set_fd(a, b, f);
+	if (!in_smallbin_range(size_raw(a, p)) && fdn(a, p) != 0) {
+		uint64_t pn = fdn(a, p), pp = bkn(a, p);
+		if (bkn(a, pn) != p || fdn(a, pp) != p)
+			alloc_fail(a, "corrupted double-linked list (not small)");
+		if (fdn(a, f) == 0) {
+			if (pn == p) {
+				set_fdn(a, f, f);
+				set_bkn(a, f, f);
+			} else {
+				set_fdn(a, f, pn);
+				set_bkn(a, f, pp);
+				set_bkn(a, pn, f);
+				set_fdn(a, pp, f);
+			}
+		} else {
+			set_bkn(a, pn, pp);
+			set_fdn(a, pp, pn);
+		}
+	}
+}
+
+void alloc_perturb_alloc(alloc *a, uint64_t p, uint64_t n)
+{
+	if (a->mp.perturb && !mem_fill(a->mem, p, (a->mp.perturb ^ 0xff) & 0xff, n))
+		alloc_segv(a, a->mem->fault, "write");
+}
+
+void alloc_perturb_free(alloc *a, uint64_t p, uint64_t n)
+{
+	if (a->mp.perturb && !mem_fill(a->mem, p, a->mp.perturb & 0xff, n))
+		alloc_segv(a, a->mem->fault, "write");
+}
+
+bool alloc_request2size(uint64_t n, uint64_t *nb)
+{
+	if (n > (uint64_t)INT64_MAX)
+		return false;
+	*nb = n + ALLOC_SIZE_SZ + 15 < ALLOC_MINSIZE ? ALLOC_MINSIZE : (n + ALLOC_SIZE_SZ + 15) & ~(uint64_t)15;
+	return true;
+}
+
+static unsigned largebin_index(uint64_t s)
+{
+	if ((s >> 6) <= 48)
+		return 48 + (unsigned)(s >> 6);
+	if ((s >> 9) <= 20)
+		return 91 + (unsigned)(s >> 9);
+	if ((s >> 12) <= 10)
+		return 110 + (unsigned)(s >> 12);
+	if ((s >> 15) <= 4)
+		return 119 + (unsigned)(s >> 15);
+	if ((s >> 18) <= 2)
+		return 124 + (unsigned)(s >> 18);
+	return 126;
+}
+
+unsigned alloc_bin_index(uint64_t size)
+{
+	return in_smallbin_range(size) ? smallbin_index(size) : largebin_index(size);
+}
+
+/* smallest chunk size (multiple of 16) whose large-bin index is >= idx */
+static uint64_t first_size_of(unsigned idx)
+{
+	uint64_t lo = ALLOC_MIN_LARGE, hi = 1ull << 62;
+	while (lo < hi) {
+		uint64_t mid = ((lo + hi) / 2) & ~(uint64_t)15;
+		if (largebin_index(mid) >= idx)
+			hi = mid;
+		else
+			lo = mid + 16;
+	}
+	return lo;
+}
+
+void alloc_bin_range(unsigned idx, uint64_t *lo, uint64_t *hi)
+{
+	if (idx < 64) {
+		*lo = *hi = (uint64_t)idx << 4;
+		return;
+	}
+	*lo = first_size_of(idx);
+	*hi = idx >= 126 ? UINT64_MAX : first_size_of(idx + 1) - 16;
+}
+
+uint64_t alloc_bin_at(const alloc *a, unsigned idx)
+{
+	return bin_at(a, idx);
+}
+
+const char *alloc_ev_name(int kind)
+{
+	static const char *names[EV_KIND_COUNT] = {
+		"tcache_get", "tcache_put", "fastbin_get", "fastbin_put", "stash", "smallbin_get",
+		"bin_miss", "sort", "exact_fit", "last_remainder", "best_fit", "binmap", "split",
+		"top_split", "merge", "top_merge", "unsorted_put", "consolidate", "brk", "mmap",
+		"munmap", "mremap", "madvise", "trim", "threshold", "in_place", "copy", "fail",
+	};
+	return kind >= 0 && kind < EV_KIND_COUNT ? names[kind] : "?";
+}
+
+const char *alloc_bin_name(int kind)
+{
+	static const char *names[BIN_KIND_COUNT] = {
+		"in use", "tcache", "fastbin", "unsorted", "smallbin", "largebin", "top", "mmapped",
+	};
+	return kind >= 0 && kind < BIN_KIND_COUNT ? names[kind] : "?";
+}

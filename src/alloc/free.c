@@ -1,0 +1,160 @@
+/*
+ * free.c - free(): mmapped chunks go back to the system (raising the dynamic
+ * mmap threshold); heap chunks go to the tcache, a fastbin, or are merged
+ * with free neighbours and put in the unsorted bin or into top, which may
+ * trigger consolidation and trimming.
+ */
+#include "internal.h"
+
+void alloc_munmap_chunk(alloc *a, uint64_t c)
+{
+	uint64_t size = csize(a, c);
+	uint64_t mem = c + HDR;
+	uint64_t ps = prev_size(a, c);
+	uint64_t block = c - ps, total = ps + size;
+	uint64_t off = mem & (PAGE - 1);
+	if (((block | total) & (PAGE - 1)) != 0 || (off & (off - 1)) != 0)
+		alloc_fail(a, "munmap_chunk(): invalid pointer");
+	a->n_mmaps--;
+	a->mmapped_mem -= total;
+	alloc_munmap(a, block, total);
+}
+
+void alloc_libc_free(alloc *a, uint64_t mem)
+{
+	if (mem == 0)
+		return;
+	uint64_t c = mem - HDR;
+	uint64_t raw = size_raw(a, c);
+	if (raw & ALLOC_IS_MMAPPED) {
+		if (!a->mp.no_dyn_threshold && raw > a->mp.mmap_threshold && raw <= MMAP_THRESHOLD_MAX) {
+			a->mp.mmap_threshold = raw & ~(uint64_t)ALLOC_SIZE_BITS;
+			a->mp.trim_threshold = 2 * a->mp.mmap_threshold;
+			alloc_emit(a, EV_THRESHOLD, BIN_MMAP, 0, a->mp.mmap_threshold, a->mp.trim_threshold, 0);
+		}
+		alloc_munmap_chunk(a, c);
+		return;
+	}
+	alloc_tcache_init(a);
+	alloc_int_free(a, c, false);
+}
+
+void alloc_int_free(alloc *a, uint64_t p, bool have_lock)
+{
+	uint64_t size = csize(a, p);
+	if (p > (uint64_t)0 - size || misaligned(p))
+		alloc_fail(a, "free(): invalid pointer");
+	if (size < ALLOC_MINSIZE || (size & 15))
+		alloc_fail(a, "free(): invalid size");
+
+	/* tcache: probe for a double free, then cache if there is room */
+	uint64_t tc = tidx(size);
+	if (a->tcache && tc < a->mp.tcache_bins) {
+		uint64_t e = p + HDR;
+		if (rd(a, e + 8) == a->tcache_key) {
+			uint64_t cnt = 0;
+			for (uint64_t t = alloc_tentry(a, tc); t; t = protect(t, rd(a, t)), ++cnt) {
+				if (cnt >= a->mp.tcache_count)
+					alloc_fail(a, "free(): too many chunks detected in tcache");
+				if (misaligned(t))
+					alloc_fail(a, "free(): unaligned chunk detected in tcache 2");
+				if (t == e)
+					alloc_fail(a, "free(): double free detected in tcache 2");
+			}
+		}
+		if (alloc_tcount(a, tc) < a->mp.tcache_count) {
+			alloc_tcache_put(a, p, tc);
+			return;
+		}
+	}
+
+	/* fastbin: no merging, even next to top */
+	if (size <= a->mp.global_max_fast) {
+		uint64_t nraw = size_raw(a, p + size);
+		if (nraw <= HDR || (nraw & ~(uint64_t)ALLOC_SIZE_BITS) >= a->system_mem)
+			alloc_fail(a, "free(): invalid next size (fast)");
+		alloc_perturb_free(a, p + HDR, size - HDR);
+		a->have_fastchunks = true;
+		unsigned fi = fastbin_index(size);
+		uint64_t old = a->fastbins[fi];
+		if (old == p)
+			alloc_fail(a, "double free or corruption (fasttop)");
+		wr(a, p + HDR, protect(p + HDR, old));
+		a->fastbins[fi] = p;
+		if (have_lock && old && fastbin_index(csize(a, old)) != fi)
+			alloc_fail(a, "invalid fastbin entry (free)");
+		alloc_emit(a, EV_FAST_PUT, BIN_FAST, fi, p, 0, 0);
+		return;
+	}
+
+	if (is_mmapped(a, p)) {
+		alloc_munmap_chunk(a, p);
+		return;
+	}
+
+	/* normal path: merge with free neighbours */
+	uint64_t next = p + size;
+	if (p == a->top)
+		alloc_fail(a, "double free or corruption (top)");
+	if (a->contiguous && next >= a->top + (a->top ? csize(a, a->top) : 0))
+		alloc_fail(a, "double free or corruption (out)");
+	if (!prev_inuse(a, next))
+		alloc_fail(a, "double free or corruption (!prev)");
+	uint64_t nsize = csize(a, next);
+	if (size_raw(a, next) <= HDR || nsize >= a->system_mem)
+		alloc_fail(a, "free(): invalid next size (normal)");
+	alloc_perturb_free(a, p + HDR, size - HDR);
+
+	if (!prev_inuse(a, p)) {
+		uint64_t ps = prev_size(a, p);
+		size += ps;
+		uint64_t q = p - ps;
+		if (csize(a, q) != ps)
+			alloc_fail(a, "corrupted size vs. prev_size while consolidating");
+		alloc_unlink(a, q);
+		alloc_emit(a, EV_MERGE, BIN_NONE, 0, q, p, size);
+		p = q;
+	}
+	if (next != a->top) {
+		if (!inuse_at(a, next, nsize)) {
+			alloc_unlink(a, next);
+			size += nsize;
+			alloc_emit(a, EV_MERGE, BIN_NONE, 0, p, next, size);
+		} else {
+			clear_inuse_at(a, next, 0);
+		}
+		uint64_t bck = unsorted(a), fwd = fd(a, bck);
+		if (bk(a, fwd) != bck)
+			alloc_fail(a, "free(): corrupted unsorted chunks");
+		set_fd(a, p, fwd);
+		set_bk(a, p, bck);
+		if (!in_smallbin_range(size)) {
+			set_fdn(a, p, 0);
+			set_bkn(a, p, 0);
+		}
+		set_fd(a, bck, p);
+		set_bk(a, fwd, p);
+		set_head(a, p, size | ALLOC_PREV_INUSE);
+		set_foot(a, p, size);
+		alloc_emit(a, EV_UNSORTED_PUT, BIN_UNSORTED, 1, p, size, 0);
+	} else {
+		size += nsize;
+		set_head(a, p, size | ALLOC_PREV_INUSE);
+		a->top = p;
+		alloc_emit(a, EV_TOP_MERGE, BIN_TOP, 0, p, 0, size);
+	}
+
+	if (size >= FASTBIN_CONSOLIDATION) {
+		if (a->have_fastchunks)
+			alloc_consolidate(a);
+		if (csize(a, a->top) >= a->mp.trim_threshold)
+			alloc_systrim(a, a->mp.top_pad);
+	}
+}
+
+int alloc_free_ptr(alloc *a, uint64_t p)
+{
+	OP_BEGIN(a);
+	alloc_libc_free(a, p);
+	OP_END(a);
+}

@@ -1,0 +1,146 @@
+/*
+ * internal.h - chunk layout and helpers shared by the allocator files.
+ *
+ * A chunk at address c (x86-64):
+ *   c+0x00 prev_size   meaningful only when the previous chunk is free in a
+ *                      regular bin (or, for mmapped chunks, the lead-in)
+ *   c+0x08 size|A|M|P  chunk size (multiple of 16) and the three flag bits
+ *   c+0x10 fd          user data starts here (the "user pointer")
+ *   c+0x18 bk
+ *   c+0x20 fd_nextsize (free large chunks only)
+ *   c+0x28 bk_nextsize
+ * A tcache entry reuses +0x10 as `next` (safe-linked user pointer) and +0x18
+ * as `key`; a fastbin chunk uses +0x10 as a safe-linked chunk address.
+ *
+ * Every accessor goes through simulated memory; a fault ends the operation
+ * with a simulated SIGSEGV (longjmp to the operation's entry point).
+ */
+#ifndef HEAPSCOPE_ALLOC_INTERNAL_H
+#define HEAPSCOPE_ALLOC_INTERNAL_H
+
+#include <stdnoreturn.h>
+
+#include "heapscope/alloc.h"
+
+#define HDR 16u
+#define PAGE 4096u
+#define MMAP_AS_MORECORE 0x100000u
+#define FASTBIN_CONSOLIDATION 0x10000u
+#define MAX_ITERS 10000
+#define MMAP_THRESHOLD_MAX 0x2000000u
+#define MAX_FAST_SIZE 160u
+/* The simulated machine refuses any single brk or mmap request above this. */
+#define ALLOC_MEMORY_LIMIT (1ull << 36)
+
+#define ALIGN_UP(x, p) (((x) + (p)-1) & ~((uint64_t)(p)-1))
+#define ALIGN_DOWN(x, p) ((x) & ~((uint64_t)(p)-1))
+
+/* End the operation as glibc's malloc_printerr would (abort). */
+noreturn void alloc_fail(alloc *a, const char *msg);
+/* End the operation with a failed assertion in `fn`. */
+noreturn void alloc_assert_fail(alloc *a, const char *fn, const char *expr);
+/* End the operation with a simulated segmentation fault at addr. */
+noreturn void alloc_segv(alloc *a, uint64_t addr, const char *what);
+/* Record an event of the current operation. */
+void alloc_emit(alloc *a, int kind, int bin, unsigned idx, uint64_t x, uint64_t y, uint64_t z);
+
+static inline uint64_t rd(alloc *a, uint64_t addr)
+{
+	uint64_t v;
+	if (!mem_rd64(a->mem, addr, &v))
+		alloc_segv(a, a->mem->fault, "read");
+	return v;
+}
+
+static inline void wr(alloc *a, uint64_t addr, uint64_t v)
+{
+	if (!mem_wr64(a->mem, addr, v))
+		alloc_segv(a, a->mem->fault, "write");
+}
+
+static inline uint64_t size_raw(alloc *a, uint64_t c) { return rd(a, c + 8); }
+static inline uint64_t csize(alloc *a, uint64_t c) { return rd(a, c + 8) & ~(uint64_t)ALLOC_SIZE_BITS; }
+static inline void set_head(alloc *a, uint64_t c, uint64_t v) { wr(a, c + 8, v); }
+static inline void set_head_size(alloc *a, uint64_t c, uint64_t s)
+{
+	wr(a, c + 8, (rd(a, c + 8) & ALLOC_SIZE_BITS) | s);
+}
+static inline uint64_t prev_size(alloc *a, uint64_t c) { return rd(a, c); }
+static inline void set_foot(alloc *a, uint64_t c, uint64_t s) { wr(a, c + s, s); }
+static inline bool prev_inuse(alloc *a, uint64_t c) { return rd(a, c + 8) & ALLOC_PREV_INUSE; }
+static inline bool is_mmapped(alloc *a, uint64_t c) { return rd(a, c + 8) & ALLOC_IS_MMAPPED; }
+static inline bool inuse_at(alloc *a, uint64_t c, uint64_t s) { return rd(a, c + s + 8) & ALLOC_PREV_INUSE; }
+static inline void set_inuse_at(alloc *a, uint64_t c, uint64_t s)
+{
+	wr(a, c + s + 8, rd(a, c + s + 8) | ALLOC_PREV_INUSE);
+}
+static inline void clear_inuse_at(alloc *a, uint64_t c, uint64_t s)
+{
+	wr(a, c + s + 8, rd(a, c + s + 8) & ~(uint64_t)ALLOC_PREV_INUSE);
+}
+static inline uint64_t fd(alloc *a, uint64_t c) { return rd(a, c + 16); }
+static inline uint64_t bk(alloc *a, uint64_t c) { return rd(a, c + 24); }
+static inline uint64_t fdn(alloc *a, uint64_t c) { return rd(a, c + 32); }
+static inline uint64_t bkn(alloc *a, uint64_t c) { return rd(a, c + 40); }
+static inline void set_fd(alloc *a, uint64_t c, uint64_t v) { wr(a, c + 16, v); }
+static inline void set_bk(alloc *a, uint64_t c, uint64_t v) { wr(a, c + 24, v); }
+static inline void set_fdn(alloc *a, uint64_t c, uint64_t v) { wr(a, c + 32, v); }
+static inline void set_bkn(alloc *a, uint64_t c, uint64_t v) { wr(a, c + 40, v); }
+
+static inline bool in_smallbin_range(uint64_t s) { return s < ALLOC_MIN_LARGE; }
+static inline unsigned smallbin_index(uint64_t s) { return (unsigned)(s >> 4); }
+static inline unsigned fastbin_index(uint64_t s) { return (unsigned)((s >> 4) - 2); }
+static inline uint64_t tidx(uint64_t s) { return s < ALLOC_MINSIZE ? 0 : (s - ALLOC_MINSIZE + 15) / 16; }
+static inline bool misaligned(uint64_t x) { return x & 15; }
+static inline uint64_t protect(uint64_t slot, uint64_t ptr) { return (slot >> 12) ^ ptr; }
+
+/* regular bin header i seen as a chunk */
+static inline uint64_t bin_at(const alloc *a, unsigned i) { return a->lay.arena + 0x60 + (uint64_t)(i - 1) * 16; }
+static inline uint64_t unsorted(const alloc *a) { return bin_at(a, 1); }
+static inline void mark_bin(alloc *a, unsigned i) { a->binmap[i >> 5] |= 1u << (i & 31); }
+
+/* arena.c */
+void alloc_ptmalloc_init(alloc *a);
+void alloc_tcache_init(alloc *a);
+void alloc_unlink(alloc *a, uint64_t p);
+unsigned alloc_tcount(alloc *a, uint64_t i);
+void alloc_set_tcount(alloc *a, uint64_t i, unsigned v);
+uint64_t alloc_tentry(alloc *a, uint64_t i);
+void alloc_tcache_put(alloc *a, uint64_t chunk, uint64_t i);
+uint64_t alloc_tcache_get(alloc *a, uint64_t i);
+void alloc_perturb_alloc(alloc *a, uint64_t p, uint64_t n);
+void alloc_perturb_free(alloc *a, uint64_t p, uint64_t n);
+/* malloc.c */
+uint64_t alloc_int_malloc(alloc *a, uint64_t bytes);
+uint64_t alloc_libc_malloc(alloc *a, uint64_t bytes);
+void alloc_consolidate(alloc *a);
+/* free.c */
+void alloc_int_free(alloc *a, uint64_t c, bool have_lock);
+void alloc_libc_free(alloc *a, uint64_t mem);
+void alloc_munmap_chunk(alloc *a, uint64_t c);
+/* sysmem.c */
+uint64_t alloc_sysmalloc(alloc *a, uint64_t nb);
+int alloc_systrim(alloc *a, uint64_t pad);
+bool alloc_sbrk(alloc *a, int64_t incr, uint64_t *old);
+uint64_t alloc_mmap(alloc *a, uint64_t len, mem_kind kind);
+void alloc_munmap(alloc *a, uint64_t addr, uint64_t len);
+uint64_t alloc_mremap(alloc *a, uint64_t addr, uint64_t oldlen, uint64_t newlen);
+
+/* Begin/end of a public operation: events cleared, faults caught. */
+#define OP_BEGIN(a)                       \
+	jmp_buf op_jb_;                   \
+	(a)->nev = 0;                     \
+	(a)->status = ALLOC_OK;           \
+	(a)->msg[0] = 0;                  \
+	(a)->jb = &op_jb_;                \
+	if (setjmp(op_jb_)) {             \
+		(a)->jb = NULL;           \
+		return (a)->status;       \
+	}
+#define OP_END(a)              \
+	do {                   \
+		(a)->jb = NULL; \
+		return ALLOC_OK; \
+	} while (0)
+
+#endif

@@ -1,0 +1,203 @@
+/*
+ * tune.c - the allocator's control surface: mallopt, GLIBC_TUNABLES-style
+ * settings, malloc_trim, malloc_usable_size, mallinfo2, and the stores a
+ * simulated program makes into its own memory.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+static void set_max_fast(alloc *a, uint64_t v)
+{
+	a->mp.global_max_fast = v <= 7 ? 0x10 : ((v + ALLOC_SIZE_SZ) & ~(uint64_t)15);
+}
+
+static uint64_t do_mallopt(alloc *a, int param, int64_t value)
+{
+	alloc_ptmalloc_init(a);
+	alloc_consolidate(a);
+	switch (param) {
+	case ALLOC_M_MXFAST:
+		if (value < 0 || (uint64_t)value > MAX_FAST_SIZE)
+			return 0;
+		set_max_fast(a, (uint64_t)value);
+		return 1;
+	case ALLOC_M_TRIM_THRESHOLD:
+		a->mp.trim_threshold = (uint64_t)value;
+		a->mp.no_dyn_threshold = true;
+		return 1;
+	case ALLOC_M_TOP_PAD:
+		a->mp.top_pad = (uint64_t)value;
+		a->mp.no_dyn_threshold = true;
+		return 1;
+	case ALLOC_M_MMAP_THRESHOLD:
+		a->mp.mmap_threshold = (uint64_t)value;
+		a->mp.no_dyn_threshold = true;
+		return 1;
+	case ALLOC_M_MMAP_MAX:
+		a->mp.n_mmaps_max = (int32_t)value;
+		a->mp.no_dyn_threshold = true;
+		return 1;
+	case ALLOC_M_PERTURB:
+		a->mp.perturb = (int)value;
+		return 1;
+	default:
+		return 1;
+	}
+}
+
+int alloc_mallopt(alloc *a, int param, int64_t value, uint64_t *out)
+{
+	OP_BEGIN(a);
+	*out = do_mallopt(a, param, value);
+	OP_END(a);
+}
+
+int alloc_tunable(alloc *a, const char *name, uint64_t v)
+{
+	if (a->initialized)
+		return -2;
+	alloc_params *mp = &a->mp;
+	if (!strcmp(name, "tcache_count")) {
+		if (v > 65535)
+			return -3;
+		mp->tcache_count = v;
+	} else if (!strcmp(name, "tcache_max")) {
+		if (v > 1032)
+			return -3;
+		uint64_t nb;
+		alloc_request2size(v, &nb);
+		mp->tcache_max_bytes = v;
+		mp->tcache_bins = tidx(nb) + 1;
+	} else if (!strcmp(name, "tcache_unsorted_limit")) {
+		mp->tcache_unsorted_limit = v;
+	} else if (!strcmp(name, "mxfast")) {
+		if (v > MAX_FAST_SIZE)
+			return -3;
+		set_max_fast(a, v);
+		if (a->mp.global_max_fast == 0)
+			a->mp.global_max_fast = 0x10;
+	} else if (!strcmp(name, "top_pad")) {
+		mp->top_pad = v;
+		mp->no_dyn_threshold = true;
+	} else if (!strcmp(name, "mmap_threshold")) {
+		if (v > MMAP_THRESHOLD_MAX)
+			return -3;
+		mp->mmap_threshold = v;
+		mp->no_dyn_threshold = true;
+	} else if (!strcmp(name, "trim_threshold")) {
+		mp->trim_threshold = v;
+		mp->no_dyn_threshold = true;
+	} else if (!strcmp(name, "mmap_max")) {
+		mp->n_mmaps_max = (int64_t)v;
+		mp->no_dyn_threshold = true;
+	} else if (!strcmp(name, "perturb")) {
+		mp->perturb = (int)v;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+static uint64_t mtrim(alloc *a, uint64_t pad)
+{
+	alloc_ptmalloc_init(a);
+	alloc_consolidate(a);
+	uint64_t result = 0;
+	unsigned psindex = alloc_bin_index(PAGE);
+	for (unsigned i = 1; i < ALLOC_NBINS; i++) {
+		if (i != 1 && i < psindex)
+			continue;
+		uint64_t bin = bin_at(a, i);
+		for (uint64_t p = bk(a, bin); p != bin; p = bk(a, p)) {
+			uint64_t size = csize(a, p);
+			if (size > PAGE - 1 + 48) {
+				uint64_t pal = (p + 48 + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+				size -= pal - p;
+				if (size > PAGE - 1) {
+					mem_discard(a->mem, pal, size & ~(uint64_t)(PAGE - 1));
+					alloc_emit(a, EV_MADVISE, BIN_NONE, i, pal, size & ~(uint64_t)(PAGE - 1), 0);
+					result = 1;
+				}
+			}
+		}
+	}
+	if (!a->top)
+		return result;
+	return result | (uint64_t)alloc_systrim(a, pad);
+}
+
+int alloc_trim(alloc *a, uint64_t pad, uint64_t *out)
+{
+	OP_BEGIN(a);
+	*out = mtrim(a, pad);
+	OP_END(a);
+}
+
+int alloc_usable_size(alloc *a, uint64_t mem, uint64_t *out)
+{
+	OP_BEGIN(a);
+	*out = 0;
+	if (mem) {
+		uint64_t p = mem - HDR;
+		uint64_t raw = size_raw(a, p);
+		if (raw & ALLOC_IS_MMAPPED)
+			*out = csize(a, p) - HDR;
+		else if (inuse_at(a, p, csize(a, p)))
+			*out = csize(a, p) - ALLOC_SIZE_SZ;
+	}
+	OP_END(a);
+}
+
+int alloc_poke(alloc *a, uint64_t addr, const void *src, uint64_t n)
+{
+	OP_BEGIN(a);
+	if (!mem_write(a->mem, addr, src, n))
+		alloc_segv(a, a->mem->fault, "write");
+	OP_END(a);
+}
+
+int alloc_memset(alloc *a, uint64_t addr, int byte, uint64_t n)
+{
+	OP_BEGIN(a);
+	if (!mem_fill(a->mem, addr, byte, n))
+		alloc_segv(a, a->mem->fault, "write");
+	OP_END(a);
+}
+
+int alloc_mallinfo(alloc *a, alloc_info *o)
+{
+	OP_BEGIN(a);
+	memset(o, 0, sizeof *o);
+	if (!a->initialized)
+		OP_END(a);
+	uint64_t avail = a->top ? csize(a, a->top) : 0, fastavail = 0, nblocks = 1, nfast = 0;
+	for (unsigned i = 0; i < ALLOC_NFASTBINS; i++) {
+		for (uint64_t p = a->fastbins[i]; p; p = protect(p + HDR, fd(a, p))) {
+			if (misaligned(p))
+				alloc_fail(a, "int_mallinfo(): unaligned fastbin chunk detected");
+			nfast++;
+			fastavail += csize(a, p);
+		}
+	}
+	avail += fastavail;
+	for (unsigned i = 1; i < ALLOC_NBINS; i++) {
+		uint64_t b = bin_at(a, i);
+		for (uint64_t p = bk(a, b); p != b; p = bk(a, p)) {
+			nblocks++;
+			avail += csize(a, p);
+		}
+	}
+	o->smblks = nfast;
+	o->ordblks = nblocks;
+	o->fordblks = avail;
+	o->uordblks = a->system_mem - avail;
+	o->arena = a->system_mem;
+	o->hblks = a->n_mmaps;
+	o->hblkhd = a->mmapped_mem;
+	o->fsmblks = fastavail;
+	o->keepcost = a->top ? csize(a, a->top) : 0;
+	o->max_mmapped_mem = a->max_mmapped_mem;
+	o->max_n_mmaps = a->max_n_mmaps;
+	OP_END(a);
+}

@@ -1,0 +1,454 @@
+/*
+ * engine.c - runs operations on the simulated process and keeps history.
+ *
+ * Invariants: checkpoint 0 is the fresh process; checkpoints are sorted by
+ * position and none lies beyond nlog; the current state equals checkpoint k
+ * plus replay of log[k.pos, pos) with failed entries skipped.
+ */
+#include "heapscope/engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CP_MIN_INTERVAL 256
+#define CP_BYTES_PER_OP 48 /* history budget for checkpoints per operation */
+
+struct eng_checkpoint {
+	size_t pos;
+	alloc *heap;
+	uint64_t *vars;
+	uint8_t *vset;
+	uint32_t nvars;
+};
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+static char *xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = xrealloc(NULL, n);
+	memcpy(d, s, n);
+	return d;
+}
+
+static void cp_take(engine *e)
+{
+	if (e->ncps == e->capcps) {
+		e->capcps = e->capcps ? 2 * e->capcps : 16;
+		e->cps = xrealloc(e->cps, sizeof *e->cps * e->capcps);
+	}
+	eng_checkpoint *c = &e->cps[e->ncps++];
+	c->pos = e->pos;
+	c->heap = alloc_clone(e->heap);
+	c->nvars = e->nvars;
+	c->vars = xrealloc(NULL, sizeof *c->vars * (e->nvars ? e->nvars : 1));
+	c->vset = xrealloc(NULL, e->nvars ? e->nvars : 1);
+	memcpy(c->vars, e->vars, sizeof *c->vars * e->nvars);
+	memcpy(c->vset, e->vset, e->nvars);
+}
+
+static void cp_drop(eng_checkpoint *c)
+{
+	alloc_free(c->heap);
+	free(c->vars);
+	free(c->vset);
+}
+
+engine *eng_new(bool aslr, uint64_t seed)
+{
+	engine *e = calloc(1, sizeof *e);
+	if (!e)
+		abort();
+	e->aslr = aslr;
+	e->seed = seed;
+	e->heap = alloc_new(aslr, seed);
+	e->interval = CP_MIN_INTERVAL;
+	cp_take(e);
+	return e;
+}
+
+void eng_free(engine *e)
+{
+	if (!e)
+		return;
+	alloc_free(e->heap);
+	for (size_t i = 0; i < e->ncps; i++)
+		cp_drop(&e->cps[i]);
+	free(e->cps);
+	for (uint32_t i = 0; i < e->nnames; i++)
+		free(e->names[i]);
+	free(e->names);
+	free(e->htab);
+	free(e->vars);
+	free(e->vset);
+	free(e->log);
+	free(e->blob);
+	free(e->lastev);
+	free(e);
+}
+
+static void vars_reserve(engine *e, uint32_t n)
+{
+	if (n <= e->capvars)
+		return;
+	uint32_t c = e->capvars ? e->capvars : 16;
+	while (c < n)
+		c *= 2;
+	e->vars = xrealloc(e->vars, sizeof *e->vars * c);
+	e->vset = xrealloc(e->vset, c);
+	e->capvars = c;
+}
+
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+static void names_rehash(engine *e)
+{
+	uint32_t cap = e->hcap ? 2 * e->hcap : 64;
+	int32_t *t = xrealloc(NULL, sizeof *t * cap);
+	for (uint32_t i = 0; i < cap; i++)
+		t[i] = -1;
+	for (uint32_t i = 0; i < e->nnames; i++) {
+		uint32_t h = name_hash(e->names[i]) & (cap - 1);
+		while (t[h] >= 0)
+			h = (h + 1) & (cap - 1);
+		t[h] = (int32_t)i;
+	}
+	free(e->htab);
+	e->htab = t;
+	e->hcap = cap;
+}
+
+int32_t eng_var(engine *e, const char *name, bool create)
+{
+	if (e->hcap) {
+		uint32_t h = name_hash(name) & (e->hcap - 1);
+		while (e->htab[h] >= 0) {
+			if (!strcmp(e->names[e->htab[h]], name))
+				return e->htab[h];
+			h = (h + 1) & (e->hcap - 1);
+		}
+	}
+	if (!create)
+		return -1;
+	e->names = xrealloc(e->names, sizeof *e->names * (e->nnames + 1));
+	e->names[e->nnames] = xstrdup(name);
+	e->nnames++;
+	if (2 * e->nnames > e->hcap)
+		names_rehash(e);
+	else {
+		uint32_t h = name_hash(name) & (e->hcap - 1);
+		while (e->htab[h] >= 0)
+			h = (h + 1) & (e->hcap - 1);
+		e->htab[h] = (int32_t)(e->nnames - 1);
+	}
+	return (int32_t)(e->nnames - 1);
+}
+
+const char *eng_var_name(const engine *e, int32_t i)
+{
+	return i >= 0 && (uint32_t)i < e->nnames ? e->names[i] : "";
+}
+
+bool eng_var_get(const engine *e, int32_t i, uint64_t *v)
+{
+	if (i < 0 || (uint32_t)i >= e->nvars || !e->vset[i])
+		return false;
+	*v = e->vars[i];
+	return true;
+}
+
+static void var_set(engine *e, int32_t i, uint64_t v)
+{
+	if (i < 0)
+		return;
+	if ((uint32_t)i >= e->nvars) {
+		vars_reserve(e, (uint32_t)i + 1);
+		memset(e->vset + e->nvars, 0, (uint32_t)i + 1 - e->nvars);
+		e->nvars = (uint32_t)i + 1;
+	}
+	e->vars[i] = v;
+	e->vset[i] = 1;
+}
+
+uint64_t eng_blob_add(engine *e, const void *p, size_t n)
+{
+	if (e->nblob + n > e->capblob) {
+		size_t c = e->capblob ? e->capblob : 256;
+		while (c < e->nblob + n)
+			c *= 2;
+		e->blob = xrealloc(e->blob, c);
+		e->capblob = c;
+	}
+	memcpy(e->blob + e->nblob, p, n);
+	e->nblob += n;
+	return e->nblob - n;
+}
+
+/* Apply op to the current state; fills ret/status only. */
+static int apply(engine *e, const eng_op *op, uint64_t *ret)
+{
+	alloc *a = e->heap;
+	int st = ALLOC_OK;
+	*ret = 0;
+	switch (op->kind) {
+	case ENG_MALLOC:
+		st = alloc_malloc(a, op->x, ret);
+		break;
+	case ENG_FREE:
+		st = alloc_free_ptr(a, op->x);
+		break;
+	case ENG_CALLOC:
+		st = alloc_calloc(a, op->x, op->y, ret);
+		break;
+	case ENG_REALLOC:
+		st = alloc_realloc(a, op->x, op->y, ret);
+		break;
+	case ENG_TRIM:
+		st = alloc_trim(a, op->x, ret);
+		break;
+	case ENG_MALLOPT:
+		st = alloc_mallopt(a, (int)(int64_t)op->x, (int64_t)(int32_t)op->y, ret);
+		break;
+	case ENG_POKE: {
+		uint64_t v = op->y;
+		st = alloc_poke(a, op->x, &v, op->z > 8 ? 8 : op->z);
+		break;
+	}
+	case ENG_MEMSET:
+		st = alloc_memset(a, op->x, (int)op->y, op->z);
+		break;
+	case ENG_STRCPY:
+		st = alloc_poke(a, op->x, e->blob + op->y, op->z);
+		break;
+	case ENG_SET:
+		a->nev = 0;
+		*ret = op->x;
+		break;
+	case ENG_TUNABLE: {
+		static const char *names[] = {"tcache_count", "tcache_max", "tcache_unsorted_limit", "mxfast",
+					      "top_pad", "mmap_threshold", "trim_threshold", "mmap_max", "perturb"};
+		a->nev = 0;
+		if (op->x < sizeof names / sizeof *names && alloc_tunable(a, names[op->x], op->y) == 0)
+			*ret = 1;
+		break;
+	}
+	}
+	if (st == ALLOC_OK && op->dst >= 0)
+		var_set(e, op->dst, *ret);
+	return st;
+}
+
+/* Rebuild the current state as it is after n operations. */
+static void rebuild(engine *e, size_t n)
+{
+	size_t k = e->ncps;
+	while (k > 1 && e->cps[k - 1].pos > n)
+		k--;
+	eng_checkpoint *c = &e->cps[k - 1];
+	alloc_free(e->heap);
+	e->heap = alloc_clone(c->heap);
+	vars_reserve(e, c->nvars);
+	memcpy(e->vars, c->vars, sizeof *e->vars * c->nvars);
+	memcpy(e->vset, c->vset, c->nvars);
+	e->nvars = c->nvars;
+	uint64_t ret;
+	for (size_t i = c->pos; i < n; i++)
+		if (!(e->log[i].flags & ENG_OPF_FAILED))
+			apply(e, &e->log[i], &ret);
+	e->pos = n;
+	e->generation++;
+}
+
+static void keep_events(engine *e)
+{
+	alloc *a = e->heap;
+	if (a->nev > e->caplastev) {
+		e->caplastev = a->nev;
+		e->lastev = xrealloc(e->lastev, sizeof *e->lastev * a->nev);
+	}
+	memcpy(e->lastev, a->ev, sizeof *a->ev * a->nev);
+	e->nlastev = a->nev;
+}
+
+static void maybe_checkpoint(engine *e)
+{
+	eng_checkpoint *last = &e->cps[e->ncps - 1];
+	if (e->pos - last->pos < e->interval)
+		return;
+	/* the previous checkpoint's private pages tell what the next will cost */
+	size_t cost = alloc_private_bytes(last->heap) + last->nvars * 9 + sizeof *last;
+	e->cp_bytes += cost;
+	size_t iv = cost / CP_BYTES_PER_OP;
+	e->interval = iv < CP_MIN_INTERVAL ? CP_MIN_INTERVAL : iv;
+	cp_take(e);
+}
+
+/* Peek at the chunk a pointer belongs to, without faulting. */
+static void peek_chunk(engine *e, uint64_t p, uint64_t *size, bool *mm)
+{
+	uint64_t raw = 0;
+	*size = 0;
+	*mm = false;
+	if (p >= 16 && mem_rd64(e->heap->mem, p - 8, &raw)) {
+		*size = raw & ~(uint64_t)7;
+		*mm = raw & 2;
+	}
+}
+
+int eng_exec(engine *e, const eng_op *op, eng_result *r)
+{
+	/* a new operation after undo drops the redo tail */
+	if (e->pos < e->nlog) {
+		e->nlog = e->pos;
+		while (e->ncps > 1 && e->cps[e->ncps - 1].pos > e->pos)
+			cp_drop(&e->cps[--e->ncps]);
+	}
+	if (e->nlog == e->caplog) {
+		e->caplog = e->caplog ? 2 * e->caplog : 1024;
+		e->log = xrealloc(e->log, sizeof *e->log * e->caplog);
+	}
+	memset(r, 0, sizeof *r);
+	r->seq = e->nlog;
+	r->kind = op->kind;
+	r->dst = op->dst;
+	uint64_t fsize = 0;
+	bool fmm = false;
+	if (op->kind == ENG_FREE)
+		peek_chunk(e, op->x, &fsize, &fmm);
+	else if (op->kind == ENG_REALLOC && op->y == 0)
+		peek_chunk(e, op->x, &fsize, &fmm);
+
+	e->log[e->nlog] = *op;
+	e->log[e->nlog].flags = 0;
+	int st = apply(e, op, &r->ret);
+	keep_events(e);
+	r->status = st;
+	if (st != ALLOC_OK) {
+		memcpy(r->msg, e->heap->msg, sizeof r->msg);
+		e->log[e->nlog].flags = ENG_OPF_FAILED;
+		e->nlog++;
+		rebuild(e, e->pos);
+		e->pos = e->nlog;
+	} else {
+		e->nlog++;
+		e->pos = e->nlog;
+		e->generation++;
+	}
+	switch (op->kind) {
+	case ENG_MALLOC:
+	case ENG_REALLOC:
+	case ENG_CALLOC:
+		r->req = op->kind == ENG_CALLOC ? op->x * op->y : op->kind == ENG_MALLOC ? op->x : op->y;
+		if (st == ALLOC_OK && r->ret)
+			peek_chunk(e, r->ret, &r->chunk, &r->mmapped);
+		else if (op->kind == ENG_REALLOC && op->y == 0) {
+			r->chunk = fsize;
+			r->mmapped = fmm;
+		}
+		break;
+	case ENG_FREE:
+		r->chunk = fsize;
+		r->mmapped = fmm;
+		break;
+	default:
+		break;
+	}
+	r->brk = e->heap->brk;
+	r->ev = e->lastev;
+	r->nev = e->nlastev;
+	if (st == ALLOC_OK)
+		maybe_checkpoint(e);
+	return st;
+}
+
+size_t eng_count(const engine *e)
+{
+	return e->nlog;
+}
+
+bool eng_goto(engine *e, size_t n)
+{
+	if (n > e->nlog)
+		return false;
+	if (n == e->pos)
+		return true;
+	if (n > e->pos) {
+		/* forward: replay from here unless a checkpoint is closer */
+		size_t k = e->ncps;
+		while (k > 1 && e->cps[k - 1].pos > n)
+			k--;
+		if (e->cps[k - 1].pos <= e->pos) {
+			uint64_t ret;
+			for (size_t i = e->pos; i < n; i++)
+				if (!(e->log[i].flags & ENG_OPF_FAILED))
+					apply(e, &e->log[i], &ret);
+			e->pos = n;
+			e->generation++;
+			e->nlastev = 0;
+			return true;
+		}
+	}
+	rebuild(e, n);
+	e->nlastev = 0;
+	return true;
+}
+
+bool eng_undo(engine *e)
+{
+	if (e->pos == 0)
+		return false;
+	return eng_goto(e, e->pos - 1);
+}
+
+bool eng_redo(engine *e, eng_result *r)
+{
+	if (e->pos >= e->nlog)
+		return false;
+	const eng_op *op = &e->log[e->pos];
+	memset(r, 0, sizeof *r);
+	r->seq = e->pos;
+	r->kind = op->kind;
+	r->dst = op->dst;
+	if (op->flags & ENG_OPF_FAILED) {
+		r->status = ALLOC_ABORT;
+		snprintf(r->msg, sizeof r->msg, "(operation %zu failed when it ran)", e->pos);
+		e->pos++;
+		e->nlastev = 0;
+		return true;
+	}
+	r->status = apply(e, op, &r->ret);
+	keep_events(e);
+	r->ev = e->lastev;
+	r->nev = e->nlastev;
+	r->brk = e->heap->brk;
+	e->pos++;
+	e->generation++;
+	return true;
+}
+
+size_t eng_history_bytes(const engine *e)
+{
+	return e->caplog * sizeof *e->log + e->cp_bytes + e->capblob + e->capcps * sizeof *e->cps;
+}
+
+const char *eng_op_name(int kind)
+{
+	static const char *names[ENG_OPKIND_COUNT] = {
+		"malloc", "free", "calloc", "realloc", "malloc_trim", "mallopt",
+		"store", "memset", "strcpy", "set", "tunable",
+	};
+	return kind >= 0 && kind < ENG_OPKIND_COUNT ? names[kind] : "?";
+}

@@ -1,0 +1,450 @@
+/*
+ * mem.c - simulated address space: sorted mappings of copy-on-write pages.
+ *
+ * A page slot holds NULL (reads as zero, never written), HOLE (punched out
+ * by a partial munmap: any access faults) or a page with a reference count.
+ * A page shared by more than one address space (refs > 1) is copied before
+ * it is written, so clones taken for undo never see later writes.
+ */
+#include "heapscope/mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct mem_page {
+	uint32_t refs;
+	uint8_t b[MEM_PAGE];
+};
+
+#define HOLE ((mem_page *)1)
+
+static void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+static void page_drop(mem_page *p)
+{
+	if (p && p != HOLE && --p->refs == 0)
+		free(p);
+}
+
+static size_t map_npages(const mem_map *mp)
+{
+	return (size_t)((mp->end - mp->start + MEM_PAGE - 1) / MEM_PAGE);
+}
+
+mem_space *mem_new(void)
+{
+	mem_space *m = xmalloc(sizeof *m);
+	memset(m, 0, sizeof *m);
+	return m;
+}
+
+static void map_release(mem_map *mp)
+{
+	size_t np = map_npages(mp);
+	for (size_t i = 0; i < np; i++)
+		page_drop(mp->pages[i]);
+	free(mp->pages);
+	mp->pages = NULL;
+}
+
+void mem_free(mem_space *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n; i++)
+		map_release(&m->maps[i]);
+	free(m->maps);
+	free(m);
+}
+
+mem_space *mem_clone(const mem_space *m)
+{
+	mem_space *c = mem_new();
+	c->cap = c->n = m->n;
+	c->maps = xmalloc(sizeof *c->maps * (c->cap ? c->cap : 1));
+	for (size_t i = 0; i < m->n; i++) {
+		const mem_map *s = &m->maps[i];
+		mem_map *d = &c->maps[i];
+		size_t np = map_npages(s);
+		*d = *s;
+		d->cap = np;
+		d->pages = xmalloc(sizeof *d->pages * (np ? np : 1));
+		for (size_t k = 0; k < np; k++) {
+			mem_page *p = s->pages[k];
+			if (p && p != HOLE)
+				p->refs++;
+			d->pages[k] = p;
+		}
+	}
+	return c;
+}
+
+static size_t find_index(const mem_space *m, uint64_t addr)
+{
+	size_t lo = 0, hi = m->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (m->maps[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo; /* first mapping whose end is above addr */
+}
+
+static mem_map *lookup(mem_space *m, uint64_t addr)
+{
+	if (m->hot < m->n) {
+		mem_map *h = &m->maps[m->hot];
+		if (addr - h->start < h->end - h->start)
+			return h;
+	}
+	size_t i = find_index(m, addr);
+	if (i < m->n && m->maps[i].start <= addr) {
+		m->hot = i;
+		return &m->maps[i];
+	}
+	return NULL;
+}
+
+const mem_map *mem_find(mem_space *m, uint64_t addr)
+{
+	return lookup(m, addr);
+}
+
+bool mem_map_add(mem_space *m, uint64_t start, uint64_t len, mem_kind kind, int prot, const char *name)
+{
+	if (len == 0 || start + len < start)
+		return false;
+	size_t i = find_index(m, start);
+	if (i < m->n && m->maps[i].start < start + len)
+		return false;
+	if (m->n == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 16;
+		m->maps = xrealloc(m->maps, sizeof *m->maps * m->cap);
+	}
+	memmove(&m->maps[i + 1], &m->maps[i], sizeof *m->maps * (m->n - i));
+	m->n++;
+	mem_map *mp = &m->maps[i];
+	memset(mp, 0, sizeof *mp);
+	mp->start = start;
+	mp->end = start + len;
+	mp->kind = (uint8_t)kind;
+	mp->prot = (uint8_t)prot;
+	strncpy(mp->name, name ? name : "", sizeof mp->name - 1);
+	mp->cap = map_npages(mp);
+	mp->pages = xmalloc(sizeof *mp->pages * mp->cap);
+	memset(mp->pages, 0, sizeof *mp->pages * mp->cap);
+	m->hot = 0;
+	return true;
+}
+
+static void remove_at(mem_space *m, size_t i)
+{
+	map_release(&m->maps[i]);
+	memmove(&m->maps[i], &m->maps[i + 1], sizeof *m->maps * (m->n - i - 1));
+	m->n--;
+	m->hot = 0;
+}
+
+void mem_unmap(mem_space *m, uint64_t start, uint64_t len)
+{
+	uint64_t end = start + len;
+	size_t i = find_index(m, start);
+	while (i < m->n && m->maps[i].start < end) {
+		mem_map *mp = &m->maps[i];
+		if (mp->start >= start && mp->end <= end) {
+			remove_at(m, i);
+			continue;
+		}
+		uint64_t a = start > mp->start ? start : mp->start;
+		uint64_t b = end < mp->end ? end : mp->end;
+		for (uint64_t p = (a - mp->start) / MEM_PAGE; p < (b - mp->start + MEM_PAGE - 1) / MEM_PAGE; p++) {
+			page_drop(mp->pages[p]);
+			mp->pages[p] = HOLE;
+		}
+		i++;
+	}
+}
+
+bool mem_resize(mem_space *m, uint64_t start, uint64_t newlen)
+{
+	size_t i = find_index(m, start);
+	if (i >= m->n || m->maps[i].start != start)
+		return false;
+	mem_map *mp = &m->maps[i];
+	if (i + 1 < m->n && start + newlen > m->maps[i + 1].start)
+		return false;
+	size_t oldnp = map_npages(mp);
+	size_t newnp = (size_t)((newlen + MEM_PAGE - 1) / MEM_PAGE);
+	for (size_t k = newnp; k < oldnp; k++) {
+		page_drop(mp->pages[k]);
+		mp->pages[k] = NULL;
+	}
+	/* a page cut partially keeps its bytes; the kernel would too */
+	if (newnp > mp->cap) {
+		size_t nc = mp->cap ? mp->cap : 1;
+		while (nc < newnp)
+			nc *= 2;
+		mp->pages = xrealloc(mp->pages, sizeof *mp->pages * nc);
+		mp->cap = nc;
+	}
+	for (size_t k = oldnp; k < newnp; k++)
+		mp->pages[k] = NULL;
+	mp->end = start + newlen;
+	return true;
+}
+
+bool mem_move(mem_space *m, uint64_t from, uint64_t to)
+{
+	size_t i = find_index(m, from);
+	if (i >= m->n || m->maps[i].start != from)
+		return false;
+	mem_map saved = m->maps[i];
+	uint64_t len = saved.end - saved.start;
+	memmove(&m->maps[i], &m->maps[i + 1], sizeof *m->maps * (m->n - i - 1));
+	m->n--;
+	size_t j = find_index(m, to);
+	if (j < m->n && m->maps[j].start < to + len) {
+		/* put it back: the destination is taken */
+		memmove(&m->maps[i + 1], &m->maps[i], sizeof *m->maps * (m->n - i));
+		m->maps[i] = saved;
+		m->n++;
+		return false;
+	}
+	memmove(&m->maps[j + 1], &m->maps[j], sizeof *m->maps * (m->n - j));
+	saved.start = to;
+	saved.end = to + len;
+	m->maps[j] = saved;
+	m->n++;
+	m->hot = 0;
+	return true;
+}
+
+void mem_discard(mem_space *m, uint64_t start, uint64_t len)
+{
+	for (uint64_t a = start; a < start + len; a += MEM_PAGE) {
+		mem_map *mp = lookup(m, a);
+		if (!mp)
+			continue;
+		size_t k = (size_t)((a - mp->start) / MEM_PAGE);
+		if (mp->pages[k] != HOLE) {
+			page_drop(mp->pages[k]);
+			mp->pages[k] = NULL;
+		}
+	}
+}
+
+uint64_t mem_find_gap_below(const mem_space *m, uint64_t hint, uint64_t len, uint64_t floor)
+{
+	/* top-down first fit, as Linux places anonymous mappings */
+	uint64_t top = hint;
+	for (size_t i = m->n; i-- > 0;) {
+		const mem_map *mp = &m->maps[i];
+		if (mp->start >= top)
+			continue;
+		if (mp->end > top) {
+			top = mp->start;
+			continue;
+		}
+		if (top - mp->end >= len)
+			return top - len;
+		top = mp->start;
+	}
+	if (top > floor && top - floor >= len)
+		return top - len;
+	return 0;
+}
+
+/* Return a writable pointer to byte addr, copying a shared page first. */
+static uint8_t *wptr(mem_space *m, uint64_t addr)
+{
+	mem_map *mp = lookup(m, addr);
+	if (!mp || !(mp->prot & MEM_W))
+		return NULL;
+	size_t k = (size_t)((addr - mp->start) / MEM_PAGE);
+	mem_page *p = mp->pages[k];
+	if (p == HOLE)
+		return NULL;
+	if (!p) {
+		p = xmalloc(sizeof *p);
+		memset(p->b, 0, MEM_PAGE);
+		p->refs = 1;
+		mp->pages[k] = p;
+	} else if (p->refs > 1) {
+		mem_page *c = xmalloc(sizeof *c);
+		memcpy(c->b, p->b, MEM_PAGE);
+		c->refs = 1;
+		p->refs--;
+		mp->pages[k] = c;
+		p = c;
+	}
+	return &p->b[(addr - mp->start) % MEM_PAGE];
+}
+
+/* Return a readable pointer to addr, NULL for a zero page, via *ok the fault. */
+static const uint8_t *rptr(mem_space *m, uint64_t addr, bool *ok)
+{
+	static const uint8_t zero[MEM_PAGE];
+	mem_map *mp = lookup(m, addr);
+	if (!mp || !(mp->prot & MEM_R)) {
+		*ok = false;
+		return NULL;
+	}
+	mem_page *p = mp->pages[(addr - mp->start) / MEM_PAGE];
+	if (p == HOLE) {
+		*ok = false;
+		return NULL;
+	}
+	*ok = true;
+	return p ? &p->b[(addr - mp->start) % MEM_PAGE] : &zero[(addr - mp->start) % MEM_PAGE];
+}
+
+bool mem_read(mem_space *m, uint64_t addr, void *dst, size_t n)
+{
+	uint8_t *d = dst;
+	while (n > 0) {
+		bool ok;
+		const uint8_t *s = rptr(m, addr, &ok);
+		if (!ok) {
+			m->fault = addr;
+			return false;
+		}
+		size_t chunk = MEM_PAGE - (size_t)(addr % MEM_PAGE);
+		if (chunk > n)
+			chunk = n;
+		memcpy(d, s, chunk);
+		d += chunk;
+		addr += chunk;
+		n -= chunk;
+	}
+	return true;
+}
+
+bool mem_write(mem_space *m, uint64_t addr, const void *src, size_t n)
+{
+	const uint8_t *s = src;
+	while (n > 0) {
+		uint8_t *d = wptr(m, addr);
+		if (!d) {
+			m->fault = addr;
+			return false;
+		}
+		size_t chunk = MEM_PAGE - (size_t)(addr % MEM_PAGE);
+		if (chunk > n)
+			chunk = n;
+		memcpy(d, s, chunk);
+		s += chunk;
+		addr += chunk;
+		n -= chunk;
+	}
+	return true;
+}
+
+bool mem_fill(mem_space *m, uint64_t addr, int byte, uint64_t n)
+{
+	while (n > 0) {
+		size_t chunk = MEM_PAGE - (size_t)(addr % MEM_PAGE);
+		if (chunk > n)
+			chunk = (size_t)n;
+		if (byte == 0 && chunk == MEM_PAGE) {
+			/* whole zero page: drop it instead of writing zeros */
+			mem_map *mp = lookup(m, addr);
+			if (!mp || !(mp->prot & MEM_W) || mp->pages[(addr - mp->start) / MEM_PAGE] == HOLE) {
+				m->fault = addr;
+				return false;
+			}
+			size_t k = (size_t)((addr - mp->start) / MEM_PAGE);
+			page_drop(mp->pages[k]);
+			mp->pages[k] = NULL;
+		} else {
+			uint8_t *d = wptr(m, addr);
+			if (!d) {
+				m->fault = addr;
+				return false;
+			}
+			memset(d, byte, chunk);
+		}
+		addr += chunk;
+		n -= chunk;
+	}
+	return true;
+}
+
+bool mem_rd64(mem_space *m, uint64_t addr, uint64_t *out)
+{
+	if ((addr & (MEM_PAGE - 1)) <= MEM_PAGE - 8) {
+		bool ok;
+		const uint8_t *s = rptr(m, addr, &ok);
+		if (!ok) {
+			m->fault = addr;
+			return false;
+		}
+		memcpy(out, s, 8);
+		return true;
+	}
+	return mem_read(m, addr, out, 8);
+}
+
+bool mem_wr64(mem_space *m, uint64_t addr, uint64_t v)
+{
+	if ((addr & (MEM_PAGE - 1)) <= MEM_PAGE - 8) {
+		mem_map *mp = lookup(m, addr);
+		if (mp && (mp->prot & MEM_W)) {
+			mem_page *p = mp->pages[(addr - mp->start) / MEM_PAGE];
+			if (p && p != HOLE && p->refs == 1) {
+				memcpy(&p->b[(addr - mp->start) % MEM_PAGE], &v, 8);
+				return true;
+			}
+		}
+		uint8_t *d = wptr(m, addr);
+		if (!d) {
+			m->fault = addr;
+			return false;
+		}
+		memcpy(d, &v, 8);
+		return true;
+	}
+	return mem_write(m, addr, &v, 8);
+}
+
+size_t mem_private_bytes(const mem_space *m)
+{
+	size_t total = sizeof *m + m->cap * sizeof *m->maps;
+	for (size_t i = 0; i < m->n; i++) {
+		const mem_map *mp = &m->maps[i];
+		size_t np = map_npages(mp);
+		total += mp->cap * sizeof *mp->pages;
+		for (size_t k = 0; k < np; k++)
+			if (mp->pages[k] && mp->pages[k] != HOLE && mp->pages[k]->refs == 1)
+				total += sizeof(mem_page);
+	}
+	return total;
+}
+
+size_t mem_page_count(const mem_space *m)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		const mem_map *mp = &m->maps[i];
+		size_t np = map_npages(mp);
+		for (size_t k = 0; k < np; k++)
+			if (mp->pages[k] && mp->pages[k] != HOLE)
+				c++;
+	}
+	return c;
+}

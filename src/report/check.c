@@ -1,0 +1,196 @@
+/*
+ * check.c - the heap checker: every invariant of a healthy heap as code.
+ *
+ * Chunks tile the heap from its start to top, top ends at the break, every
+ * list member has a size that belongs to its list, doubly linked lists link
+ * both ways, free chunks in regular bins carry footers and are never
+ * adjacent, large bins are sorted, counts and the binmap agree with the
+ * lists, and mmapped bookkeeping matches the mappings.  Tests run it after
+ * every operation.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heapscope/heapview.h"
+
+static int fail(char *msg, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+#define X(v) ((unsigned long long)(v))
+
+static uint64_t word(alloc *a, uint64_t addr)
+{
+	uint64_t v = 0;
+	mem_rd64(a->mem, addr, &v);
+	return v;
+}
+
+int hv_check(alloc *a, char *msg, size_t len)
+{
+	heapview v;
+	int rc = 0;
+	hv_build(&v, a);
+	if (!a->top)
+		goto done;
+	if (v.corrupt) {
+		rc = fail(msg, len, "chunk walk: %s", v.corrupt_msg);
+		goto done;
+	}
+	if (v.nheap == 0 || v.chunks[v.nheap - 1].addr != a->top) {
+		rc = fail(msg, len, "chunks do not tile the heap up to top 0x%llx", X(a->top));
+		goto done;
+	}
+	/* the walk stops at top; check the last chunk ends exactly at top */
+	if (v.nheap >= 2) {
+		const hv_chunk *l = &v.chunks[v.nheap - 2];
+		if (l->addr + l->size != a->top) {
+			rc = fail(msg, len, "chunk 0x%llx size 0x%llx does not end at top", X(l->addr), X(l->size));
+			goto done;
+		}
+	}
+	if (a->contiguous && a->top + v.top_size != a->brk) {
+		rc = fail(msg, len, "top 0x%llx+0x%llx does not end at the break 0x%llx", X(a->top), X(v.top_size),
+			  X(a->brk));
+		goto done;
+	}
+	if (!(word(a, a->top + 8) & 1) || v.top_size < ALLOC_MINSIZE) {
+		rc = fail(msg, len, "top lacks PREV_INUSE or MINSIZE");
+		goto done;
+	}
+	if (a->contiguous && a->system_mem != a->brk - a->lay.heap) {
+		rc = fail(msg, len, "system_mem 0x%llx != heap size 0x%llx", X(a->system_mem),
+			  X(a->brk - a->lay.heap));
+		goto done;
+	}
+	/* every chunk once, in the right state */
+	size_t listed = 0;
+	for (size_t i = 0; i + 1 < v.nheap; i++) {
+		const hv_chunk *c = &v.chunks[i];
+		const hv_chunk *next = &v.chunks[i + 1];
+		bool free_bit = !(next->raw & 1);
+		bool regular = c->state == BIN_UNSORTED || c->state == BIN_SMALL || c->state == BIN_LARGE;
+		if (c->size & 15)
+			return hv_free(&v), fail(msg, len, "chunk 0x%llx size 0x%llx not 16-aligned", X(c->addr), X(c->raw));
+		if (regular != free_bit) {
+			rc = fail(msg, len, "chunk 0x%llx (%s) but next PREV_INUSE is %d", X(c->addr),
+				  alloc_bin_name(c->state), !free_bit);
+			goto done;
+		}
+		if (regular) {
+			if (word(a, next->addr) != c->size) {
+				rc = fail(msg, len, "free chunk 0x%llx footer 0x%llx != size 0x%llx", X(c->addr),
+					  X(word(a, next->addr)), X(c->size));
+				goto done;
+			}
+			if (next->state == BIN_UNSORTED || next->state == BIN_SMALL || next->state == BIN_LARGE ||
+			    next->state == BIN_TOP) {
+				rc = fail(msg, len, "free chunk 0x%llx is followed by free chunk 0x%llx", X(c->addr),
+					  X(next->addr));
+				goto done;
+			}
+			listed++;
+		}
+		if (c->state == BIN_TCACHE || c->state == BIN_FAST)
+			listed++;
+	}
+	/* the lists */
+	size_t members = 0;
+	for (unsigned i = 0; i < ALLOC_TCACHE_BINS; i++) {
+		const hv_list *l = &v.tcache[i];
+		if (l->broken || l->n != v.tcount[i] || l->n > a->mp.tcache_count) {
+			rc = fail(msg, len, "tcache[%u]: %u entries, count %u", i, l->n, v.tcount[i]);
+			goto done;
+		}
+		for (uint32_t k = 0; k < l->n; k++) {
+			uint64_t s = word(a, l->chunk[k] + 8) & ~(uint64_t)7;
+			if ((s - 0x20) / 16 != i || word(a, l->chunk[k] + 24) != a->tcache_key) {
+				rc = fail(msg, len, "tcache[%u] holds chunk 0x%llx of size 0x%llx", i, X(l->chunk[k]), X(s));
+				goto done;
+			}
+		}
+		members += l->n;
+	}
+	for (unsigned i = 0; i < ALLOC_NFASTBINS; i++) {
+		const hv_list *l = &v.fast[i];
+		if (l->broken) {
+			rc = fail(msg, len, "fastbin[%u] is broken", i);
+			goto done;
+		}
+		for (uint32_t k = 0; k < l->n; k++) {
+			uint64_t s = word(a, l->chunk[k] + 8) & ~(uint64_t)7;
+			if ((s >> 4) - 2 != i || s > a->mp.global_max_fast) {
+				rc = fail(msg, len, "fastbin[%u] holds chunk 0x%llx of size 0x%llx", i, X(l->chunk[k]), X(s));
+				goto done;
+			}
+		}
+		members += l->n;
+	}
+	for (unsigned i = 1; i < ALLOC_NBINS; i++) {
+		const hv_list *l = &v.bins[i];
+		uint64_t hdr = alloc_bin_at(a, i);
+		if (l->broken) {
+			rc = fail(msg, len, "bin %u is broken", i);
+			goto done;
+		}
+		if (l->n && i > 1 && !(a->binmap[i >> 5] & (1u << (i & 31)))) {
+			rc = fail(msg, len, "bin %u is not empty but its binmap bit is clear", i);
+			goto done;
+		}
+		uint64_t prev = hdr, lastsize = UINT64_MAX;
+		for (uint32_t k = 0; k < l->n; k++) {
+			uint64_t c = l->chunk[k];
+			uint64_t s = word(a, c + 8) & ~(uint64_t)7;
+			if (word(a, c + 24) != prev) {
+				rc = fail(msg, len, "bin %u: chunk 0x%llx bk does not point back", i, X(c));
+				goto done;
+			}
+			if (i > 1 && alloc_bin_index(s) != i) {
+				rc = fail(msg, len, "bin %u holds chunk 0x%llx of size 0x%llx", i, X(c), X(s));
+				goto done;
+			}
+			if (i >= 64) {
+				if (s > lastsize) {
+					rc = fail(msg, len, "large bin %u is not sorted at 0x%llx", i, X(c));
+					goto done;
+				}
+				lastsize = s;
+			}
+			prev = c;
+		}
+		if (word(a, hdr + 24) != prev) {
+			rc = fail(msg, len, "bin %u: header bk does not point at the last chunk", i);
+			goto done;
+		}
+		members += l->n;
+	}
+	if (members != listed) {
+		rc = fail(msg, len, "%zu list entries but %zu free chunks in the heap walk", members, listed);
+		goto done;
+	}
+	/* mmapped chunks */
+	uint64_t nmm = 0, mmbytes = 0;
+	for (size_t i = v.nheap; i < v.n; i++) {
+		nmm++;
+		mmbytes += v.chunks[i].size;
+		if (!(v.chunks[i].raw & ALLOC_IS_MMAPPED)) {
+			rc = fail(msg, len, "mmapped chunk 0x%llx lacks IS_MMAPPED", X(v.chunks[i].addr));
+			goto done;
+		}
+	}
+	if (nmm != a->n_mmaps || mmbytes != a->mmapped_mem) {
+		rc = fail(msg, len, "n_mmaps %llu/%llu bytes, mappings %llu/%llu", X(a->n_mmaps), X(a->mmapped_mem),
+			  X(nmm), X(mmbytes));
+		goto done;
+	}
+done:
+	hv_free(&v);
+	return rc;
+}

@@ -1,0 +1,223 @@
+/*
+ * heapview.c - builds the read-only heap snapshot that views draw from.
+ */
+#include "heapscope/heapview.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct tag {
+	uint64_t addr;
+	uint8_t state;
+	uint16_t bin;
+} tag;
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+static void list_push(hv_list *l, uint64_t chunk, uint64_t stored, uint32_t *cap)
+{
+	if (l->n == *cap) {
+		*cap = *cap ? 2 * *cap : 8;
+		l->chunk = xrealloc(l->chunk, sizeof *l->chunk * *cap);
+		l->stored = xrealloc(l->stored, sizeof *l->stored * *cap);
+	}
+	l->chunk[l->n] = chunk;
+	l->stored[l->n] = stored;
+	l->n++;
+}
+
+static int tag_cmp(const void *x, const void *y)
+{
+	const tag *a = x, *b = y;
+	return a->addr < b->addr ? -1 : a->addr > b->addr;
+}
+
+typedef struct tags {
+	tag *t;
+	size_t n, cap;
+} tags;
+
+static void tag_add(tags *ts, uint64_t addr, int state, unsigned bin)
+{
+	if (ts->n == ts->cap) {
+		ts->cap = ts->cap ? 2 * ts->cap : 256;
+		ts->t = xrealloc(ts->t, sizeof *ts->t * ts->cap);
+	}
+	ts->t[ts->n++] = (tag){addr, (uint8_t)state, (uint16_t)bin};
+}
+
+static void add_chunk(heapview *v, size_t *cap, uint64_t addr, uint64_t raw, int state)
+{
+	if (v->n == *cap) {
+		*cap = *cap ? 2 * *cap : 256;
+		v->chunks = xrealloc(v->chunks, sizeof *v->chunks * *cap);
+	}
+	v->chunks[v->n++] = (hv_chunk){addr, raw & ~(uint64_t)7, raw, (uint8_t)state, 0};
+}
+
+void hv_build(heapview *v, alloc *a)
+{
+	memset(v, 0, sizeof *v);
+	mem_space *m = a->mem;
+	tags ts = {0};
+	v->heap_start = a->lay.heap;
+	v->brk = a->brk;
+	v->top = a->top;
+	uint64_t raw;
+	if (a->top && mem_rd64(m, a->top + 8, &raw))
+		v->top_size = raw & ~(uint64_t)7;
+	/* a list can hold at most one entry per 32 bytes of system memory */
+	uint64_t limit = a->system_mem / 32 + 16;
+
+	if (a->tcache) {
+		for (unsigned i = 0; i < ALLOC_TCACHE_BINS; i++) {
+			uint16_t cnt = 0;
+			mem_read(m, a->tcache + 2 * i, &cnt, 2);
+			v->tcount[i] = cnt;
+			uint64_t e = 0, stored;
+			uint32_t cap = 0;
+			if (!mem_rd64(m, a->tcache + 0x80 + 8 * i, &e))
+				continue;
+			stored = e;
+			while (e) {
+				if ((e & 15) || v->tcache[i].n > limit || v->tcache[i].n > 65536) {
+					v->tcache[i].broken = 1;
+					break;
+				}
+				list_push(&v->tcache[i], e - 16, stored, &cap);
+				tag_add(&ts, e - 16, BIN_TCACHE, i);
+				if (!mem_rd64(m, e, &stored)) {
+					v->tcache[i].broken = 1;
+					break;
+				}
+				e = (e >> 12) ^ stored;
+			}
+		}
+	}
+	for (unsigned i = 0; i < ALLOC_NFASTBINS; i++) {
+		uint64_t c = a->fastbins[i], stored = c;
+		uint32_t cap = 0;
+		while (c) {
+			if ((c & 15) || v->fast[i].n > limit) {
+				v->fast[i].broken = 1;
+				break;
+			}
+			list_push(&v->fast[i], c, stored, &cap);
+			tag_add(&ts, c, BIN_FAST, i);
+			if (!mem_rd64(m, c + 16, &stored)) {
+				v->fast[i].broken = 1;
+				break;
+			}
+			c = ((c + 16) >> 12) ^ stored;
+		}
+	}
+	if (a->initialized) {
+		for (unsigned i = 1; i < ALLOC_NBINS; i++) {
+			uint64_t hdr = alloc_bin_at(a, i), c;
+			uint32_t cap = 0;
+			if (!mem_rd64(m, hdr + 16, &c))
+				continue;
+			int kind = i == 1 ? BIN_UNSORTED : i < 64 ? BIN_SMALL : BIN_LARGE;
+			while (c != hdr) {
+				if (v->bins[i].n > limit) {
+					v->bins[i].broken = 1;
+					break;
+				}
+				list_push(&v->bins[i], c, c, &cap);
+				tag_add(&ts, c, kind, i);
+				if (!mem_rd64(m, c + 16, &c)) {
+					v->bins[i].broken = 1;
+					break;
+				}
+			}
+		}
+	}
+	qsort(ts.t, ts.n, sizeof *ts.t, tag_cmp);
+
+	/* walk the heap in address order */
+	size_t cap = 0, ti = 0;
+	if (a->top) {
+		uint64_t c = a->lay.heap;
+		uint64_t end = a->top;
+		if (end < c || end > a->brk)
+			end = a->brk;
+		while (c < end) {
+			if (!mem_rd64(m, c + 8, &raw)) {
+				v->corrupt = 1;
+				break;
+			}
+			uint64_t size = raw & ~(uint64_t)7;
+			if (size < 16 || c + size > end || size > a->system_mem) {
+				v->corrupt = 1;
+				v->corrupt_at = c;
+				snprintf(v->corrupt_msg, sizeof v->corrupt_msg,
+					 "chunk at 0x%llx has an impossible size 0x%llx", (unsigned long long)c,
+					 (unsigned long long)raw);
+				break;
+			}
+			while (ti < ts.n && ts.t[ti].addr < c)
+				ti++;
+			int state = BIN_NONE;
+			unsigned bin = 0;
+			if (ti < ts.n && ts.t[ti].addr == c) {
+				state = ts.t[ti].state;
+				bin = ts.t[ti].bin;
+			}
+			add_chunk(v, &cap, c, raw, state);
+			v->chunks[v->n - 1].bin = (uint16_t)bin;
+			c += size;
+		}
+		if (mem_rd64(m, a->top + 8, &raw))
+			add_chunk(v, &cap, a->top, raw, BIN_TOP);
+	}
+	v->nheap = v->n;
+	for (size_t i = 0; i < m->n; i++) {
+		const mem_map *mp = &m->maps[i];
+		if (mp->kind == MEM_CHUNK && mem_rd64(m, mp->start + 8, &raw))
+			add_chunk(v, &cap, mp->start, raw, BIN_MMAP);
+	}
+	free(ts.t);
+}
+
+void hv_free(heapview *v)
+{
+	free(v->chunks);
+	for (unsigned i = 0; i < ALLOC_TCACHE_BINS; i++) {
+		free(v->tcache[i].chunk);
+		free(v->tcache[i].stored);
+	}
+	for (unsigned i = 0; i < ALLOC_NFASTBINS; i++) {
+		free(v->fast[i].chunk);
+		free(v->fast[i].stored);
+	}
+	for (unsigned i = 0; i < ALLOC_NBINS; i++) {
+		free(v->bins[i].chunk);
+		free(v->bins[i].stored);
+	}
+	memset(v, 0, sizeof *v);
+}
+
+long hv_find(const heapview *v, uint64_t addr)
+{
+	size_t lo = 0, hi = v->nheap;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (v->chunks[mid].addr + v->chunks[mid].size <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < v->nheap && v->chunks[lo].addr <= addr)
+		return (long)lo;
+	for (size_t i = v->nheap; i < v->n; i++)
+		if (addr >= v->chunks[i].addr && addr < v->chunks[i].addr + v->chunks[i].size)
+			return (long)i;
+	return -1;
+}

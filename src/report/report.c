@@ -1,0 +1,500 @@
+/*
+ * report.c - text renderings of chunks, bins, mappings, statistics, memory
+ * dumps, events and per-operation lines (readable and JSON).
+ */
+#include "heapscope/report.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define X(v) ((unsigned long long)(v))
+
+typedef struct varref {
+	uint64_t val;
+	int32_t var;
+} varref;
+
+static int varref_cmp(const void *x, const void *y)
+{
+	const varref *a = x, *b = y;
+	if (a->val != b->val)
+		return a->val < b->val ? -1 : 1;
+	return a->var - b->var;
+}
+
+/* variables sorted by value, so a chunk's pointers are one range */
+static varref *sorted_vars(engine *e, size_t *n)
+{
+	varref *r = malloc(sizeof *r * (e->nvars ? e->nvars : 1));
+	size_t k = 0;
+	if (!r)
+		abort();
+	for (uint32_t i = 0; i < e->nvars; i++)
+		if (e->vset[i] && e->vars[i])
+			r[k++] = (varref){e->vars[i], (int32_t)i};
+	qsort(r, k, sizeof *r, varref_cmp);
+	*n = k;
+	return r;
+}
+
+static size_t lower_bound(const varref *r, size_t n, uint64_t v)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (r[mid].val < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void report_vars_in(sbuf *b, engine *e, uint64_t addr, uint64_t size)
+{
+	int first = 1;
+	for (uint32_t i = 0; i < e->nvars; i++) {
+		if (e->vset[i] && e->vars[i] >= addr && e->vars[i] < addr + size) {
+			sb_printf(b, "%s%s", first ? "" : ",", e->names[i]);
+			first = 0;
+		}
+	}
+}
+
+static void flags(char out[4], uint64_t raw)
+{
+	out[0] = raw & ALLOC_PREV_INUSE ? 'P' : '-';
+	out[1] = raw & ALLOC_IS_MMAPPED ? 'M' : '-';
+	out[2] = raw & ALLOC_NON_MAIN ? 'A' : '-';
+	out[3] = 0;
+}
+
+static void state_name(sbuf *b, const hv_chunk *c)
+{
+	switch (c->state) {
+	case BIN_TCACHE:
+		sb_printf(b, "tcache[0x%llx]", X(0x20 + 16 * c->bin));
+		break;
+	case BIN_FAST:
+		sb_printf(b, "fastbin[0x%llx]", X(0x20 + 16 * c->bin));
+		break;
+	case BIN_SMALL:
+		sb_printf(b, "smallbin[%u]", c->bin);
+		break;
+	case BIN_LARGE:
+		sb_printf(b, "largebin[%u]", c->bin);
+		break;
+	default:
+		sb_printf(b, "%s", alloc_bin_name(c->state));
+	}
+}
+
+void report_chunks(sbuf *b, engine *e, const heapview *v)
+{
+	alloc *a = e->heap;
+	size_t nv;
+	varref *vr = sorted_vars(e, &nv);
+	if (!a->top)
+		sb_printf(b, "The heap does not exist yet: the first allocation creates it.\n");
+	else
+		sb_printf(b, "heap 0x%llx-0x%llx (%llu chunks, top 0x%llx size 0x%llx)\n", X(v->heap_start), X(v->brk),
+			  X(v->nheap), X(v->top), X(v->top_size));
+	if (v->n)
+		sb_printf(b, "  %-16s %-9s %-3s %-16s %-12s %s\n", "chunk", "size", "flg", "state", "vars", "data");
+	for (size_t i = 0; i < v->n; i++) {
+		const hv_chunk *c = &v->chunks[i];
+		if (i == v->nheap)
+			sb_printf(b, "mmapped chunks:\n");
+		char fl[4];
+		flags(fl, c->raw);
+		sbuf st = {0}, vs = {0};
+		state_name(&st, c);
+		if (c->addr == a->tcache - 16 && a->tcache)
+			sb_printf(&vs, "(tcache)");
+		for (size_t k = lower_bound(vr, nv, c->addr); k < nv && vr[k].val < c->addr + c->size; k++)
+			sb_printf(&vs, "%s%s", vs.n ? "," : "", e->names[vr[k].var]);
+		uint8_t data[8] = {0};
+		char hex[32] = "";
+		if (c->state != BIN_TOP && mem_read(a->mem, c->addr + 16, data, 8))
+			for (int k = 0; k < 8; k++)
+				sprintf(hex + 3 * k, "%02x ", data[k]);
+		sb_printf(b, "  0x%-14llx 0x%-7llx %s %-16s %-12s %s\n", X(c->addr), X(c->size), fl, st.s ? st.s : "",
+			  vs.s ? vs.s : "", hex);
+		sb_free(&st);
+		sb_free(&vs);
+	}
+	if (v->corrupt)
+		sb_printf(b, "  !! heap walk stopped: %s\n", v->corrupt_msg);
+	free(vr);
+}
+
+static void chain(sbuf *b, const hv_list *l, bool raw, uint64_t show_off)
+{
+	for (uint32_t k = 0; k < l->n; k++) {
+		sb_printf(b, "%s0x%llx", k ? " -> " : "", X(l->chunk[k] + show_off));
+		if (raw && k > 0)
+			sb_printf(b, " [stored 0x%llx]", X(l->stored[k]));
+	}
+	if (l->broken)
+		sb_printf(b, " -> !! (list corrupted)");
+}
+
+void report_bins(sbuf *b, engine *e, const heapview *v, bool all, bool raw)
+{
+	alloc *a = e->heap;
+	int any = 0;
+	sb_printf(b, "tcache (%llu per bin):\n", X(a->mp.tcache_count));
+	for (unsigned i = 0; i < ALLOC_TCACHE_BINS; i++) {
+		if (!v->tcache[i].n && !v->tcount[i] && !all)
+			continue;
+		any = 1;
+		sb_printf(b, "  0x%-5llx [%u]: ", X(0x20 + 16 * i), v->tcount[i]);
+		chain(b, &v->tcache[i], raw, 16);
+		sb_printf(b, "\n");
+	}
+	if (!any)
+		sb_printf(b, "  (empty)\n");
+	any = 0;
+	sb_printf(b, "fastbins:\n");
+	for (unsigned i = 0; i < 7; i++) {
+		if (!v->fast[i].n && !all)
+			continue;
+		any = 1;
+		sb_printf(b, "  0x%-5llx [%u]: ", X(0x20 + 16 * i), v->fast[i].n);
+		chain(b, &v->fast[i], raw, 0);
+		sb_printf(b, "\n");
+	}
+	if (!any)
+		sb_printf(b, "  (empty)\n");
+	sb_printf(b, "unsorted [%u]: ", v->bins[1].n);
+	if (v->bins[1].n)
+		chain(b, &v->bins[1], false, 0);
+	else
+		sb_printf(b, "(empty)");
+	sb_printf(b, "\n");
+	for (int pass = 0; pass < 2; pass++) {
+		any = 0;
+		sb_printf(b, "%s:\n", pass ? "largebins" : "smallbins");
+		for (unsigned i = pass ? 64 : 2; i < (pass ? 127u : 64u); i++) {
+			if (!v->bins[i].n && !all)
+				continue;
+			any = 1;
+			uint64_t lo, hi;
+			alloc_bin_range(i, &lo, &hi);
+			if (lo == hi)
+				sb_printf(b, "  [%3u] 0x%llx [%u]: ", i, X(lo), v->bins[i].n);
+			else if (hi == UINT64_MAX)
+				sb_printf(b, "  [%3u] 0x%llx+ [%u]: ", i, X(lo), v->bins[i].n);
+			else
+				sb_printf(b, "  [%3u] 0x%llx-0x%llx [%u]: ", i, X(lo), X(hi), v->bins[i].n);
+			chain(b, &v->bins[i], false, 0);
+			sb_printf(b, "\n");
+		}
+		if (!any)
+			sb_printf(b, "  (empty)\n");
+	}
+}
+
+void report_maps(sbuf *b, alloc *a)
+{
+	mem_space *m = a->mem;
+	for (size_t i = 0; i < m->n; i++) {
+		const mem_map *mp = &m->maps[i];
+		const char *name = "";
+		bool file = true;
+		switch (mp->kind) {
+		case MEM_TEXT:
+		case MEM_DATA:
+			name = "/home/student/a.out";
+			break;
+		case MEM_LIB:
+			name = strcmp(mp->name, "libc.so.6") ? "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
+							    : "/usr/lib/x86_64-linux-gnu/libc.so.6";
+			break;
+		default:
+			file = false;
+			name = mp->name;
+		}
+		char line[160];
+		int k = snprintf(line, sizeof line, "%llx-%llx %c%c%cp %08llx %s %-7s", X(mp->start), X(mp->end),
+				 mp->prot & MEM_R ? 'r' : '-', mp->prot & MEM_W ? 'w' : '-', mp->prot & MEM_X ? 'x' : '-',
+				 0ULL, file ? "08:01" : "00:00", file ? "1318" : "0");
+		sb_printf(b, "%s", line);
+		if (mp->kind == MEM_CHUNK)
+			name = "(mmapped chunk)";
+		else if (mp->kind == MEM_BSS)
+			name = "(bss)";
+		if (*name) {
+			for (; k < 73; k++)
+				sb_add(b, " ", 1);
+			sb_printf(b, "%s", name);
+		}
+		sb_printf(b, "\n");
+	}
+}
+
+void report_stats(sbuf *b, alloc *a)
+{
+	alloc_info in;
+	if (alloc_mallinfo(a, &in) != ALLOC_OK) {
+		sb_printf(b, "%s\n", a->msg);
+		return;
+	}
+	sb_printf(b, "Arena 0:\nsystem bytes     = %10llu\nin use bytes     = %10llu\n", X(in.arena), X(in.uordblks));
+	sb_printf(b, "Total (incl. mmap):\nsystem bytes     = %10llu\nin use bytes     = %10llu\n",
+		  X(in.arena + in.hblkhd), X(in.uordblks + in.hblkhd));
+	sb_printf(b, "max mmap regions = %10llu\nmax mmap bytes   = %10llu\n", X(in.max_n_mmaps),
+		  X(in.max_mmapped_mem));
+	sb_printf(b, "mallinfo2: arena=%llu ordblks=%llu smblks=%llu hblks=%llu hblkhd=%llu fsmblks=%llu "
+		     "uordblks=%llu fordblks=%llu keepcost=%llu\n",
+		  X(in.arena), X(in.ordblks), X(in.smblks), X(in.hblks), X(in.hblkhd), X(in.fsmblks), X(in.uordblks),
+		  X(in.fordblks), X(in.keepcost));
+	sb_printf(b, "parameters: mmap_threshold=0x%llx trim_threshold=0x%llx top_pad=0x%llx max_fast=0x%llx "
+		     "tcache_count=%llu%s\n",
+		  X(a->mp.mmap_threshold), X(a->mp.trim_threshold), X(a->mp.top_pad), X(a->mp.global_max_fast),
+		  X(a->mp.tcache_count), a->mp.no_dyn_threshold ? " (dynamic threshold off)" : "");
+}
+
+void report_hexdump(sbuf *b, alloc *a, uint64_t addr, uint64_t n)
+{
+	if (n > 65536)
+		n = 65536;
+	for (uint64_t off = 0; off < n; off += 16) {
+		uint8_t row[16];
+		uint64_t k = n - off < 16 ? n - off : 16;
+		if (!mem_read(a->mem, addr + off, row, k)) {
+			sb_printf(b, "0x%llx: cannot access memory at address 0x%llx\n", X(addr + off), X(a->mem->fault));
+			return;
+		}
+		sb_printf(b, "0x%llx:", X(addr + off));
+		for (uint64_t i = 0; i < 16; i++) {
+			if (i == 8)
+				sb_add(b, " ", 1);
+			if (i < k)
+				sb_printf(b, " %02x", row[i]);
+			else
+				sb_add(b, "   ", 3);
+		}
+		sb_add(b, "  |", 3);
+		for (uint64_t i = 0; i < k; i++)
+			sb_printf(b, "%c", isprint(row[i]) ? row[i] : '.');
+		sb_add(b, "|\n", 2);
+	}
+}
+
+bool report_syscall(sbuf *b, const alloc_ev *ev)
+{
+	switch (ev->kind) {
+	case EV_BRK:
+		sb_printf(b, "brk(0x%llx) = 0x%llx", X(ev->b), X(ev->b));
+		return true;
+	case EV_MMAP:
+		sb_printf(b, "mmap(NULL, %llu, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x%llx", X(ev->b),
+			  X(ev->a));
+		return true;
+	case EV_MUNMAP:
+		sb_printf(b, "munmap(0x%llx, %llu) = 0", X(ev->a), X(ev->b));
+		return true;
+	case EV_MREMAP:
+		sb_printf(b, "mremap(0x%llx, %llu, %llu, MREMAP_MAYMOVE) = 0x%llx", X(ev->a), X(ev->b), X(ev->d),
+			  X(ev->c));
+		return true;
+	case EV_MADVISE:
+		sb_printf(b, "madvise(0x%llx, %llu, MADV_DONTNEED) = 0", X(ev->a), X(ev->b));
+		return true;
+	default:
+		return false;
+	}
+}
+
+static const char *kind_word(int bin)
+{
+	return alloc_bin_name(bin);
+}
+
+void report_event(sbuf *b, const alloc *a, const alloc_ev *ev)
+{
+	if (report_syscall(b, ev))
+		return;
+	switch (ev->kind) {
+	case EV_TCACHE_GET:
+		sb_printf(b, "tcache hit: bin 0x%llx gives chunk 0x%llx", X(0x20 + 16 * ev->idx), X(ev->a));
+		break;
+	case EV_TCACHE_PUT:
+		sb_printf(b, "chunk 0x%llx goes to tcache bin 0x%llx", X(ev->a), X(0x20 + 16 * ev->idx));
+		break;
+	case EV_FAST_GET:
+		sb_printf(b, "fastbin hit: bin 0x%llx gives chunk 0x%llx", X(0x20 + 16 * ev->idx), X(ev->a));
+		break;
+	case EV_FAST_PUT:
+		sb_printf(b, "chunk 0x%llx goes to fastbin 0x%llx", X(ev->a), X(0x20 + 16 * ev->idx));
+		break;
+	case EV_STASH:
+		sb_printf(b, "stash: chunk 0x%llx moves from the %s into tcache bin 0x%llx", X(ev->a), kind_word(ev->bin),
+			  X(0x20 + 16 * ev->idx));
+		break;
+	case EV_SMALL_GET:
+		sb_printf(b, "smallbin hit: bin %u gives its oldest chunk 0x%llx", ev->idx, X(ev->a));
+		break;
+	case EV_BIN_MISS:
+		sb_printf(b, "%s bin %u is empty", kind_word(ev->bin), ev->idx);
+		break;
+	case EV_SORT:
+		sb_printf(b, "sort: unsorted chunk 0x%llx (size 0x%llx) moves to %s %u", X(ev->a), X(ev->b),
+			  kind_word(ev->bin), ev->idx);
+		break;
+	case EV_EXACT:
+		sb_printf(b, "exact fit in the unsorted bin: chunk 0x%llx", X(ev->a));
+		break;
+	case EV_LAST_REMAINDER:
+		sb_printf(b, "last remainder 0x%llx split: 0x%llx bytes handed out, remainder 0x%llx stays unsorted",
+			  X(ev->a), X(ev->b), X(ev->c));
+		break;
+	case EV_BEST_FIT:
+		sb_printf(b, "best fit in largebin %u: chunk 0x%llx (size 0x%llx)", ev->idx, X(ev->a), X(ev->b));
+		break;
+	case EV_BINMAP:
+		sb_printf(b, "binmap search: %s %u gives chunk 0x%llx (size 0x%llx)", kind_word(ev->bin), ev->idx,
+			  X(ev->a), X(ev->b));
+		break;
+	case EV_SPLIT:
+		sb_printf(b, "split chunk 0x%llx: keeps 0x%llx, remainder 0x%llx is freed", X(ev->a), X(ev->b), X(ev->c));
+		break;
+	case EV_TOP_SPLIT:
+		sb_printf(b, "carved 0x%llx bytes from top at 0x%llx; top is now 0x%llx", X(ev->b), X(ev->a), X(ev->c));
+		break;
+	case EV_MERGE:
+		sb_printf(b, "merge: 0x%llx absorbs 0x%llx, size now 0x%llx", X(ev->a), X(ev->b), X(ev->c));
+		break;
+	case EV_TOP_MERGE:
+		sb_printf(b, "top grows: top is 0x%llx with size 0x%llx", X(ev->a), X(ev->c));
+		break;
+	case EV_UNSORTED_PUT:
+		sb_printf(b, "chunk 0x%llx (size 0x%llx) goes to the unsorted bin", X(ev->a), X(ev->b));
+		break;
+	case EV_CONSOLIDATE:
+		sb_printf(b, "malloc_consolidate: %llu fastbin chunks merged and moved to the unsorted bin", X(ev->b));
+		break;
+	case EV_TRIM:
+		sb_printf(b, "trim: 0x%llx bytes returned to the system", X(ev->b));
+		break;
+	case EV_THRESHOLD:
+		sb_printf(b, "dynamic threshold: mmap_threshold=0x%llx trim_threshold=0x%llx", X(ev->a), X(ev->b));
+		break;
+	case EV_INPLACE:
+		sb_printf(b, "realloc keeps chunk 0x%llx, size now 0x%llx", X(ev->a), X(ev->b));
+		break;
+	case EV_COPY:
+		sb_printf(b, "realloc moves: copies 0x%llx bytes from 0x%llx to 0x%llx, frees the old chunk", X(ev->b),
+			  X(ev->a), X(ev->c));
+		break;
+	case EV_FAIL:
+		sb_printf(b, "%s", a->msg[0] ? a->msg : "check failed");
+		break;
+	default:
+		sb_printf(b, "%s", alloc_ev_name(ev->kind));
+	}
+}
+
+static void fmt_off(sbuf *b, engine *e, uint64_t p)
+{
+	alloc *a = e->heap;
+	if (p >= a->lay.heap && p < a->brk)
+		sb_printf(b, "heap+0x%llx", X(p - a->lay.heap));
+	else
+		sb_printf(b, "mmap");
+}
+
+void report_op(sbuf *b, engine *e, const eng_result *r, const char *text)
+{
+	sb_printf(b, "#%llu %s", X(r->seq), text);
+	if (r->status != ALLOC_OK) {
+		sb_printf(b, "\n   %s: %s\n", r->status == ALLOC_SEGV ? "SIGSEGV" : "abort", r->msg);
+		return;
+	}
+	switch (r->kind) {
+	case ENG_MALLOC:
+	case ENG_CALLOC:
+	case ENG_REALLOC:
+		if (r->ret) {
+			sb_printf(b, " = 0x%llx  chunk 0x%llx  ", X(r->ret), X(r->chunk));
+			fmt_off(b, e, r->ret);
+		} else {
+			sb_printf(b, " = NULL");
+		}
+		break;
+	case ENG_FREE:
+		if (r->chunk)
+			sb_printf(b, "  chunk 0x%llx%s", X(r->chunk), r->mmapped ? " (mmapped)" : "");
+		break;
+	case ENG_TRIM:
+	case ENG_MALLOPT:
+		sb_printf(b, " = %llu", X(r->ret));
+		break;
+	default:
+		break;
+	}
+	sb_printf(b, "\n");
+	for (uint32_t i = 0; i < r->nev; i++) {
+		if (r->ev[i].kind == EV_BIN_MISS)
+			continue;
+		sb_printf(b, "   ");
+		report_event(b, e->heap, &r->ev[i]);
+		sb_printf(b, "\n");
+	}
+}
+
+static void json_str(sbuf *b, const char *s)
+{
+	sb_add(b, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			sb_printf(b, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			sb_printf(b, "\\u%04x", c);
+		else
+			sb_add(b, (const char *)&c, 1);
+	}
+	sb_add(b, "\"", 1);
+}
+
+void report_json(sbuf *b, engine *e, const eng_result *r, const char *id)
+{
+	alloc *a = e->heap;
+	sb_printf(b, "{\"seq\":%llu,\"op\":", X(r->seq));
+	json_str(b, eng_op_name(r->kind));
+	sb_printf(b, ",\"id\":");
+	if (id)
+		json_str(b, id);
+	else
+		sb_printf(b, "null");
+	bool alloc_op = r->kind == ENG_MALLOC || r->kind == ENG_CALLOC || r->kind == ENG_REALLOC;
+	if (alloc_op)
+		sb_printf(b, ",\"req\":%llu", X(r->req));
+	uint64_t p = r->ret;
+	if (r->kind == ENG_FREE)
+		p = e->log[r->seq].x;
+	if (alloc_op || r->kind == ENG_FREE) {
+		if (p && r->status == ALLOC_OK) {
+			sb_printf(b, ",\"ptr\":\"0x%llx\"", X(p));
+			if (!r->mmapped)
+				sb_printf(b, ",\"off\":%llu", X(p - a->lay.heap));
+			else
+				sb_printf(b, ",\"off\":null");
+		} else {
+			sb_printf(b, ",\"ptr\":null,\"off\":null");
+		}
+		sb_printf(b, ",\"chunk\":%llu,\"mmapped\":%s", X(r->chunk), r->mmapped ? "true" : "false");
+	} else if (r->kind == ENG_TRIM || r->kind == ENG_MALLOPT) {
+		sb_printf(b, ",\"ret\":%llu", X(r->ret));
+	}
+	sb_printf(b, ",\"brk\":%llu", X(r->brk - a->lay.heap));
+	if (r->status != ALLOC_OK) {
+		sb_printf(b, ",\"error\":");
+		json_str(b, r->msg);
+	}
+	sb_printf(b, "}\n");
+}

@@ -1,0 +1,324 @@
+/*
+ * glibc-driver.c - replays a heapscope script with the real glibc malloc.
+ *
+ * It reads the whole script with read(), parses it into static arrays, takes
+ * the initial program break with sbrk(0) before the first allocator call,
+ * runs every operation and only then prints, with write(): stdio is never
+ * used, because its first use allocates a buffer and would shift the heap.
+ *
+ * Accepted lines (the form the trace generator writes; names are vN):
+ *   vN = malloc(S);  vN = calloc(N, S);  vN = realloc(vM, S);  free(vN);
+ *   malloc_trim(P);  mallopt(M_NAME, V);  tunable NAME VALUE (first lines)
+ * Output, one line per operation: seq op off chunk mmapped brk ret
+ */
+#include <malloc.h>
+#include <stdlib.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#define MAXOPS (1 << 22)
+#define MAXVARS (1 << 20)
+#define MAXIN (64 << 20)
+
+enum { O_MALLOC, O_FREE, O_CALLOC, O_REALLOC, O_TRIM, O_MALLOPT };
+static const char *opname[] = {"malloc", "free", "calloc", "realloc", "malloc_trim", "mallopt"};
+
+static char in[MAXIN];
+static uint8_t kind[MAXOPS];
+static uint32_t dst[MAXOPS], src[MAXOPS];
+static uint64_t arg1[MAXOPS], arg2[MAXOPS];
+static void *vars[MAXVARS];
+static uint64_t r_off[MAXOPS], r_chunk[MAXOPS], r_brk[MAXOPS], r_ret[MAXOPS];
+static uint8_t r_mm[MAXOPS], r_null[MAXOPS];
+static char out[1 << 16];
+static size_t outn;
+static char tun[4096];
+static size_t tunn;
+
+static void flush(void)
+{
+	size_t o = 0;
+	while (o < outn) {
+		ssize_t k = write(1, out + o, outn - o);
+		if (k <= 0)
+			_exit(4);
+		o += (size_t)k;
+	}
+	outn = 0;
+}
+
+static void puts_(const char *s)
+{
+	while (*s) {
+		if (outn == sizeof out)
+			flush();
+		out[outn++] = *s++;
+	}
+}
+
+static void putu(uint64_t v)
+{
+	char b[24];
+	int k = 23;
+	b[k] = 0;
+	do
+		b[--k] = (char)('0' + v % 10);
+	while (v /= 10);
+	puts_(b + k);
+}
+
+static void die(const char *msg, size_t line)
+{
+	puts_("driver: ");
+	puts_(msg);
+	puts_(" at line ");
+	putu(line);
+	puts_("\n");
+	flush();
+	_exit(2);
+}
+
+static const char *p;
+static size_t lineno;
+
+static void ws(void)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+}
+
+static int lit(const char *s)
+{
+	ws();
+	size_t n = strlen(s);
+	if (strncmp(p, s, n))
+		return 0;
+	p += n;
+	return 1;
+}
+
+static uint64_t num(void)
+{
+	ws();
+	uint64_t v = 0;
+	int neg = 0;
+	if (*p == '-') {
+		neg = 1;
+		p++;
+	}
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		p += 2;
+		while ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F')) {
+			v = v * 16 + (uint64_t)(*p <= '9' ? *p - '0' : (*p | 32) - 'a' + 10);
+			p++;
+		}
+	} else {
+		if (*p < '0' || *p > '9')
+			die("expected a number", lineno);
+		while (*p >= '0' && *p <= '9')
+			v = v * 10 + (uint64_t)(*p++ - '0');
+	}
+	return neg ? (uint64_t)0 - v : v;
+}
+
+static uint32_t var(void)
+{
+	ws();
+	if (*p != 'v')
+		die("expected a vN variable", lineno);
+	p++;
+	uint64_t v = num();
+	if (v >= MAXVARS)
+		die("variable index too large", lineno);
+	return (uint32_t)v;
+}
+
+static int param(void)
+{
+	static const struct {
+		const char *n;
+		int v;
+	} t[] = {{"M_MXFAST", M_MXFAST},		 {"M_TRIM_THRESHOLD", M_TRIM_THRESHOLD},
+		 {"M_TOP_PAD", M_TOP_PAD},		 {"M_MMAP_THRESHOLD", M_MMAP_THRESHOLD},
+		 {"M_MMAP_MAX", M_MMAP_MAX},		 {"M_PERTURB", M_PERTURB}};
+	ws();
+	for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+		if (lit(t[i].n))
+			return t[i].v;
+	die("unknown mallopt parameter", lineno);
+	return 0;
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	if (argc != 2)
+		return 2;
+	int fd = open(argv[1], O_RDONLY);
+	if (fd < 0)
+		return 2;
+	size_t n = 0;
+	ssize_t k;
+	while ((k = read(fd, in + n, sizeof in - 1 - n)) > 0)
+		n += (size_t)k;
+	close(fd);
+	in[n] = 0;
+	size_t nops = 0;
+	p = in;
+	lineno = 1;
+	while (*p) {
+		ws();
+		if (*p == '#' || *p == '\n' || *p == '\r' || !*p) {
+		} else if (lit("tunable")) {
+			/* collect glibc.malloc.NAME=VALUE for a re-exec */
+			ws();
+			const char *s = p;
+			while (*p && *p != ' ' && *p != '\t')
+				p++;
+			if (!tunn)
+				tunn = (size_t)(stpcpy(tun, "GLIBC_TUNABLES=") - tun);
+			else
+				tun[tunn++] = ':';
+			tunn = (size_t)(stpcpy(tun + tunn, "glibc.malloc.") - tun);
+			memcpy(tun + tunn, s, (size_t)(p - s));
+			tunn += (size_t)(p - s);
+			tun[tunn++] = '=';
+			ws();
+			while (*p >= '0' && *p <= '9')
+				tun[tunn++] = *p++;
+			tun[tunn] = 0;
+		} else if (lit("free(")) {
+			kind[nops] = O_FREE;
+			src[nops] = var();
+			if (!lit(")"))
+				die("expected )", lineno);
+			nops++;
+		} else if (lit("malloc_trim(")) {
+			kind[nops] = O_TRIM;
+			arg1[nops] = num();
+			if (!lit(")"))
+				die("expected )", lineno);
+			nops++;
+		} else if (lit("mallopt(")) {
+			kind[nops] = O_MALLOPT;
+			arg1[nops] = (uint64_t)(int64_t)param();
+			if (!lit(","))
+				die("expected ,", lineno);
+			arg2[nops] = num();
+			if (!lit(")"))
+				die("expected )", lineno);
+			nops++;
+		} else {
+			dst[nops] = var();
+			if (!lit("="))
+				die("expected =", lineno);
+			if (lit("malloc(")) {
+				kind[nops] = O_MALLOC;
+				arg1[nops] = num();
+			} else if (lit("calloc(")) {
+				kind[nops] = O_CALLOC;
+				arg1[nops] = num();
+				if (!lit(","))
+					die("expected ,", lineno);
+				arg2[nops] = num();
+			} else if (lit("realloc(")) {
+				kind[nops] = O_REALLOC;
+				src[nops] = var();
+				if (!lit(","))
+					die("expected ,", lineno);
+				arg2[nops] = num();
+			} else {
+				die("unknown statement", lineno);
+			}
+			if (!lit(")"))
+				die("expected )", lineno);
+			nops++;
+		}
+		if (nops >= MAXOPS)
+			die("too many operations", lineno);
+		while (*p && *p != '\n')
+			p++;
+		if (*p == '\n') {
+			p++;
+			lineno++;
+		}
+	}
+	if (tunn && !getenv("HS_DRIVER_CHILD")) {
+		/* re-run with the tunables in the environment (read at startup) */
+		static char *env[] = {tun, "HS_DRIVER_CHILD=1", NULL};
+		(void)envp;
+		execve("/proc/self/exe", argv, env);
+		die("cannot re-exec for tunables", 0);
+	}
+
+	char *base = sbrk(0);
+	for (size_t i = 0; i < nops; i++) {
+		void *r = NULL;
+		uint64_t *hdr;
+		switch (kind[i]) {
+		case O_MALLOC:
+			r = vars[dst[i]] = malloc(arg1[i]);
+			break;
+		case O_CALLOC:
+			r = vars[dst[i]] = calloc(arg1[i], arg2[i]);
+			break;
+		case O_REALLOC:
+			if (arg2[i] == 0 && vars[src[i]]) {
+				hdr = (uint64_t *)vars[src[i]] - 1;
+				r_chunk[i] = *hdr & ~(uint64_t)7;
+				r_mm[i] = (*hdr & 2) != 0;
+			}
+			r = realloc(vars[src[i]], arg2[i]);
+			vars[dst[i]] = r;
+			break;
+		case O_FREE:
+			r = vars[src[i]];
+			if (r) {
+				hdr = (uint64_t *)r - 1;
+				r_chunk[i] = *hdr & ~(uint64_t)7;
+				r_mm[i] = (*hdr & 2) != 0;
+			}
+			free(r);
+			break;
+		case O_TRIM:
+			r_ret[i] = (uint64_t)malloc_trim(arg1[i]);
+			break;
+		case O_MALLOPT:
+			r_ret[i] = (uint64_t)mallopt((int)(int64_t)arg1[i], (int)arg2[i]);
+			break;
+		}
+		if (kind[i] == O_MALLOC || kind[i] == O_CALLOC || kind[i] == O_REALLOC) {
+			if (r) {
+				hdr = (uint64_t *)r - 1;
+				r_chunk[i] = *hdr & ~(uint64_t)7;
+				r_mm[i] = (*hdr & 2) != 0;
+			}
+		}
+		r_null[i] = r == NULL;
+		r_off[i] = (uint64_t)((char *)r - base);
+		r_brk[i] = (uint64_t)((char *)sbrk(0) - base);
+	}
+	for (size_t i = 0; i < nops; i++) {
+		putu(i);
+		puts_(" ");
+		puts_(opname[kind[i]]);
+		puts_(" ");
+		if (kind[i] >= O_TRIM || r_null[i] || r_mm[i])
+			puts_("null");
+		else
+			putu(r_off[i]);
+		puts_(" ");
+		putu(kind[i] >= O_TRIM ? 0 : r_chunk[i]);
+		puts_(r_mm[i] ? " true " : " false ");
+		putu(r_brk[i]);
+		puts_(" ");
+		if (kind[i] >= O_TRIM)
+			putu(r_ret[i]);
+		else
+			puts_("-");
+		puts_("\n");
+	}
+	flush();
+	return 0;
+}

@@ -1,0 +1,21 @@
+# jsonl2cmp.awk - reduce heapscope's --format=jsonl to the driver's columns:
+#   seq op off chunk mmapped brk ret
+function field(line, key,    m) {
+	if (match(line, "\"" key "\":(\"[^\"]*\"|[^,}]*)")) {
+		m = substr(line, RSTART + length(key) + 3, RLENGTH - length(key) - 3)
+		gsub(/"/, "", m)
+		return m
+	}
+	return ""
+}
+{
+	op = field($0, "op")
+	if (op != "malloc" && op != "free" && op != "calloc" && op != "realloc" && op != "malloc_trim" && op != "mallopt")
+		next
+	off = field($0, "off"); if (off == "") off = "null"
+	chunk = field($0, "chunk"); if (chunk == "") chunk = 0
+	mm = field($0, "mmapped"); if (mm == "") mm = "false"
+	ret = field($0, "ret"); if (ret == "") ret = "-"
+	if (field($0, "error") != "") { print n++, "error: " field($0, "error"); next }
+	print n++, op, off, chunk, mm, field($0, "brk"), ret
+}
