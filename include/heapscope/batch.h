@@ -15,6 +15,7 @@ typedef struct batch_opts {
 	bool summary; /* print chunks and bins at the end (text format) */
 	bool aslr;
 	uint64_t seed;
+	bool check_heap; /* run the heap checker after every operation (tests) */
 } batch_opts;
 
 /* Exit statuses shared by batch mode and main. */

@@ -25,6 +25,7 @@ static void usage(FILE *f)
 		   "  --format=text|jsonl  batch output: readable lines, or one JSON object per operation\n"
 		   "  --keep-going         in batch mode, continue after a simulated abort or crash\n"
 		   "  --no-summary         in batch mode, skip the final chunk and bin listing\n"
+		   "  --check-heap         in batch mode, verify every heap invariant after each operation\n"
 		   "  --aslr               randomise the process layout like Linux (see --seed)\n"
 		   "  --seed N             seed for --aslr and the tcache key (default 1)\n"
 		   "  --theme NAME|PATH    colour theme: default light classroom colorblind mono, or a file\n"
@@ -77,6 +78,8 @@ int main(int argc, char **argv)
 			}
 		} else if (!strcmp(a, "--keep-going")) {
 			bo.keep_going = true;
+		} else if (!strcmp(a, "--check-heap")) {
+			bo.check_heap = true;
 		} else if (!strcmp(a, "--no-summary")) {
 			bo.summary = false;
 		} else if (!strcmp(a, "--aslr")) {

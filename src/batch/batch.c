@@ -5,6 +5,7 @@
  */
 #include "heapscope/batch.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@ typedef struct bctx {
 	sbuf b;
 	int faults;
 	char lastmsg[256];
+	int checkfail;
 } bctx;
 
 static void b_print(void *ctx, int kind, const char *text)
@@ -26,6 +28,25 @@ static void b_print(void *ctx, int kind, const char *text)
 	fputs(text, f);
 }
 
+/* The statement as written, without its comment and trailing separators. */
+static void batch_statement_text(char *dst, size_t cap, const char *text)
+{
+	while (*text == ' ' || *text == '\t')
+		text++;
+	size_t n = 0;
+	bool quoted = false;
+	for (const char *p = text; *p && *p != '\r' && *p != '\n' && n + 1 < cap; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		if (!quoted && (*p == '#' || (p[0] == '/' && p[1] == '/')))
+			break;
+		dst[n++] = *p;
+	}
+	while (n && (dst[n - 1] == ' ' || dst[n - 1] == '\t' || dst[n - 1] == ';'))
+		n--;
+	dst[n] = 0;
+}
+
 static void b_op(void *ctx, const eng_result *r, const char *text, const char *id)
 {
 	bctx *c = ctx;
@@ -33,16 +54,18 @@ static void b_op(void *ctx, const eng_result *r, const char *text, const char *i
 	if (c->o->jsonl) {
 		report_json(&c->b, c->e, r, id);
 	} else {
-		char t[200];
-		size_t n = strcspn(text, "\r\n");
-		while (n && (text[0] == ' ' || text[0] == '\t')) {
-			text++;
-			n--;
-		}
-		snprintf(t, sizeof t, "%.*s", (int)(n < 150 ? n : 150), text);
+		char t[160];
+		batch_statement_text(t, sizeof t, text);
 		report_op(&c->b, c->e, r, t);
 	}
 	fputs(c->b.s ? c->b.s : "", stdout);
+	if (c->o->check_heap && r->status == ALLOC_OK) {
+		char msg[256];
+		if (hv_check(c->e->heap, msg, sizeof msg) != 0) {
+			fprintf(stderr, "heap check failed after operation %llu: %s\n", (unsigned long long)r->seq, msg);
+			c->checkfail = 1;
+		}
+	}
 	if (r->status != ALLOC_OK) {
 		c->faults++;
 		snprintf(c->lastmsg, sizeof c->lastmsg, "%s", r->msg);
@@ -84,6 +107,8 @@ int batch_run(const batch_opts *o)
 			break;
 		}
 	}
+	if (c.checkfail)
+		status = 4;
 	if (status == BATCH_OK && c.faults && o->keep_going)
 		status = BATCH_FAULT;
 	if (o->summary && !o->jsonl && status != BATCH_SCRIPT_ERROR) {

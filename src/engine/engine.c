@@ -12,7 +12,7 @@
 #include <string.h>
 
 #define CP_MIN_INTERVAL 256
-#define CP_BYTES_PER_OP 48 /* history budget for checkpoints per operation */
+#define CP_BYTES_PER_OP 40 /* history budget for checkpoints per operation */
 
 struct eng_checkpoint {
 	size_t pos;
@@ -50,8 +50,10 @@ static void cp_take(engine *e)
 	c->nvars = e->nvars;
 	c->vars = xrealloc(NULL, sizeof *c->vars * (e->nvars ? e->nvars : 1));
 	c->vset = xrealloc(NULL, e->nvars ? e->nvars : 1);
-	memcpy(c->vars, e->vars, sizeof *c->vars * e->nvars);
-	memcpy(c->vset, e->vset, e->nvars);
+	if (e->nvars) {
+		memcpy(c->vars, e->vars, sizeof *c->vars * e->nvars);
+		memcpy(c->vset, e->vset, e->nvars);
+	}
 }
 
 static void cp_drop(eng_checkpoint *c)
@@ -261,8 +263,10 @@ static void rebuild(engine *e, size_t n)
 	alloc_free(e->heap);
 	e->heap = alloc_clone(c->heap);
 	vars_reserve(e, c->nvars);
-	memcpy(e->vars, c->vars, sizeof *e->vars * c->nvars);
-	memcpy(e->vset, c->vset, c->nvars);
+	if (c->nvars) {
+		memcpy(e->vars, c->vars, sizeof *e->vars * c->nvars);
+		memcpy(e->vset, c->vset, c->nvars);
+	}
 	e->nvars = c->nvars;
 	uint64_t ret;
 	for (size_t i = c->pos; i < n; i++)
@@ -279,7 +283,8 @@ static void keep_events(engine *e)
 		e->caplastev = a->nev;
 		e->lastev = xrealloc(e->lastev, sizeof *e->lastev * a->nev);
 	}
-	memcpy(e->lastev, a->ev, sizeof *a->ev * a->nev);
+	if (a->nev)
+		memcpy(e->lastev, a->ev, sizeof *a->ev * a->nev);
 	e->nlastev = a->nev;
 }
 

@@ -139,7 +139,8 @@ void hv_build(heapview *v, alloc *a)
 			}
 		}
 	}
-	qsort(ts.t, ts.n, sizeof *ts.t, tag_cmp);
+	if (ts.n)
+		qsort(ts.t, ts.n, sizeof *ts.t, tag_cmp);
 
 	/* walk the heap in address order */
 	size_t cap = 0, ti = 0;

@@ -34,7 +34,8 @@ static varref *sorted_vars(engine *e, size_t *n)
 	for (uint32_t i = 0; i < e->nvars; i++)
 		if (e->vset[i] && e->vars[i])
 			r[k++] = (varref){e->vars[i], (int32_t)i};
-	qsort(r, k, sizeof *r, varref_cmp);
+	if (k)
+		qsort(r, k, sizeof *r, varref_cmp);
 	*n = k;
 	return r;
 }
@@ -363,7 +364,8 @@ void report_event(sbuf *b, const alloc *a, const alloc_ev *ev)
 		sb_printf(b, "split chunk 0x%llx: keeps 0x%llx, remainder 0x%llx is freed", X(ev->a), X(ev->b), X(ev->c));
 		break;
 	case EV_TOP_SPLIT:
-		sb_printf(b, "carved 0x%llx bytes from top at 0x%llx; top is now 0x%llx", X(ev->b), X(ev->a), X(ev->c));
+		sb_printf(b, "carved 0x%llx bytes from top at 0x%llx%s; top is now 0x%llx", X(ev->b), X(ev->a),
+			  a->tcache && ev->a + 16 == a->tcache ? " (the tcache_perthread_struct)" : "", X(ev->c));
 		break;
 	case EV_MERGE:
 		sb_printf(b, "merge: 0x%llx absorbs 0x%llx, size now 0x%llx", X(ev->a), X(ev->b), X(ev->c));
@@ -375,7 +377,10 @@ void report_event(sbuf *b, const alloc *a, const alloc_ev *ev)
 		sb_printf(b, "chunk 0x%llx (size 0x%llx) goes to the unsorted bin", X(ev->a), X(ev->b));
 		break;
 	case EV_CONSOLIDATE:
-		sb_printf(b, "malloc_consolidate: %llu fastbin chunks merged and moved to the unsorted bin", X(ev->b));
+		if (ev->b)
+			sb_printf(b, "malloc_consolidate: %llu fastbin chunks merged and moved to the unsorted bin", X(ev->b));
+		else
+			sb_printf(b, "malloc_consolidate: the fastbins are empty");
 		break;
 	case EV_TRIM:
 		sb_printf(b, "trim: 0x%llx bytes returned to the system", X(ev->b));

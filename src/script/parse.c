@@ -374,7 +374,8 @@ static int call(parser *p, const struct fn *f, size_t namepos, bool paren, int32
 			parser save = *p;
 			ident(p, argname, sizeof argname);
 			next(p);
-			argvar = is_punct(p, ',') || p->cur.type == T_EOF || is_punct(p, ')') || is_punct(p, ';');
+			argvar = !(is_punct(p, '+') || is_punct(p, '-') || is_punct(p, '*') || is_punct(p, '/') ||
+				   is_punct(p, '%') || is_punct(p, '('));
 			*p = save;
 		}
 		v[n++] = expr(p);

@@ -1,0 +1,40 @@
+#!/bin/sh
+# run-all.sh - every test, as `make test` runs it: unit tests (sanitized),
+# golden batch output, the command line, the differential test against the
+# real glibc, and the TUI driven in tmux.  Ends with "N passed, M failed".
+b=${HS_BUILD:-build}
+tp=0 tf=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+run() {
+	{
+		"$@" 2>&1
+		echo "run-all-exit: $?"
+	} | tee "$log"
+	if ! grep -q '^run-all-exit: 0$' "$log"; then
+		echo "run-all: '$*' exited with failure"
+		tf=$((tf + 1))
+	fi
+	line=$(grep -E '^[a-z_-]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+	if [ -z "$line" ]; then
+		echo "run-all: '$*' printed no result line"
+		tf=$((tf + 1))
+		return
+	fi
+	p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')
+	f=$(echo "$line" | sed -E 's/.*passed, ([0-9]+) failed.*/\1/')
+	tp=$((tp + p))
+	tf=$((tf + f))
+}
+for t in "$b"/tests/test_*; do
+	case $t in *.d) continue ;; esac
+	run "$t"
+done
+run sh tests/golden/run.sh "$b/heapscope-san"
+run sh tests/cli.sh "$b/heapscope-san"
+run sh tests/diff/run.sh "$b/heapscope"
+if [ -f tests/tui/run.sh ]; then
+	run sh tests/tui/run.sh "$b/heapscope"
+fi
+echo "$tp passed, $tf failed"
+[ "$tf" = 0 ]

@@ -1,0 +1,214 @@
+/*
+ * test_engine.c - history: every state is reachable again exactly
+ * (goto/undo/redo compared with a fingerprint of the whole process), a
+ * failed operation leaves no trace, and history stays within its budget.
+ */
+#include <stdlib.h>
+
+#include "check.h"
+#include "heapscope/engine.h"
+
+/* FNV-1a over the allocator scalars, the variables and every mapped byte. */
+static uint64_t fingerprint(engine *e)
+{
+	alloc *a = e->heap;
+	uint64_t h = 1469598103934665603ull;
+#define MIX(v)                                        \
+	do {                                          \
+		uint64_t v_ = (uint64_t)(v);          \
+		for (int k_ = 0; k_ < 8; k_++)        \
+			h = (h ^ ((v_ >> (8 * k_)) & 0xff)) * 1099511628211ull; \
+	} while (0)
+	MIX(a->top);
+	MIX(a->last_remainder);
+	MIX(a->system_mem);
+	MIX(a->brk);
+	MIX(a->n_mmaps);
+	MIX(a->mmapped_mem);
+	MIX(a->mp.mmap_threshold);
+	MIX(a->mp.trim_threshold);
+	MIX(a->have_fastchunks);
+	for (int i = 0; i < ALLOC_NFASTBINS; i++)
+		MIX(a->fastbins[i]);
+	for (int i = 0; i < 4; i++)
+		MIX(a->binmap[i]);
+	for (uint32_t i = 0; i < e->nvars; i++) {
+		MIX(e->vset[i]);
+		MIX(e->vset[i] ? e->vars[i] : 0);
+	}
+	mem_space *m = a->mem;
+	static uint8_t page[MEM_PAGE];
+	for (size_t i = 0; i < m->n; i++) {
+		MIX(m->maps[i].start);
+		MIX(m->maps[i].end);
+		if (m->maps[i].kind == MEM_TEXT || m->maps[i].kind == MEM_STACK)
+			continue;
+		for (uint64_t p = m->maps[i].start; p < m->maps[i].end; p += MEM_PAGE) {
+			if (!mem_read(m, p, page, MEM_PAGE))
+				continue;
+			for (size_t k = 0; k < MEM_PAGE; k += 8) {
+				uint64_t w;
+				memcpy(&w, page + k, 8);
+				if (w)
+					MIX(w ^ (p + k));
+			}
+		}
+	}
+	return h;
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static void run_random(engine *e, size_t nops, uint64_t *prints)
+{
+	eng_result r;
+	char name[16];
+	prints[0] = fingerprint(e);
+	for (size_t i = 0; i < nops; i++) {
+		eng_op op = {.dst = -1};
+		int v = (int)(rnd() % 64);
+		snprintf(name, sizeof name, "v%d", v);
+		int32_t var = eng_var(e, name, true);
+		uint64_t cur = 0;
+		bool live = eng_var_get(e, var, &cur) && cur;
+		uint64_t size = rnd() % 100 < 80 ? rnd() % 1200 : rnd() % 300000;
+		if (!live) {
+			op.kind = rnd() % 5 ? ENG_MALLOC : ENG_CALLOC;
+			op.dst = var;
+			op.x = op.kind == ENG_CALLOC ? 1 : size;
+			op.y = size;
+		} else if (rnd() % 4 == 0) {
+			op.kind = ENG_REALLOC;
+			op.dst = var;
+			op.x = cur;
+			op.y = size;
+		} else {
+			op.kind = ENG_FREE;
+			op.x = cur;
+			eng_exec(e, &op, &r);
+			CHECK(r.status == ALLOC_OK);
+			prints[e->pos] = fingerprint(e);
+			op.kind = ENG_SET;
+			op.dst = var;
+			op.x = 0;
+		}
+		eng_exec(e, &op, &r);
+		CHECK(r.status == ALLOC_OK);
+		prints[e->pos] = fingerprint(e);
+	}
+}
+
+static void goto_restores_exactly(void)
+{
+	engine *e = eng_new(false, 1);
+	size_t n = 3000;
+	uint64_t *prints = calloc(2 * n + 2, sizeof *prints);
+	run_random(e, n, prints);
+	size_t total = eng_count(e);
+	CHECK(total >= n);
+	char msg[256];
+	for (int k = 0; k < 60; k++) {
+		size_t to = (size_t)(rnd() % (total + 1));
+		CHECK(eng_goto(e, to));
+		CHECK_EQ(e->pos, to);
+		CHECK_EQ(fingerprint(e), prints[to]);
+		CHECK(hv_check(e->heap, msg, sizeof msg) == 0);
+	}
+	CHECK(eng_goto(e, 10));
+	CHECK(eng_undo(e));
+	CHECK_EQ(fingerprint(e), prints[9]);
+	eng_result r;
+	CHECK(eng_redo(e, &r));
+	CHECK(eng_redo(e, &r));
+	CHECK_EQ(fingerprint(e), prints[11]);
+	CHECK(!eng_goto(e, total + 1));
+	CHECK(eng_goto(e, 0));
+	CHECK(!eng_undo(e));
+	/* a new operation after undo drops the redo tail */
+	CHECK(eng_goto(e, 5));
+	eng_op op = {.kind = ENG_MALLOC, .dst = eng_var(e, "fresh", true), .x = 40};
+	eng_exec(e, &op, &r);
+	CHECK_EQ(eng_count(e), 6);
+	CHECK(!eng_redo(e, &r));
+	free(prints);
+	eng_free(e);
+}
+
+static void failure_leaves_no_trace(void)
+{
+	engine *e = eng_new(false, 1);
+	eng_result r;
+	int32_t p = eng_var(e, "p", true);
+	eng_op op = {.kind = ENG_MALLOC, .dst = p, .x = 24};
+	eng_exec(e, &op, &r);
+	uint64_t pv = r.ret;
+	op = (eng_op){.kind = ENG_FREE, .dst = -1, .x = pv};
+	eng_exec(e, &op, &r);
+	uint64_t before = fingerprint(e);
+	size_t count = eng_count(e);
+	CHECK(eng_exec(e, &op, &r) == ALLOC_ABORT);
+	CHECK_STR(r.msg, "free(): double free detected in tcache 2");
+	CHECK_EQ(fingerprint(e), before);
+	CHECK_EQ(eng_count(e), count + 1); /* logged, flagged failed */
+	op = (eng_op){.kind = ENG_POKE, .dst = -1, .x = 0x10, .y = 1, .z = 8};
+	CHECK(eng_exec(e, &op, &r) == ALLOC_SEGV);
+	CHECK_EQ(fingerprint(e), before);
+	/* replaying across failed entries reproduces the same state */
+	CHECK(eng_goto(e, 0));
+	CHECK(eng_goto(e, eng_count(e)));
+	CHECK_EQ(fingerprint(e), before);
+	/* the session goes on */
+	op = (eng_op){.kind = ENG_MALLOC, .dst = p, .x = 24};
+	CHECK(eng_exec(e, &op, &r) == ALLOC_OK);
+	CHECK_EQ(r.ret, pv);
+	eng_free(e);
+}
+
+static void history_budget(void)
+{
+	engine *e = eng_new(false, 1);
+	size_t n = 200000;
+	eng_result r;
+	int32_t vars[256];
+	char name[16];
+	for (int i = 0; i < 256; i++) {
+		snprintf(name, sizeof name, "b%d", i);
+		vars[i] = eng_var(e, name, true);
+	}
+	uint64_t val[256] = {0};
+	for (size_t i = 0; i < n; i++) {
+		int v = (int)(rnd() % 256);
+		eng_op op = {.dst = -1};
+		if (val[v]) {
+			op.kind = ENG_FREE;
+			op.x = val[v];
+			val[v] = 0;
+		} else {
+			op.kind = ENG_MALLOC;
+			op.dst = vars[v];
+			op.x = rnd() % 2000;
+		}
+		eng_exec(e, &op, &r);
+		if (op.kind == ENG_MALLOC)
+			val[v] = r.ret;
+	}
+	double per_op = (double)eng_history_bytes(e) / (double)n;
+	printf("history: %.1f bytes per operation over %zu operations\n", per_op, n);
+	CHECK(per_op <= 100.0);
+	eng_free(e);
+}
+
+int main(void)
+{
+	goto_restores_exactly();
+	failure_leaves_no_trace();
+	history_budget();
+	return check_done("test_engine");
+}
