@@ -57,7 +57,7 @@ typedef struct eng_result {
 	bool mmapped;
 	uint64_t brk; /* program break after the operation */
 	char msg[256]; /* failure message */
-	alloc_ev *ev; /* events (owned by the engine until the next op) */
+	const alloc_ev *ev; /* events (owned by the engine until the next op) */
 	uint32_t nev;
 } eng_result;
 
@@ -83,8 +83,9 @@ typedef struct engine {
 	size_t nblob, capblob;
 	bool aslr;
 	uint64_t seed;
-	alloc_ev *lastev;
+	alloc_ev *lastev; /* events of a failed operation, saved before rollback */
 	uint32_t nlastev, caplastev;
+	bool ev_saved, no_events;
 	uint64_t generation; /* bumps on every state change, for views */
 } engine;
 
@@ -110,6 +111,8 @@ bool eng_goto(engine *e, size_t n);
 bool eng_undo(engine *e);
 /* Re-run the next logged operation; false at the end. */
 bool eng_redo(engine *e, eng_result *r);
+/* Events of the last operation run (none after goto/undo). */
+const alloc_ev *eng_last_events(engine *e, uint32_t *n);
 /* Bytes of memory the history holds (log, checkpoints, blob). */
 size_t eng_history_bytes(const engine *e);
 /* Name of an operation kind ("malloc", ...). */

@@ -45,11 +45,24 @@ typedef struct mem_map {
 	size_t cap; /* slots in pages[] */
 } mem_map;
 
+/* A cached translation of one page: readable data, and whether the page may
+ * be written in place (private, writable).  Flushed on every change of the
+ * mappings, of page ownership (clone, copy-on-write) or of page identity. */
+#define MEM_TLB 256
+typedef struct mem_tlb {
+	uint64_t tag; /* page address, or MEM_TLB_NONE */
+	uint8_t *data;
+	uint8_t w;
+} mem_tlb;
+#define MEM_TLB_NONE UINT64_MAX
+
 typedef struct mem_space {
 	mem_map *maps;
 	size_t n, cap;
 	size_t hot; /* index of the mapping hit last */
 	uint64_t fault; /* address of the last failed access */
+	uint64_t detached; /* shared pages this space stopped referencing */
+	mem_tlb tlb[MEM_TLB];
 } mem_space;
 
 /* Make an empty address space. */
@@ -76,14 +89,46 @@ uint64_t mem_find_gap_below(const mem_space *m, uint64_t hint, uint64_t len, uin
 bool mem_read(mem_space *m, uint64_t addr, void *dst, size_t n);
 /* Copy n bytes into simulated memory; false (and m->fault set) on a fault. */
 bool mem_write(mem_space *m, uint64_t addr, const void *src, size_t n);
+/* Copy n bytes within the space (memcpy), skipping never-written pages. */
+bool mem_copy(mem_space *m, uint64_t dst, uint64_t src, uint64_t n);
 /* Fill n bytes with a byte value; false on a fault. */
 bool mem_fill(mem_space *m, uint64_t addr, int byte, uint64_t n);
-/* Read one 64-bit little-endian word; false on a fault. */
-bool mem_rd64(mem_space *m, uint64_t addr, uint64_t *out);
-/* Write one 64-bit word; false on a fault. */
-bool mem_wr64(mem_space *m, uint64_t addr, uint64_t v);
+/* Slow paths of the word accessors below. */
+bool mem_rd64_slow(mem_space *m, uint64_t addr, uint64_t *out);
+bool mem_wr64_slow(mem_space *m, uint64_t addr, uint64_t v);
+/* Forget every cached translation (after mappings or pages change). */
+void mem_tlb_flush(mem_space *m);
+
+/* Read one 64-bit little-endian word; false (m->fault set) on a fault. */
+static inline bool mem_rd64(mem_space *m, uint64_t addr, uint64_t *out)
+{
+	mem_tlb *t = &m->tlb[(addr >> 12) & (MEM_TLB - 1)];
+	if (t->tag == (addr & ~(uint64_t)(MEM_PAGE - 1)) && (addr & (MEM_PAGE - 1)) <= MEM_PAGE - 8) {
+		__builtin_memcpy(out, t->data + (addr & (MEM_PAGE - 1)), 8);
+		return true;
+	}
+	return mem_rd64_slow(m, addr, out);
+}
+
+/* Write one 64-bit word; false (m->fault set) on a fault. */
+static inline bool mem_wr64(mem_space *m, uint64_t addr, uint64_t v)
+{
+	mem_tlb *t = &m->tlb[(addr >> 12) & (MEM_TLB - 1)];
+	if (t->tag == (addr & ~(uint64_t)(MEM_PAGE - 1)) && t->w && (addr & (MEM_PAGE - 1)) <= MEM_PAGE - 8) {
+		__builtin_memcpy(t->data + (addr & (MEM_PAGE - 1)), &v, 8);
+		return true;
+	}
+	return mem_wr64_slow(m, addr, v);
+}
 /* Bytes of page storage this address space owns alone (for accounting). */
 size_t mem_private_bytes(const mem_space *m);
+/* Exact bytes held by the spaces in snaps beyond what cur references:
+ * their page tables plus every distinct page that cur does not share. */
+size_t mem_extra_bytes(mem_space *const *snaps, size_t n, const mem_space *cur);
+/* Pages that left the sharing of this space since the counter was read
+ * (copy-on-write copies and drops of shared pages): memory now held only by
+ * the clones. */
+uint64_t mem_take_detached(mem_space *m);
 /* Number of materialised pages referenced (shared or not). */
 size_t mem_page_count(const mem_space *m);
 

@@ -112,22 +112,12 @@ size_t alloc_private_bytes(const alloc *a)
 	return sizeof *a + mem_private_bytes(a->mem);
 }
 
-void alloc_emit(alloc *a, int kind, int bin, unsigned idx, uint64_t x, uint64_t y, uint64_t z)
+void alloc_ev_grow(alloc *a)
 {
-	if (a->nev == a->evcap) {
-		a->evcap = a->evcap ? 2 * a->evcap : 32;
-		a->ev = realloc(a->ev, sizeof *a->ev * a->evcap);
-		if (!a->ev)
-			abort();
-	}
-	alloc_ev *e = &a->ev[a->nev++];
-	e->kind = (uint8_t)kind;
-	e->bin = (uint8_t)bin;
-	e->idx = (uint16_t)idx;
-	e->a = x;
-	e->b = y;
-	e->c = z;
-	e->d = 0;
+	a->evcap = a->evcap ? 2 * a->evcap : 32;
+	a->ev = realloc(a->ev, sizeof *a->ev * a->evcap);
+	if (!a->ev)
+		abort();
 }
 
 noreturn void alloc_fail(alloc *a, const char *msg)
@@ -186,16 +176,28 @@ void alloc_tcache_init(alloc *a)
 
 unsigned alloc_tcount(alloc *a, uint64_t i)
 {
+	uint64_t at = a->tcache + 2 * i;
+	mem_tlb *t = &a->mem->tlb[(at >> 12) & (MEM_TLB - 1)];
 	uint16_t v;
-	if (!mem_read(a->mem, a->tcache + 2 * i, &v, 2))
+	if (t->tag == (at & ~(uint64_t)(MEM_PAGE - 1)) && (at & (MEM_PAGE - 1)) <= MEM_PAGE - 2) {
+		memcpy(&v, t->data + (at & (MEM_PAGE - 1)), 2);
+		return v;
+	}
+	if (!mem_read(a->mem, at, &v, 2))
 		alloc_segv(a, a->mem->fault, "read");
 	return v;
 }
 
 void alloc_set_tcount(alloc *a, uint64_t i, unsigned v)
 {
+	uint64_t at = a->tcache + 2 * i;
 	uint16_t x = (uint16_t)v;
-	if (!mem_write(a->mem, a->tcache + 2 * i, &x, 2))
+	mem_tlb *t = &a->mem->tlb[(at >> 12) & (MEM_TLB - 1)];
+	if (t->tag == (at & ~(uint64_t)(MEM_PAGE - 1)) && t->w && (at & (MEM_PAGE - 1)) <= MEM_PAGE - 2) {
+		memcpy(t->data + (at & (MEM_PAGE - 1)), &x, 2);
+		return;
+	}
+	if (!mem_write(a->mem, at, &x, 2))
 		alloc_segv(a, a->mem->fault, "write");
 }
 

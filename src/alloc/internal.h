@@ -41,8 +41,23 @@ noreturn void alloc_fail(alloc *a, const char *msg);
 noreturn void alloc_assert_fail(alloc *a, const char *fn, const char *expr);
 /* End the operation with a simulated segmentation fault at addr. */
 noreturn void alloc_segv(alloc *a, uint64_t addr, const char *what);
+/* Grow the event list (slow path of alloc_emit). */
+void alloc_ev_grow(alloc *a);
+
 /* Record an event of the current operation. */
-void alloc_emit(alloc *a, int kind, int bin, unsigned idx, uint64_t x, uint64_t y, uint64_t z);
+static inline void alloc_emit(alloc *a, int kind, int bin, unsigned idx, uint64_t x, uint64_t y, uint64_t z)
+{
+	if (a->nev == a->evcap)
+		alloc_ev_grow(a);
+	alloc_ev *e = &a->ev[a->nev++];
+	e->kind = (uint8_t)kind;
+	e->bin = (uint8_t)bin;
+	e->idx = (uint16_t)idx;
+	e->a = x;
+	e->b = y;
+	e->c = z;
+	e->d = 0;
+}
 
 static inline uint64_t rd(alloc *a, uint64_t addr)
 {

@@ -8,16 +8,7 @@
 
 static bool copy_user(alloc *a, uint64_t dst, uint64_t src, uint64_t n)
 {
-	uint8_t buf[4096];
-	while (n) {
-		uint64_t k = n < sizeof buf ? n : sizeof buf;
-		if (!mem_read(a->mem, src, buf, k) || !mem_write(a->mem, dst, buf, k))
-			return false;
-		dst += k;
-		src += k;
-		n -= k;
-	}
-	return true;
+	return mem_copy(a->mem, dst, src, n);
 }
 
 static uint64_t mremap_chunk(alloc *a, uint64_t p, uint64_t nb)

@@ -203,6 +203,7 @@ uint64_t eng_blob_add(engine *e, const void *p, size_t n)
 static int apply(engine *e, const eng_op *op, uint64_t *ret)
 {
 	alloc *a = e->heap;
+	e->no_events = false;
 	int st = ALLOC_OK;
 	*ret = 0;
 	switch (op->kind) {
@@ -274,6 +275,7 @@ static void rebuild(engine *e, size_t n)
 			apply(e, &e->log[i], &ret);
 	e->pos = n;
 	e->generation++;
+	e->no_events = true;
 }
 
 static void keep_events(engine *e)
@@ -288,15 +290,33 @@ static void keep_events(engine *e)
 	e->nlastev = a->nev;
 }
 
+/* Bytes a new checkpoint costs up front: its page tables and variables. */
+static size_t cp_fixed_cost(const engine *e)
+{
+	const mem_space *m = e->heap->mem;
+	size_t b = sizeof(alloc) + sizeof(eng_checkpoint) + e->nvars * 9 + m->n * sizeof *m->maps;
+	for (size_t i = 0; i < m->n; i++)
+		b += (size_t)((m->maps[i].end - m->maps[i].start + MEM_PAGE - 1) / MEM_PAGE) * sizeof(void *);
+	return b;
+}
+
 static void maybe_checkpoint(engine *e)
 {
 	eng_checkpoint *last = &e->cps[e->ncps - 1];
 	if (e->pos - last->pos < e->interval)
 		return;
-	/* the previous checkpoint's private pages tell what the next will cost */
-	size_t cost = alloc_private_bytes(last->heap) + last->nvars * 9 + sizeof *last;
-	e->cp_bytes += cost;
+	/* pages copied away from the last checkpoint are now history's; the
+	 * next interval is expected to detach as many, so space checkpoints so
+	 * that each costs at most CP_BYTES_PER_OP per operation it covers */
+	uint64_t detached = mem_take_detached(e->heap->mem);
+	size_t fixed = cp_fixed_cost(e);
+	e->cp_bytes += detached * (MEM_PAGE + 8) + fixed;
+	size_t cost = fixed + (size_t)detached * (MEM_PAGE + 8);
 	size_t iv = cost / CP_BYTES_PER_OP;
+	/* stay within budget overall: never let the total run ahead */
+	size_t budget = CP_BYTES_PER_OP * e->pos;
+	if (e->cp_bytes > budget)
+		iv += (e->cp_bytes - budget) / CP_BYTES_PER_OP;
 	e->interval = iv < CP_MIN_INTERVAL ? CP_MIN_INTERVAL : iv;
 	cp_take(e);
 }
@@ -325,10 +345,12 @@ int eng_exec(engine *e, const eng_op *op, eng_result *r)
 		e->caplog = e->caplog ? 2 * e->caplog : 1024;
 		e->log = xrealloc(e->log, sizeof *e->log * e->caplog);
 	}
-	memset(r, 0, sizeof *r);
 	r->seq = e->nlog;
 	r->kind = op->kind;
 	r->dst = op->dst;
+	r->msg[0] = 0;
+	r->req = r->chunk = r->ret = 0;
+	r->mmapped = false;
 	uint64_t fsize = 0;
 	bool fmm = false;
 	if (op->kind == ENG_FREE)
@@ -339,15 +361,17 @@ int eng_exec(engine *e, const eng_op *op, eng_result *r)
 	e->log[e->nlog] = *op;
 	e->log[e->nlog].flags = 0;
 	int st = apply(e, op, &r->ret);
-	keep_events(e);
 	r->status = st;
 	if (st != ALLOC_OK) {
+		keep_events(e);
+		e->ev_saved = true;
 		memcpy(r->msg, e->heap->msg, sizeof r->msg);
 		e->log[e->nlog].flags = ENG_OPF_FAILED;
 		e->nlog++;
 		rebuild(e, e->pos);
 		e->pos = e->nlog;
 	} else {
+		e->ev_saved = false;
 		e->nlog++;
 		e->pos = e->nlog;
 		e->generation++;
@@ -372,8 +396,7 @@ int eng_exec(engine *e, const eng_op *op, eng_result *r)
 		break;
 	}
 	r->brk = e->heap->brk;
-	r->ev = e->lastev;
-	r->nev = e->nlastev;
+	r->ev = eng_last_events(e, &r->nev);
 	if (st == ALLOC_OK)
 		maybe_checkpoint(e);
 	return st;
@@ -402,12 +425,13 @@ bool eng_goto(engine *e, size_t n)
 					apply(e, &e->log[i], &ret);
 			e->pos = n;
 			e->generation++;
-			e->nlastev = 0;
+			e->no_events = true;
+			e->ev_saved = false;
 			return true;
 		}
 	}
 	rebuild(e, n);
-	e->nlastev = 0;
+	e->ev_saved = false;
 	return true;
 }
 
@@ -431,22 +455,42 @@ bool eng_redo(engine *e, eng_result *r)
 		r->status = ALLOC_ABORT;
 		snprintf(r->msg, sizeof r->msg, "(operation %zu failed when it ran)", e->pos);
 		e->pos++;
-		e->nlastev = 0;
+		e->no_events = true;
+		e->ev_saved = false;
 		return true;
 	}
 	r->status = apply(e, op, &r->ret);
-	keep_events(e);
-	r->ev = e->lastev;
-	r->nev = e->nlastev;
+	e->ev_saved = false;
+	r->ev = eng_last_events(e, &r->nev);
 	r->brk = e->heap->brk;
 	e->pos++;
 	e->generation++;
 	return true;
 }
 
+const alloc_ev *eng_last_events(engine *e, uint32_t *n)
+{
+	if (e->ev_saved) {
+		*n = e->nlastev;
+		return e->lastev;
+	}
+	*n = e->no_events ? 0 : e->heap->nev;
+	return e->heap->ev;
+}
+
 size_t eng_history_bytes(const engine *e)
 {
-	return e->caplog * sizeof *e->log + e->cp_bytes + e->capblob + e->capcps * sizeof *e->cps;
+	mem_space **snaps = malloc(sizeof *snaps * (e->ncps ? e->ncps : 1));
+	size_t vars = 0;
+	if (!snaps)
+		abort();
+	for (size_t i = 0; i < e->ncps; i++) {
+		snaps[i] = e->cps[i].heap->mem;
+		vars += e->cps[i].nvars * 9 + sizeof(alloc);
+	}
+	size_t pages = mem_extra_bytes(snaps, e->ncps, e->heap->mem);
+	free(snaps);
+	return e->caplog * sizeof *e->log + e->capblob + e->capcps * sizeof *e->cps + vars + pages;
 }
 
 const char *eng_op_name(int kind)

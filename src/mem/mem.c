@@ -34,6 +34,20 @@ static void *xrealloc(void *p, size_t n)
 	return p;
 }
 
+static mem_page *page_new(void)
+{
+	mem_page *p = xmalloc(sizeof *p);
+	p->refs = 1;
+	return p;
+}
+
+/* Drop a reference held by space m (counts a detach when others keep it). */
+static void page_release(mem_space *m, mem_page *p)
+{
+	if (p && p != HOLE && p->refs > 1)
+		m->detached++;
+}
+
 static void page_drop(mem_page *p)
 {
 	if (p && p != HOLE && --p->refs == 0)
@@ -45,10 +59,17 @@ static size_t map_npages(const mem_map *mp)
 	return (size_t)((mp->end - mp->start + MEM_PAGE - 1) / MEM_PAGE);
 }
 
+void mem_tlb_flush(mem_space *m)
+{
+	for (int i = 0; i < MEM_TLB; i++)
+		m->tlb[i].tag = MEM_TLB_NONE;
+}
+
 mem_space *mem_new(void)
 {
 	mem_space *m = xmalloc(sizeof *m);
 	memset(m, 0, sizeof *m);
+	mem_tlb_flush(m);
 	return m;
 }
 
@@ -73,6 +94,8 @@ void mem_free(mem_space *m)
 
 mem_space *mem_clone(const mem_space *m)
 {
+	/* shared pages may no longer be written in place by the original */
+	mem_tlb_flush((mem_space *)m);
 	mem_space *c = mem_new();
 	c->cap = c->n = m->n;
 	c->maps = xmalloc(sizeof *c->maps * (c->cap ? c->cap : 1));
@@ -128,6 +151,7 @@ const mem_map *mem_find(mem_space *m, uint64_t addr)
 
 bool mem_map_add(mem_space *m, uint64_t start, uint64_t len, mem_kind kind, int prot, const char *name)
 {
+	mem_tlb_flush(m);
 	if (len == 0 || start + len < start)
 		return false;
 	size_t i = find_index(m, start);
@@ -155,7 +179,10 @@ bool mem_map_add(mem_space *m, uint64_t start, uint64_t len, mem_kind kind, int 
 
 static void remove_at(mem_space *m, size_t i)
 {
-	map_release(&m->maps[i]);
+	mem_map *mp = &m->maps[i];
+	for (size_t k = 0; k < map_npages(mp); k++)
+		page_release(m, mp->pages[k]);
+	map_release(mp);
 	memmove(&m->maps[i], &m->maps[i + 1], sizeof *m->maps * (m->n - i - 1));
 	m->n--;
 	m->hot = 0;
@@ -163,6 +190,7 @@ static void remove_at(mem_space *m, size_t i)
 
 void mem_unmap(mem_space *m, uint64_t start, uint64_t len)
 {
+	mem_tlb_flush(m);
 	uint64_t end = start + len;
 	size_t i = find_index(m, start);
 	while (i < m->n && m->maps[i].start < end) {
@@ -174,6 +202,7 @@ void mem_unmap(mem_space *m, uint64_t start, uint64_t len)
 		uint64_t a = start > mp->start ? start : mp->start;
 		uint64_t b = end < mp->end ? end : mp->end;
 		for (uint64_t p = (a - mp->start) / MEM_PAGE; p < (b - mp->start + MEM_PAGE - 1) / MEM_PAGE; p++) {
+			page_release(m, mp->pages[p]);
 			page_drop(mp->pages[p]);
 			mp->pages[p] = HOLE;
 		}
@@ -183,6 +212,7 @@ void mem_unmap(mem_space *m, uint64_t start, uint64_t len)
 
 bool mem_resize(mem_space *m, uint64_t start, uint64_t newlen)
 {
+	mem_tlb_flush(m);
 	size_t i = find_index(m, start);
 	if (i >= m->n || m->maps[i].start != start)
 		return false;
@@ -192,6 +222,7 @@ bool mem_resize(mem_space *m, uint64_t start, uint64_t newlen)
 	size_t oldnp = map_npages(mp);
 	size_t newnp = (size_t)((newlen + MEM_PAGE - 1) / MEM_PAGE);
 	for (size_t k = newnp; k < oldnp; k++) {
+		page_release(m, mp->pages[k]);
 		page_drop(mp->pages[k]);
 		mp->pages[k] = NULL;
 	}
@@ -211,6 +242,7 @@ bool mem_resize(mem_space *m, uint64_t start, uint64_t newlen)
 
 bool mem_move(mem_space *m, uint64_t from, uint64_t to)
 {
+	mem_tlb_flush(m);
 	size_t i = find_index(m, from);
 	if (i >= m->n || m->maps[i].start != from)
 		return false;
@@ -237,12 +269,14 @@ bool mem_move(mem_space *m, uint64_t from, uint64_t to)
 
 void mem_discard(mem_space *m, uint64_t start, uint64_t len)
 {
+	mem_tlb_flush(m);
 	for (uint64_t a = start; a < start + len; a += MEM_PAGE) {
 		mem_map *mp = lookup(m, a);
 		if (!mp)
 			continue;
 		size_t k = (size_t)((a - mp->start) / MEM_PAGE);
 		if (mp->pages[k] != HOLE) {
+			page_release(m, mp->pages[k]);
 			page_drop(mp->pages[k]);
 			mp->pages[k] = NULL;
 		}
@@ -281,18 +315,22 @@ static uint8_t *wptr(mem_space *m, uint64_t addr)
 	if (p == HOLE)
 		return NULL;
 	if (!p) {
-		p = xmalloc(sizeof *p);
+		p = page_new();
 		memset(p->b, 0, MEM_PAGE);
-		p->refs = 1;
 		mp->pages[k] = p;
 	} else if (p->refs > 1) {
-		mem_page *c = xmalloc(sizeof *c);
+		mem_page *c = page_new();
 		memcpy(c->b, p->b, MEM_PAGE);
-		c->refs = 1;
 		p->refs--;
+		m->detached++;
 		mp->pages[k] = c;
 		p = c;
 	}
+	/* the page is now private and writable: cache it for both directions */
+	mem_tlb *t = &m->tlb[(addr >> 12) & (MEM_TLB - 1)];
+	t->tag = addr & ~(uint64_t)(MEM_PAGE - 1);
+	t->data = p->b + ((t->tag - mp->start) % MEM_PAGE);
+	t->w = 1;
 	return &p->b[(addr - mp->start) % MEM_PAGE];
 }
 
@@ -311,6 +349,10 @@ static const uint8_t *rptr(mem_space *m, uint64_t addr, bool *ok)
 		return NULL;
 	}
 	*ok = true;
+	mem_tlb *t = &m->tlb[(addr >> 12) & (MEM_TLB - 1)];
+	t->tag = addr & ~(uint64_t)(MEM_PAGE - 1);
+	t->data = (uint8_t *)(p ? p->b : zero);
+	t->w = p && p->refs == 1 && (mp->prot & MEM_W);
 	return p ? &p->b[(addr - mp->start) % MEM_PAGE] : &zero[(addr - mp->start) % MEM_PAGE];
 }
 
@@ -361,6 +403,15 @@ bool mem_fill(mem_space *m, uint64_t addr, int byte, uint64_t n)
 		size_t chunk = MEM_PAGE - (size_t)(addr % MEM_PAGE);
 		if (chunk > n)
 			chunk = (size_t)n;
+		if (byte == 0) {
+			/* a page never written already reads as zeros */
+			mem_map *zp = lookup(m, addr);
+			if (zp && (zp->prot & MEM_W) && !zp->pages[(addr - zp->start) / MEM_PAGE]) {
+				addr += chunk;
+				n -= chunk;
+				continue;
+			}
+		}
 		if (byte == 0 && chunk == MEM_PAGE) {
 			/* whole zero page: drop it instead of writing zeros */
 			mem_map *mp = lookup(m, addr);
@@ -369,8 +420,10 @@ bool mem_fill(mem_space *m, uint64_t addr, int byte, uint64_t n)
 				return false;
 			}
 			size_t k = (size_t)((addr - mp->start) / MEM_PAGE);
+			page_release(m, mp->pages[k]);
 			page_drop(mp->pages[k]);
 			mp->pages[k] = NULL;
+			m->tlb[(addr >> 12) & (MEM_TLB - 1)].tag = MEM_TLB_NONE;
 		} else {
 			uint8_t *d = wptr(m, addr);
 			if (!d) {
@@ -385,7 +438,32 @@ bool mem_fill(mem_space *m, uint64_t addr, int byte, uint64_t n)
 	return true;
 }
 
-bool mem_rd64(mem_space *m, uint64_t addr, uint64_t *out)
+bool mem_copy(mem_space *m, uint64_t dst, uint64_t src, uint64_t n)
+{
+	uint8_t buf[MEM_PAGE];
+	while (n > 0) {
+		size_t chunk = MEM_PAGE - (size_t)(src % MEM_PAGE);
+		if (chunk > n)
+			chunk = (size_t)n;
+		mem_map *sp = lookup(m, src);
+		if (!sp || !(sp->prot & MEM_R) || sp->pages[(src - sp->start) / MEM_PAGE] == HOLE) {
+			m->fault = src;
+			return false;
+		}
+		if (!sp->pages[(src - sp->start) / MEM_PAGE]) {
+			if (!mem_fill(m, dst, 0, chunk))
+				return false;
+		} else if (!mem_read(m, src, buf, chunk) || !mem_write(m, dst, buf, chunk)) {
+			return false;
+		}
+		dst += chunk;
+		src += chunk;
+		n -= chunk;
+	}
+	return true;
+}
+
+bool mem_rd64_slow(mem_space *m, uint64_t addr, uint64_t *out)
 {
 	if ((addr & (MEM_PAGE - 1)) <= MEM_PAGE - 8) {
 		bool ok;
@@ -400,7 +478,7 @@ bool mem_rd64(mem_space *m, uint64_t addr, uint64_t *out)
 	return mem_read(m, addr, out, 8);
 }
 
-bool mem_wr64(mem_space *m, uint64_t addr, uint64_t v)
+bool mem_wr64_slow(mem_space *m, uint64_t addr, uint64_t v)
 {
 	if ((addr & (MEM_PAGE - 1)) <= MEM_PAGE - 8) {
 		mem_map *mp = lookup(m, addr);
@@ -434,6 +512,74 @@ size_t mem_private_bytes(const mem_space *m)
 				total += sizeof(mem_page);
 	}
 	return total;
+}
+
+uint64_t mem_take_detached(mem_space *m)
+{
+	uint64_t d = m->detached;
+	m->detached = 0;
+	return d;
+}
+
+typedef struct pset {
+	const mem_page **t;
+	size_t cap, n;
+} pset;
+
+static size_t pset_slot(const pset *s, const mem_page *p)
+{
+	size_t h = ((uintptr_t)p >> 4) * 0x9e3779b97f4a7c15ull;
+	h &= s->cap - 1;
+	while (s->t[h] && s->t[h] != p)
+		h = (h + 1) & (s->cap - 1);
+	return h;
+}
+
+/* add p; true if it was not there */
+static bool pset_add(pset *s, const mem_page *p)
+{
+	if (2 * (s->n + 1) > s->cap) {
+		pset old = *s;
+		s->cap = s->cap ? 2 * s->cap : 1024;
+		s->t = xmalloc(sizeof *s->t * s->cap);
+		memset(s->t, 0, sizeof *s->t * s->cap);
+		s->n = 0;
+		for (size_t i = 0; i < old.cap; i++)
+			if (old.t[i])
+				s->t[pset_slot(s, old.t[i])] = old.t[i], s->n++;
+		free(old.t);
+	}
+	size_t h = pset_slot(s, p);
+	if (s->t[h])
+		return false;
+	s->t[h] = p;
+	s->n++;
+	return true;
+}
+
+size_t mem_extra_bytes(mem_space *const *snaps, size_t n, const mem_space *cur)
+{
+	pset seen = {0};
+	size_t bytes = 0;
+	for (size_t i = 0; i < cur->n; i++) {
+		const mem_map *mp = &cur->maps[i];
+		for (size_t k = 0; k < map_npages(mp); k++)
+			if (mp->pages[k] && mp->pages[k] != HOLE)
+				pset_add(&seen, mp->pages[k]);
+	}
+	for (size_t s = 0; s < n; s++) {
+		const mem_space *m = snaps[s];
+		bytes += sizeof *m + m->cap * sizeof *m->maps;
+		for (size_t i = 0; i < m->n; i++) {
+			const mem_map *mp = &m->maps[i];
+			bytes += mp->cap * sizeof *mp->pages;
+			for (size_t k = 0; k < map_npages(mp); k++)
+				if (mp->pages[k] && mp->pages[k] != HOLE && pset_add(&seen, mp->pages[k]))
+					bytes += sizeof(mem_page);
+		}
+	}
+	free(seen.t);
+	return bytes;
 }
 
 size_t mem_page_count(const mem_space *m)

@@ -221,11 +221,13 @@ static int cmd_events(session *s, const char *args, const char *file, size_t lin
 		return SESS_ERROR;
 	engine *e = s->eng;
 	sbuf b = {0};
-	if (!e->nlastev)
+	uint32_t n;
+	const alloc_ev *ev = eng_last_events(e, &n);
+	if (!n)
 		sb_printf(&b, "the last operation recorded no allocator events\n");
-	for (uint32_t i = 0; i < e->nlastev; i++) {
+	for (uint32_t i = 0; i < n; i++) {
 		sb_printf(&b, "  ");
-		report_event(&b, e->heap, &e->lastev[i]);
+		report_event(&b, e->heap, &ev[i]);
 		sb_printf(&b, "\n");
 	}
 	emit(s, &b);

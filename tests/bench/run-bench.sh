@@ -1,0 +1,25 @@
+#!/bin/sh
+# run-bench.sh - `make bench`: heapscope's model against the real glibc on
+# the same 1,000,000-operation traces, in the same run, three rounds each
+# (the fastest round counts); then the TUI frame-drawing benchmark.
+b=${HS_BUILD:-build}
+ops=${HS_BENCH_OPS:-1000000}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf '%-12s %10s %12s %12s %8s %14s %12s\n' trace ops "glibc ns/op" "model ns/op" ratio "history B/op" "peak RSS MB"
+for sc in bench small mixed; do
+	"$b/tests/gen-trace" $sc 7 "$ops" | grep -v -e mallopt -e malloc_trim -e tunable >"$tmp/$sc.hs"
+	g=999999 m=999999 hist=0 rss=0 n=0
+	for round in 1 2 3; do
+		set -- $("$b/bench/bench-glibc" "$tmp/$sc.hs")
+		g=$(echo "$1 $g" | awk '{print ($1 < $2) ? $1 : $2}')
+		n=$2
+		set -- $("$b/bench/bench-engine" "$tmp/$sc.hs" 2>"$tmp/goto")
+		m=$(echo "$1 $m" | awk '{print ($1 < $2) ? $1 : $2}')
+		hist=$3 rss=$4
+	done
+	ratio=$(echo "$m $g" | awk '{printf "%.2fx", $1 / $2}')
+	printf '%-12s %10s %12s %12s %8s %14s %12.1f\n' $sc "$n" "$g" "$m" "$ratio" "$hist" "$(echo "$rss" | awk '{print $1 / 1048576}')"
+	echo "             ($(cat "$tmp/goto"))"
+done
+"$b/bench/bench-draw"
