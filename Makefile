@@ -38,7 +38,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 all: heapscope
 
 heapscope: $(B)/heapscope
-	@cp $< $@
+	@cp $< $@.tmp && mv -f $@.tmp $@
 
 $(B)/heapscope: $(APP_OBJ) $(B)/libheapscope.a
 	$(CC) $(CFLAGS) $(OPT) -o $@ $^ $(CURSES_LIBS) $(RL_LIBS) $(LDFLAGS)
@@ -94,7 +94,7 @@ $(B)/bench/bench-glibc: tests/bench/bench-glibc.c
 
 $(B)/bench/bench-draw: tests/bench/bench-draw.c $(filter-out $(B)/rel/src/app/main.o,$(APP_OBJ)) $(B)/libheapscope.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -O2 -g $(CURSES_CFLAGS) -o $@ $^ $(CURSES_LIBS) $(RL_LIBS)
+	$(CC) $(CFLAGS) -O2 -g -Isrc/tui $(CURSES_CFLAGS) -o $@ $^ $(CURSES_LIBS) $(RL_LIBS)
 
 run: heapscope
 	./heapscope

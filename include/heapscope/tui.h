@@ -14,6 +14,7 @@ typedef struct tui_opts {
 	const char *theme; /* name or path, or NULL */
 	bool aslr;
 	uint64_t seed;
+	bool mouse; /* wheel scrolling and click-to-focus */
 } tui_opts;
 
 /* Run the TUI until the user quits; returns the exit status. */

@@ -29,6 +29,7 @@ static void usage(FILE *f)
 		   "  --aslr               randomise the process layout like Linux (see --seed)\n"
 		   "  --seed N             seed for --aslr and the tcache key (default 1)\n"
 		   "  --theme NAME|PATH    colour theme: default light classroom colorblind mono, or a file\n"
+		   "  --mouse              scroll panes with the wheel, focus them with a click\n"
 		   "  -h, --help           this text;  --version  the version\n"
 		   "\n"
 		   "Exit status: 0 ok, 1 script error, 2 usage error, 3 the simulated program aborted.\n");
@@ -82,6 +83,8 @@ int main(int argc, char **argv)
 			bo.check_heap = true;
 		} else if (!strcmp(a, "--no-summary")) {
 			bo.summary = false;
+		} else if (!strcmp(a, "--mouse")) {
+			to.mouse = true;
 		} else if (!strcmp(a, "--aslr")) {
 			bo.aslr = to.aslr = true;
 		} else if (!strcmp(a, "--seed") || !strncmp(a, "--seed=", 7)) {

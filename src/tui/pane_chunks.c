@@ -1,0 +1,207 @@
+/*
+ * pane_chunks.c - the chunk pane: a one-line heap map (one cell per block
+ * of bytes, coloured and lettered by the state of the chunk under it), the
+ * legend, then every chunk in address order with its size, flags, state,
+ * the variables pointing into it and its first user bytes.  The chunk the
+ * last operation changed is highlighted and scrolled into view; the last
+ * row always shows top and the program break.
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heapscope/report.h"
+#include "tui_internal.h"
+
+int pane_state_role(int state)
+{
+	static const int roles[BIN_KIND_COUNT] = {ROLE_INUSE, ROLE_TCACHE, ROLE_FAST,  ROLE_UNSORTED,
+						  ROLE_SMALL, ROLE_LARGE,  ROLE_TOP,   ROLE_MMAP};
+	return state >= 0 && state < BIN_KIND_COUNT ? roles[state] : ROLE_NORMAL;
+}
+
+char pane_state_char(int state)
+{
+	static const char c[BIN_KIND_COUNT + 1] = "#tfuslTm";
+	return state >= 0 && state < BIN_KIND_COUNT ? c[state] : '?';
+}
+
+static int vref_cmp(const void *x, const void *y)
+{
+	const struct tui_varref *a = x, *b = y;
+	return a->val < b->val ? -1 : a->val > b->val ? 1 : a->var - b->var;
+}
+
+static void vars_index(tui *t)
+{
+	engine *e = t->eng;
+	if (t->gen_vars == e->generation + 1)
+		return;
+	t->vref = realloc(t->vref, sizeof *t->vref * (e->nvars ? e->nvars : 1));
+	if (!t->vref)
+		abort();
+	t->nvref = 0;
+	for (uint32_t i = 0; i < e->nvars; i++)
+		if (e->vset[i] && e->vars[i])
+			t->vref[t->nvref++] = (struct tui_varref){e->vars[i], (int32_t)i};
+	if (t->nvref)
+		qsort(t->vref, t->nvref, sizeof *t->vref, vref_cmp);
+	t->gen_vars = e->generation + 1;
+}
+
+/* names of the variables pointing into [addr, addr+size) */
+static void vars_in(tui *t, sbuf *b, uint64_t addr, uint64_t size)
+{
+	size_t lo = 0, hi = t->nvref;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (t->vref[mid].val < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t k = lo; k < t->nvref && t->vref[k].val < addr + size && b->n < 40; k++)
+		sb_printf(b, "%s%s", b->n ? "," : "", eng_var_name(t->eng, t->vref[k].var));
+}
+
+size_t pane_chunks_lines(tui *t)
+{
+	return sess_view(t->sess)->n;
+}
+
+static void state_text(char *buf, size_t n, const hv_chunk *c)
+{
+	switch (c->state) {
+	case BIN_TCACHE:
+		snprintf(buf, n, "tcache 0x%x", 0x20 + 16 * c->bin);
+		break;
+	case BIN_FAST:
+		snprintf(buf, n, "fastbin 0x%x", 0x20 + 16 * c->bin);
+		break;
+	case BIN_SMALL:
+		snprintf(buf, n, "smallbin %u", c->bin);
+		break;
+	case BIN_LARGE:
+		snprintf(buf, n, "largebin %u", c->bin);
+		break;
+	default:
+		snprintf(buf, n, "%s", alloc_bin_name(c->state));
+	}
+}
+
+static void heap_map(tui *t, const heapview *v, int y, int x, int w)
+{
+	if (!v->nheap || w <= 0) {
+		ui_put(y, x, w, ROLE_DIM, "(no heap yet: the first malloc creates it)");
+		return;
+	}
+	uint64_t lo = v->heap_start, hi = v->top + v->top_size;
+	if (hi <= lo)
+		hi = lo + 1;
+	double per = (double)(hi - lo) / w;
+	for (int i = 0; i < w; i++) {
+		uint64_t a = lo + (uint64_t)(per * i + per / 2);
+		long k = hv_find(v, a);
+		int st = k >= 0 ? v->chunks[k].state : BIN_TOP;
+		int role = pane_state_role(st);
+		if (k >= 0 && v->chunks[k].addr == t->hl_chunk)
+			role = ROLE_HIGHLIGHT;
+		attrset(theme_attr(role) | (st == BIN_NONE ? 0 : A_BOLD));
+		mvaddch(y, x + i, (chtype)pane_state_char(st));
+	}
+	attrset(A_NORMAL);
+}
+
+static void legend(int y, int x, int w)
+{
+	int c = 0;
+	for (int s = 0; s < BIN_KIND_COUNT && c < w; s++) {
+		char buf[32];
+		snprintf(buf, sizeof buf, "%c %s", pane_state_char(s), alloc_bin_name(s));
+		c += ui_put(y, x + c, w - c, pane_state_role(s), buf);
+		c += ui_put(y, x + c, w - c, ROLE_NORMAL, "  ");
+	}
+}
+
+void pane_chunks_draw(tui *t, rect r)
+{
+	const heapview *v = sess_view(t->sess);
+	alloc *a = t->eng->heap;
+	char title[96];
+	snprintf(title, sizeof title, "chunks (%zu in the heap, %zu mmapped)", v->nheap, v->n - v->nheap);
+	ui_box(r, title, t->focus == P_CHUNKS);
+	int x = r.x + 1, w = r.w - 2, y = r.y + 1, h = r.h - 2;
+	if (h <= 0)
+		return;
+	heap_map(t, v, y, x, w);
+	y++, h--;
+	if (h >= 6) {
+		legend(y, x, w);
+		y++, h--;
+	}
+	if (v->corrupt && h > 2) {
+		ui_put(y, x, w, ROLE_ERROR, v->corrupt_msg);
+		y++, h--;
+	}
+	int rows = h - 1; /* the last row is for top and brk */
+	if (rows <= 0)
+		return;
+	long n = (long)v->n;
+	if (t->follow_hl) {
+		long k = t->hl_chunk ? hv_find(v, t->hl_chunk) : -1;
+		if (k >= 0 && (k < t->scroll[P_CHUNKS] || k >= t->scroll[P_CHUNKS] + rows))
+			t->scroll[P_CHUNKS] = k - rows / 2;
+		t->follow_hl = false;
+	}
+	if (t->scroll[P_CHUNKS] > n - rows)
+		t->scroll[P_CHUNKS] = n - rows;
+	if (t->scroll[P_CHUNKS] < 0)
+		t->scroll[P_CHUNKS] = 0;
+	bool showvars = w >= 52, showdata = w >= 70;
+	if (showvars)
+		vars_index(t);
+	for (int i = 0; i < rows; i++) {
+		long k = t->scroll[P_CHUNKS] + i;
+		if (k >= n)
+			break;
+		const hv_chunk *c = &v->chunks[k];
+		int yy = y + i;
+		bool hl = c->addr == t->hl_chunk;
+		if (hl)
+			ui_fill(yy, x, w, ROLE_HIGHLIGHT);
+		int col = 0;
+		char st[32], fl[4] = {c->raw & 1 ? 'P' : '-', c->raw & 2 ? 'M' : '-', c->raw & 4 ? 'A' : '-', 0};
+		state_text(st, sizeof st, c);
+		int base = hl ? ROLE_HIGHLIGHT : ROLE_NORMAL;
+		col += ui_putf(yy, x + col, w - col, base, "%s0x%llx ", k == (long)v->nheap ? "" : "",
+			       (unsigned long long)c->addr);
+		col += ui_putf(yy, x + col, w - col, hl ? ROLE_HIGHLIGHT : ROLE_DIM, "%8llx ", (unsigned long long)c->size);
+		col += ui_putf(yy, x + col, w - col, base, "%s ", fl);
+		col += ui_putf(yy, x + col, w - col, hl ? ROLE_HIGHLIGHT : pane_state_role(c->state), "%-13s", st);
+		if (showvars) {
+			sbuf vs = {0};
+			if (a->tcache && c->addr + 16 == a->tcache)
+				sb_printf(&vs, "tcache_perthread");
+			else if (c->state != BIN_TOP)
+				vars_in(t, &vs, c->addr, c->size);
+			col += ui_putf(yy, x + col, w - col, base, " %-10.10s", vs.s ? vs.s : "");
+			sb_free(&vs);
+		}
+		if (showdata && c->state != BIN_TOP) {
+			uint8_t d[8] = {0};
+			mem_read(a->mem, c->addr + 16, d, 8);
+			col += ui_putf(yy, x + col, w - col, hl ? ROLE_HIGHLIGHT : ROLE_DIM,
+				       " %02x%02x%02x%02x %02x%02x%02x%02x", d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]);
+		}
+	}
+	/* top and the program break stay visible */
+	int yy = y + rows;
+	char tsz[16];
+	ui_size(tsz, sizeof tsz, v->top_size);
+	if (a->top)
+		ui_putf(yy, x, w, ROLE_TOP, "top 0x%llx (%s)  brk 0x%llx  %s", (unsigned long long)v->top, tsz,
+			(unsigned long long)a->brk, t->scroll[P_CHUNKS] + rows < n ? "(more below)" : "");
+	else
+		ui_putf(yy, x, w, ROLE_TOP, "brk 0x%llx (the heap starts here)", (unsigned long long)a->brk);
+}

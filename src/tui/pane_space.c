@@ -1,0 +1,123 @@
+/*
+ * pane_space.c - the address-space pane: the simulated process's mappings
+ * in address order, gaps compressed to one labelled line, the program break
+ * marked, and every mmapped chunk inside the mmap area.
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tui_internal.h"
+
+static int seg_role(const mem_map *mp)
+{
+	switch (mp->kind) {
+	case MEM_TEXT:
+		return ROLE_SEG_TEXT;
+	case MEM_DATA:
+		return ROLE_SEG_DATA;
+	case MEM_BSS:
+		return ROLE_SEG_BSS;
+	case MEM_HEAP:
+		return ROLE_SEG_HEAP;
+	case MEM_CHUNK:
+		return ROLE_MMAP;
+	case MEM_ANON:
+		return ROLE_SEG_MMAP;
+	case MEM_LIB:
+		return ROLE_SEG_LIB;
+	default:
+		return ROLE_SEG_STACK;
+	}
+}
+
+static const char *seg_name(const mem_map *mp)
+{
+	switch (mp->kind) {
+	case MEM_TEXT:
+		return "text";
+	case MEM_DATA:
+		return "data";
+	case MEM_BSS:
+		return "bss";
+	case MEM_HEAP:
+		return "heap";
+	case MEM_CHUNK:
+		return "chunk";
+	case MEM_ANON:
+		return "anon";
+	case MEM_LIB:
+		return strcmp(mp->name, "libc.so.6") ? "ld.so" : "libc";
+	default:
+		return "stack";
+	}
+}
+
+static void build(tui *t, int w)
+{
+	alloc *a = t->eng->heap;
+	mem_space *m = a->mem;
+	vl_clear(&t->space);
+	char sz[16];
+	bool wide = w >= 40;
+	uint64_t prev_end = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		const mem_map *mp = &m->maps[i];
+		if (prev_end && mp->start > prev_end) {
+			ui_size(sz, sizeof sz, mp->start - prev_end);
+			styled_line *g = vl_new(&t->space);
+			vl_add(g, ROLE_GAP, "  ~~~ %s unmapped ~~~", sz);
+		}
+		if (a->brk == a->lay.heap && mp->start > a->lay.heap && prev_end <= a->lay.heap) {
+			styled_line *b = vl_new(&t->space);
+			vl_add(b, ROLE_SEG_HEAP, "  brk 0x%llx (no heap yet)", (unsigned long long)a->brk);
+		}
+		ui_size(sz, sizeof sz, mp->end - mp->start);
+		styled_line *l = vl_new(&t->space);
+		int role = seg_role(mp);
+		if (wide)
+			vl_add(l, role, "%012llx-%012llx", (unsigned long long)mp->start, (unsigned long long)mp->end);
+		else
+			vl_add(l, role, "%012llx", (unsigned long long)mp->start);
+		vl_add(l, ROLE_NORMAL, " ");
+		vl_add(l, role, "%-5s", seg_name(mp));
+		vl_add(l, ROLE_DIM, " %5s", sz);
+		if (mp->kind == MEM_HEAP) {
+			styled_line *b = vl_new(&t->space);
+			vl_add(b, ROLE_SEG_HEAP, "  brk %012llx", (unsigned long long)a->brk);
+			if (a->top) {
+				uint64_t ts = 0;
+				mem_rd64(m, a->top + 8, &ts);
+				ui_size(sz, sizeof sz, ts & ~7ull);
+				vl_add(b, ROLE_TOP, " (top %s)", sz);
+			}
+		}
+		prev_end = mp->end;
+	}
+}
+
+size_t pane_space_lines(tui *t)
+{
+	return t->space.n;
+}
+
+void pane_space_draw(tui *t, rect r)
+{
+	char title[64];
+	snprintf(title, sizeof title, r.w >= 36 ? "address space (%zu maps)" : "address space", t->eng->heap->mem->n);
+	ui_box(r, title, t->focus == P_SPACE);
+	if (t->gen_space != t->eng->generation + 1 || t->space.n == 0) {
+		build(t, r.w - 2);
+		t->gen_space = t->eng->generation + 1;
+	}
+	int h = r.h - 2;
+	long max = (long)t->space.n - h;
+	if (t->scroll[P_SPACE] > max)
+		t->scroll[P_SPACE] = max < 0 ? 0 : max;
+	for (int i = 0; i < h; i++) {
+		size_t k = (size_t)(t->scroll[P_SPACE] + i);
+		if (k >= t->space.n)
+			break;
+		vl_draw(&t->space.l[k], r.y + 1 + i, r.x + 1, r.w - 2);
+	}
+}

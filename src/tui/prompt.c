@@ -1,0 +1,280 @@
+/*
+ * prompt.c - GNU readline inside ncurses through the callback interface.
+ *
+ * Readline never touches the terminal: it gets its bytes from a queue that
+ * the main loop fills (curses keys translated back to the escape sequences
+ * readline binds), it draws through prompt_draw, and its completion list
+ * goes to the log.  Completions come from the command table, the variables,
+ * the mallopt parameters and the theme names.  History is kept in
+ * $XDG_STATE_HOME/heapscope/history (~/.local/state/heapscope/history).
+ */
+#include <curses.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "tui_internal.h"
+
+#define PROMPT "heapscope> "
+
+static tui *T;
+static unsigned char queue[64];
+static int qhead, qtail;
+static char histpath[600];
+static bool history_on;
+
+static int q_getc(FILE *f)
+{
+	(void)f;
+	if (qhead == qtail)
+		return EOF;
+	return queue[qhead++];
+}
+
+static int q_avail(void)
+{
+	return qhead != qtail;
+}
+
+static void q_push(const char *bytes, int n)
+{
+	if (qhead == qtail)
+		qhead = qtail = 0;
+	for (int i = 0; i < n && qtail < (int)sizeof queue; i++)
+		queue[qtail++] = (unsigned char)bytes[i];
+}
+
+static void redisplay(void)
+{
+	if (T)
+		T->dirty = true;
+}
+
+static void prep_term(int meta)
+{
+	(void)meta;
+}
+
+static void deprep_term(void)
+{
+}
+
+static void on_line(char *line)
+{
+	if (!line) {
+		T->quit = true; /* Ctrl-D on an empty line */
+		return;
+	}
+	if (*line) {
+		add_history(line);
+		if (history_on && append_history(1, histpath) != 0)
+			write_history(histpath);
+	}
+	tui_run_line(T, line);
+	free(line);
+}
+
+/* completion generators over one list at a time */
+static const char *const *gen_list;
+static size_t gen_i;
+static int gen_kind; /* 0 commands, 1 values (vars, params), 2 themes */
+
+static char *generator(const char *text, int state)
+{
+	size_t len = strlen(text);
+	if (!state)
+		gen_i = 0;
+	if (gen_kind == 0) {
+		while (gen_i < sess_ncmds) {
+			const char *n = sess_cmds[gen_i++].name;
+			if (!strncmp(n, text, len))
+				return strdup(n);
+		}
+		return NULL;
+	}
+	if (gen_kind == 1) {
+		engine *e = T->eng;
+		while (gen_i < e->nnames) {
+			const char *n = e->names[gen_i++];
+			if (!strncmp(n, text, len))
+				return strdup(n);
+		}
+		size_t k = gen_i - e->nnames;
+		while (sess_params[k]) {
+			const char *n = sess_params[k++];
+			gen_i++;
+			if (!strncmp(n, text, len))
+				return strdup(n);
+		}
+		return NULL;
+	}
+	while (gen_list && gen_list[gen_i]) {
+		const char *n = gen_list[gen_i++];
+		if (!strncmp(n, text, len))
+			return strdup(n);
+	}
+	return NULL;
+}
+
+static char **complete(const char *text, int start, int end)
+{
+	(void)end;
+	rl_attempted_completion_over = 1;
+	rl_completion_append_character = ' ';
+	int s = 0;
+	while (s < start && (rl_line_buffer[s] == ' ' || rl_line_buffer[s] == '\t'))
+		s++;
+	if (s == start) {
+		gen_kind = 0;
+		return rl_completion_matches(text, generator);
+	}
+	if (!strncmp(rl_line_buffer + s, "theme", 5)) {
+		gen_kind = 2;
+		gen_list = theme_names();
+		return rl_completion_matches(text, generator);
+	}
+	if (!strncmp(rl_line_buffer + s, "load", 4)) {
+		rl_attempted_completion_over = 0; /* file names */
+		return NULL;
+	}
+	if (!strncmp(rl_line_buffer + s, "help", 4)) {
+		gen_kind = 0;
+		return rl_completion_matches(text, generator);
+	}
+	gen_kind = 1;
+	rl_completion_append_character = '\0'; /* a value is followed by , or ) */
+	return rl_completion_matches(text, generator);
+}
+
+static void show_matches(char **matches, int n, int maxlen)
+{
+	(void)maxlen;
+	char buf[1024];
+	size_t o = 0;
+	for (int i = 1; i <= n && o + 2 < sizeof buf; i++)
+		o += (size_t)snprintf(buf + o, sizeof buf - o, "%s  ", matches[i]);
+	log_add(T, ROLE_INFO, buf);
+}
+
+static void history_setup(void)
+{
+	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char dir[520];
+	if (state && *state)
+		snprintf(dir, sizeof dir, "%s/heapscope", state);
+	else if (home && *home)
+		snprintf(dir, sizeof dir, "%s/.local/state/heapscope", home);
+	else
+		return;
+	/* mkdir -p */
+	for (char *p = dir + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			mkdir(dir, 0700);
+			*p = '/';
+		}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return;
+	snprintf(histpath, sizeof histpath, "%s/history", dir);
+	history_on = true;
+	read_history(histpath);
+}
+
+void prompt_init(tui *t)
+{
+	T = t;
+	rl_readline_name = "heapscope";
+	rl_catch_signals = 0;
+	rl_catch_sigwinch = 0;
+	rl_change_environment = 0;
+	rl_prep_term_function = prep_term;
+	rl_deprep_term_function = deprep_term;
+	rl_getc_function = q_getc;
+	rl_input_available_hook = q_avail;
+	rl_redisplay_function = redisplay;
+	rl_outstream = fopen("/dev/null", "w");
+	rl_attempted_completion_function = complete;
+	rl_completion_display_matches_hook = show_matches;
+	rl_completion_query_items = 1000;
+	using_history();
+	stifle_history(1000);
+	history_setup();
+	rl_callback_handler_install(PROMPT, on_line);
+}
+
+void prompt_done(tui *t)
+{
+	(void)t;
+	rl_callback_handler_remove();
+	if (history_on)
+		history_truncate_file(histpath, 1000);
+	if (rl_outstream)
+		fclose(rl_outstream);
+	rl_outstream = NULL;
+	T = NULL;
+}
+
+void prompt_key(tui *t, int ch)
+{
+	(void)t;
+	const char *seq = NULL;
+	char b[2] = {0, 0};
+	switch (ch) {
+	case KEY_UP: seq = "\033[A"; break;
+	case KEY_DOWN: seq = "\033[B"; break;
+	case KEY_RIGHT: seq = "\033[C"; break;
+	case KEY_LEFT: seq = "\033[D"; break;
+	case KEY_HOME: seq = "\001"; break; /* C-a */
+	case KEY_END: seq = "\005"; break; /* C-e */
+	case KEY_DC: seq = "\004"; break; /* C-d deletes under the cursor */
+	case KEY_BACKSPACE:
+	case 8: seq = "\177"; break;
+	case KEY_ENTER:
+	case '\r': seq = "\n"; break;
+	default:
+		if (ch < 0 || ch > 255)
+			return; /* other function keys mean nothing to readline */
+		b[0] = (char)ch;
+		seq = b;
+		q_push(seq, 1);
+		seq = NULL;
+	}
+	if (seq)
+		q_push(seq, (int)strlen(seq));
+	while (q_avail())
+		rl_callback_read_char();
+}
+
+void prompt_cancel(tui *t)
+{
+	(void)t;
+	rl_callback_sigcleanup();
+	rl_replace_line("", 0);
+	rl_point = rl_end = 0;
+	rl_done = 0;
+	qhead = qtail = 0;
+}
+
+bool prompt_empty(void)
+{
+	return !rl_line_buffer || rl_end == 0;
+}
+
+void prompt_draw(tui *t)
+{
+	int y = t->rows - 1, w = t->cols;
+	ui_fill(y, 0, w, ROLE_NORMAL);
+	int c = ui_put(y, 0, w, t->focus < 0 ? ROLE_PROMPT : ROLE_DIM, PROMPT);
+	const char *line = rl_line_buffer ? rl_line_buffer : "";
+	int room = w - c - 1;
+	int point = rl_point;
+	int start = point > room ? point - room : 0;
+	ui_put(y, c, room + 1, ROLE_NORMAL, line + start);
+	if (t->focus < 0 && !t->help)
+		move(y, c + point - start);
+}

@@ -1,0 +1,193 @@
+#!/bin/sh
+# run.sh - drives the real heapscope binary in tmux (which provides the
+# terminal, also in CI) at several sizes: types commands, steps and plays a
+# script, resizes, switches themes, and asserts on capture-pane output
+# (with -e for colours).  Ends with "tui: N passed, M failed".
+bin=$(cd "$(dirname "${1:-build/heapscope}")" && pwd)/$(basename "${1:-build/heapscope}")
+pass=0 fail=0
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "tui: tmux is not installed (apt-get install tmux); these tests need it"
+	echo "tui: 0 passed, 1 failed"
+	exit 1
+fi
+tmp=$(mktemp -d)
+sock="hs-test-$$"
+T="tmux -L $sock -f /dev/null"
+cleanup() { $T kill-server 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+mkdir -p "$tmp/home" "$tmp/state" "$tmp/config/heapscope/themes"
+
+ok() { pass=$((pass + 1)); }
+bad() {
+	fail=$((fail + 1))
+	echo "tui: FAILED: $1"
+	[ -f "$tmp/screen" ] && sed 's/^/    | /' "$tmp/screen" | head -60
+}
+
+# start NAME COLS ROWS [ARGS...]: a fresh heapscope in its own tmux session
+start() {
+	name=$1 cols=$2 rows=$3
+	shift 3
+	$T kill-session -t "$name" 2>/dev/null
+	$T new-session -d -s "$name" -x "$cols" -y "$rows" \
+		"env HOME=$tmp/home XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config TERM=tmux-256color $* $bin $HS_ARGS; echo EXITED:\$?; sleep 30"
+	$T set-option -t "$name" -g default-terminal tmux-256color >/dev/null 2>&1
+	wait_for "$name" "heapscope>" || bad "$name: heapscope did not start"
+}
+
+snap() { $T capture-pane -t "$1" -p $2 >"$tmp/screen" 2>/dev/null; }
+
+# fits COLS: every captured line is at most COLS characters (box drawing
+# characters are several bytes, so count them as one)
+fits() {
+	sed -e 's/─/-/g' -e 's/│/|/g' -e 's/┌/+/g' -e 's/┐/+/g' -e 's/└/+/g' -e 's/┘/+/g' "$tmp/screen" |
+		awk -v w="$1" '{ if (length($0) > w) exit 1 }'
+}
+
+# wait_for NAME PATTERN [capture flags]: poll the screen for up to 10 s
+wait_for() {
+	i=0
+	while [ $i -lt 100 ]; do
+		snap "$1" "$3"
+		if grep -q -- "$2" "$tmp/screen"; then return 0; fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+expect() { # expect NAME PATTERN DESCRIPTION [capture flags]
+	if wait_for "$1" "$2" "$4"; then ok; else bad "$3 (pattern '$2')"; fi
+}
+
+type_line() { $T send-keys -t "$1" -l "$2"; $T send-keys -t "$1" Enter; }
+
+# --- 80x24: malloc and free change the panes ------------------------------
+start s80 80 24
+expect s80 "chunks" "80x24: chunk pane title"
+expect s80 "bins" "80x24: bin pane title"
+type_line s80 "p = malloc(24)"
+expect s80 "brk(0x55555557a000) = 0x55555557a000" "80x24: the first brk in the log"
+expect s80 "0x555555559290 *20 P-- in use" "80x24: the new chunk in the chunk pane"
+type_line s80 "free(p)"
+expect s80 "0x555555559290 *20 P-- tcache 0x20" "80x24: free puts the chunk in the tcache"
+expect s80 "0x20  \[1/7\] 0x5555555592a0" "80x24: the tcache bin chain"
+expect s80 "38;5;214m 0x20" "80x24: the tcache bin in its theme colour (214)" -e
+expect s80 "48;5;226m0x555555559290" "80x24: the changed chunk highlighted" -e
+snap s80
+if fits 80; then ok; else bad "80x24: a line wider than the terminal"; fi
+type_line s80 "frobnicate 3"
+expect s80 "unknown command 'frobnicate'" "80x24: an unknown command gets a message"
+type_line s80 "free(p)"
+expect s80 "free(): double free detected in tcache 2" "80x24: glibc's double-free message"
+type_line s80 "q = malloc(24)"
+expect s80 "#3 q = malloc(24) = 0x5555555592a0" "80x24: the session goes on with its state"
+type_line s80 "malloc(-1)"
+expect s80 "= NULL" "80x24: malloc(-1) returns NULL"
+# Ctrl-C cancels the line being typed
+$T send-keys -t s80 -l "garbage text"
+$T send-keys -t s80 C-c
+sleep 0.2
+snap s80
+if tail -1 "$tmp/screen" | grep -q "garbage"; then bad "80x24: Ctrl-C keeps the line"; else ok; fi
+# tab completion from the command table and the variables
+$T send-keys -t s80 -l "mallop"
+$T send-keys -t s80 Tab
+$T send-keys -t s80 -l "(M_MMAP_T"
+$T send-keys -t s80 Tab
+$T send-keys -t s80 -l ", 4096)"
+$T send-keys -t s80 Enter
+expect s80 "mallopt (M_MMAP_THRESHOLD, 4096) = 1" "80x24: completion of mallopt and M_MMAP_THRESHOLD"
+# undo with F9 goes back one operation
+$T send-keys -t s80 F9
+expect s80 "undone: now after operation" "80x24: F9 undoes"
+# help overlay
+$T send-keys -t s80 F1
+expect s80 "help: any key closes" "80x24: F1 opens the help"
+$T send-keys -t s80 x
+sleep 0.2
+# shrink below the minimum, then grow back
+$T resize-window -t s80 -x 50 -y 12
+expect s80 "needs a terminal of at least 60x16" "resize: too small says how large"
+$T resize-window -t s80 -x 120 -y 40
+expect s80 "address space" "resize: panes come back at 120x40"
+snap s80
+if fits 120; then ok; else bad "resize: lines fit in 120 columns"; fi
+# quit restores the terminal and exits 0
+$T send-keys -t s80 C-d
+expect s80 "EXITED:0" "Ctrl-D quits with status 0"
+if [ -s "$tmp/state/heapscope/history" ] && grep -q "p = malloc(24)" "$tmp/state/heapscope/history"; then ok; else bad "history is saved under XDG_STATE_HOME"; fi
+
+# --- 200x50: segments, script stepping and playing --------------------------
+cat >"$tmp/demo.hs" <<'EOS'
+tunable tcache_count 1
+a = malloc(0x88)
+b = malloc(0x88)
+g = malloc(0x18)
+free(a)
+free(b)
+pause
+big = malloc(0x500)
+c = malloc(0x20000)
+d = malloc(0x20000)
+free(d)
+EOS
+start s200 200 50 "" && :
+$T kill-session -t s200 2>/dev/null
+HS_ARGS="$tmp/demo.hs" start s200 200 50
+expect s200 "text" "200x50: text segment"
+expect s200 "stack" "200x50: stack segment"
+expect s200 "libc" "200x50: libc mapping"
+expect s200 "demo.hs 1/11" "200x50: the script pane"
+$T send-keys -t s200 F8
+$T send-keys -t s200 F8
+expect s200 "#1 a = malloc(0x88) = 0x5555555592a0" "200x50: F8 steps through the script"
+expect s200 "demo.hs 3/11" "200x50: the next line moves"
+type_line s200 "continue"
+expect s200 "paused at line 7" "200x50: continue stops at pause"
+expect s200 "unsorted \[1\]" "200x50: the unsorted bin filled"
+type_line s200 "play 0.05"
+expect s200 "end of the script" "200x50: play runs to the end"
+expect s200 "mmap(NULL, 135168" "200x50: the mmap syscall in the log"
+expect s200 "munmap(0x" "200x50: the munmap syscall in the log"
+expect s200 "7 in the heap, 0 mmapped" "200x50: the second 0x20000 was mmapped and is gone after free"
+expect s200 "0x5555555598e0 *20010 P-- in use *c " "200x50: the first 0x20000 request came from top"
+type_line s200 "maps"
+expect s200 "rw-p 00000000 00:00 0 *\[heap\]" "200x50: maps lists the heap like /proc/PID/maps"
+# theme switching, live
+type_line s200 "theme mono"
+sleep 0.3
+snap s200 -e
+if grep -q "38;5;214m" "$tmp/screen"; then bad "theme mono: still 256 colours"; else ok; fi
+type_line s200 "theme classroom"
+expect s200 "48;5;226m" "theme classroom: tcache as a yellow background" -e
+printf 'tcache 999 default\n' >"$tmp/bad.theme"
+type_line s200 "theme $tmp/bad.theme"
+expect s200 "bad.theme:1: bad colour '999'" "a malformed theme names its line"
+expect s200 "using the default theme" "a malformed theme falls back to the default"
+type_line s200 "theme nosuch"
+expect s200 "no theme named 'nosuch'" "an unknown theme name"
+printf 'tcache 201/magenta default bold\n' >"$tmp/config/heapscope/themes/mine.theme"
+type_line s200 "theme mine"
+expect s200 "38;5;201m" "a user theme from XDG_CONFIG_HOME" -e
+# SIGTERM restores the terminal and exits
+pid=$($T list-panes -t s200 -F '#{pane_pid}')
+pkill -TERM -P "$pid" -f heapscope 2>/dev/null || true
+expect s200 "EXITED:0" "SIGTERM ends heapscope cleanly"
+
+# --- NO_COLOR and a mid-size terminal -----------------------------------------
+start snc 100 30 NO_COLOR=1
+type_line snc "p = malloc(24)"
+type_line snc "free(p)"
+expect snc "tcache 0x20" "NO_COLOR: states still labelled"
+snap snc -e
+if grep -q "38;5;" "$tmp/screen"; then bad "NO_COLOR: no colours"; else ok; fi
+$T send-keys -t snc Tab
+$T send-keys -t snc Tab
+expect snc "\[1m┌─ chunks" "focus: Tab highlights a pane border (bold in mono)" -e
+$T send-keys -t snc Escape
+type_line snc "quit"
+expect snc "EXITED:0" "quit exits"
+
+echo "tui: $pass passed, $fail failed"
+[ $fail = 0 ]
