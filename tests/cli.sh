@@ -36,5 +36,17 @@ printf 'p = malloc(24)\nfree(p)\n' >"$tmp/s.hs"
 expect stdin 0 '"op":"free"' -- sh -c "\"$bin\" --batch - --format=jsonl < \"$tmp/s.hs\""
 expect aslr 0 '"off":672' -- sh -c "\"$bin\" --batch - --format=jsonl --aslr --seed 7 < \"$tmp/s.hs\""
 expect aslr-moves 0 '"ptr":"0x5' -- sh -c "\"$bin\" --batch - --format=jsonl --aslr --seed 7 < \"$tmp/s.hs\" | grep -v 0x5555555592a0"
+# every demo runs without a script error (3 = it ends in a glibc abort on purpose)
+for d in demos/*.hs; do
+	"$bin" --batch "$d" --keep-going --no-summary >/dev/null 2>"$tmp/err" </dev/null
+	st=$?
+	if { [ $st = 0 ] || [ $st = 3 ]; } && ! grep -q "error:" "$tmp/err"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "cli: demo $d: status $st"
+		head -3 "$tmp/err"
+	fi
+done
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -378,7 +378,7 @@ void report_event(sbuf *b, const alloc *a, const alloc_ev *ev)
 		break;
 	case EV_CONSOLIDATE:
 		if (ev->b)
-			sb_printf(b, "malloc_consolidate: %llu fastbin chunks merged and moved to the unsorted bin", X(ev->b));
+			sb_printf(b, "malloc_consolidate: %llu fastbin chunk%s merged with free neighbours or top", X(ev->b), ev->b == 1 ? "" : "s");
 		else
 			sb_printf(b, "malloc_consolidate: the fastbins are empty");
 		break;

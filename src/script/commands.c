@@ -341,6 +341,13 @@ UI_CMD(cmd_theme, UI_THEME, "theme")
 UI_CMD(cmd_clear, UI_CLEAR, "clear")
 UI_CMD(cmd_load, UI_LOAD, "load")
 
+static int cmd_pause(session *s, const char *args, const char *file, size_t line, size_t col)
+{
+	/* a marker for `continue` and `play`; running it does nothing */
+	(void)s, (void)args, (void)file, (void)line, (void)col;
+	return SESS_OK;
+}
+
 static int cmd_quit(session *s, const char *args, const char *file, size_t line, size_t col)
 {
 	if (!no_args(s, args, file, line, col, "quit"))
@@ -377,6 +384,7 @@ const sess_cmd sess_cmds[] = {
 	{"step", "", "run the next line of the loaded script", cmd_step},
 	{"continue", "", "run the loaded script to its end", cmd_continue},
 	{"play", "[DELAY]", "run the script line by line, DELAY seconds apart (a key stops)", cmd_play},
+	{"pause", "", "in a script: `continue` and `play` stop here", cmd_pause},
 	{"theme", "NAME|PATH", "switch colours: default light classroom colorblind mono", cmd_theme},
 	{"clear", "", "clear the log pane", cmd_clear},
 	{"help", "[CMD]", "list commands, or explain one", cmd_help},
