@@ -99,10 +99,18 @@ static void heap_map(tui *t, const heapview *v, int y, int x, int w)
 	uint64_t lo = v->heap_start, hi = v->top + v->top_size;
 	if (hi <= lo)
 		hi = lo + 1;
+	/* one cell per chunk when they fit, else one cell per block of bytes */
+	bool per_chunk = v->nheap <= (size_t)w;
 	double per = (double)(hi - lo) / w;
 	for (int i = 0; i < w; i++) {
-		uint64_t a = lo + (uint64_t)(per * i + per / 2);
-		long k = hv_find(v, a);
+		long k;
+		if (per_chunk) {
+			if ((size_t)i >= v->nheap)
+				break;
+			k = i;
+		} else {
+			k = hv_find(v, lo + (uint64_t)(per * i + per / 2));
+		}
 		int st = k >= 0 ? v->chunks[k].state : BIN_TOP;
 		int role = pane_state_role(st);
 		if (k >= 0 && v->chunks[k].addr == t->hl_chunk)
@@ -158,7 +166,7 @@ void pane_chunks_draw(tui *t, rect r)
 		t->scroll[P_CHUNKS] = n - rows;
 	if (t->scroll[P_CHUNKS] < 0)
 		t->scroll[P_CHUNKS] = 0;
-	bool showvars = w >= 52, showdata = w >= 70;
+	bool showflags = w >= 56, showvars = w >= 40, showdata = w >= 72;
 	if (showvars)
 		vars_index(t);
 	for (int i = 0; i < rows; i++) {
@@ -176,16 +184,18 @@ void pane_chunks_draw(tui *t, rect r)
 		int base = hl ? ROLE_HIGHLIGHT : ROLE_NORMAL;
 		col += ui_putf(yy, x + col, w - col, base, "%s0x%llx ", k == (long)v->nheap ? "" : "",
 			       (unsigned long long)c->addr);
-		col += ui_putf(yy, x + col, w - col, hl ? ROLE_HIGHLIGHT : ROLE_DIM, "%8llx ", (unsigned long long)c->size);
-		col += ui_putf(yy, x + col, w - col, base, "%s ", fl);
-		col += ui_putf(yy, x + col, w - col, hl ? ROLE_HIGHLIGHT : pane_state_role(c->state), "%-13s", st);
+		col += ui_putf(yy, x + col, w - col, hl ? ROLE_HIGHLIGHT : ROLE_DIM, "%6llx ", (unsigned long long)c->size);
+		if (showflags)
+			col += ui_putf(yy, x + col, w - col, base, "%s ", fl);
+		col += ui_putf(yy, x + col, w - col, hl ? ROLE_HIGHLIGHT : pane_state_role(c->state), "%-12s", st);
 		if (showvars) {
 			sbuf vs = {0};
 			if (a->tcache && c->addr + 16 == a->tcache)
-				sb_printf(&vs, "tcache_perthread");
+				sb_printf(&vs, "(tcache)");
 			else if (c->state != BIN_TOP)
 				vars_in(t, &vs, c->addr, c->size);
-			col += ui_putf(yy, x + col, w - col, base, " %-10.10s", vs.s ? vs.s : "");
+			int vw = showdata ? 12 : w - col - 1;
+			col += ui_putf(yy, x + col, w - col, base, " %-*.*s", vw, vw, vs.s ? vs.s : "");
 			sb_free(&vs);
 		}
 		if (showdata && c->state != BIN_TOP) {
@@ -200,7 +210,7 @@ void pane_chunks_draw(tui *t, rect r)
 	char tsz[16];
 	ui_size(tsz, sizeof tsz, v->top_size);
 	if (a->top)
-		ui_putf(yy, x, w, ROLE_TOP, "top 0x%llx (%s)  brk 0x%llx  %s", (unsigned long long)v->top, tsz,
+		ui_putf(yy, x, w, ROLE_TOP, "top %llx %s  brk %llx  %s", (unsigned long long)v->top, tsz,
 			(unsigned long long)a->brk, t->scroll[P_CHUNKS] + rows < n ? "(more below)" : "");
 	else
 		ui_putf(yy, x, w, ROLE_TOP, "brk 0x%llx (the heap starts here)", (unsigned long long)a->brk);

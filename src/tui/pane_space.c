@@ -63,14 +63,14 @@ static void build(tui *t, int w)
 	uint64_t prev_end = 0;
 	for (size_t i = 0; i < m->n; i++) {
 		const mem_map *mp = &m->maps[i];
+		if (a->brk == a->lay.heap && mp->start > a->lay.heap && prev_end <= a->lay.heap) {
+			styled_line *b = vl_new(&t->space);
+			vl_add(b, ROLE_SEG_HEAP, "  brk %012llx (no heap yet)", (unsigned long long)a->brk);
+		}
 		if (prev_end && mp->start > prev_end) {
 			ui_size(sz, sizeof sz, mp->start - prev_end);
 			styled_line *g = vl_new(&t->space);
 			vl_add(g, ROLE_GAP, "  ~~~ %s unmapped ~~~", sz);
-		}
-		if (a->brk == a->lay.heap && mp->start > a->lay.heap && prev_end <= a->lay.heap) {
-			styled_line *b = vl_new(&t->space);
-			vl_add(b, ROLE_SEG_HEAP, "  brk 0x%llx (no heap yet)", (unsigned long long)a->brk);
 		}
 		ui_size(sz, sizeof sz, mp->end - mp->start);
 		styled_line *l = vl_new(&t->space);
@@ -85,7 +85,7 @@ static void build(tui *t, int w)
 		if (mp->kind == MEM_HEAP) {
 			styled_line *b = vl_new(&t->space);
 			vl_add(b, ROLE_SEG_HEAP, "  brk %012llx", (unsigned long long)a->brk);
-			if (a->top) {
+			if (a->top && wide) {
 				uint64_t ts = 0;
 				mem_rd64(m, a->top + 8, &ts);
 				ui_size(sz, sizeof sz, ts & ~7ull);

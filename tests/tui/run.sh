@@ -68,9 +68,10 @@ expect s80 "chunks" "80x24: chunk pane title"
 expect s80 "bins" "80x24: bin pane title"
 type_line s80 "p = malloc(24)"
 expect s80 "brk(0x55555557a000) = 0x55555557a000" "80x24: the first brk in the log"
-expect s80 "0x555555559290 *20 P-- in use" "80x24: the new chunk in the chunk pane"
+expect s80 "0x555555559290 *20 in use *p" "80x24: the new chunk and its variable in the chunk pane"
 type_line s80 "free(p)"
-expect s80 "0x555555559290 *20 P-- tcache 0x20" "80x24: free puts the chunk in the tcache"
+expect s80 "0x555555559290 *20 tcache 0x20" "80x24: free puts the chunk in the tcache"
+expect s80 "brk 55555557a000" "80x24: top and the program break stay visible"
 expect s80 "0x20  \[1/7\] 0x5555555592a0" "80x24: the tcache bin chain"
 expect s80 "38;5;214m 0x20" "80x24: the tcache bin in its theme colour (214)" -e
 expect s80 "48;5;226m0x555555559290" "80x24: the changed chunk highlighted" -e
