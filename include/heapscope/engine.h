@@ -78,7 +78,9 @@ typedef struct engine {
 	eng_checkpoint *cps;
 	size_t ncps, capcps;
 	size_t interval; /* operations between checkpoints */
-	size_t cp_bytes; /* bytes held by checkpoints */
+	size_t cp_bytes; /* bytes held by checkpoints (estimate, exact after thinning) */
+	size_t cp_mark; /* cp_bytes when the newest checkpoint was taken */
+	size_t budget_per_op, budget_floor; /* checkpoint memory allowed */
 	uint8_t *blob;
 	size_t nblob, capblob;
 	bool aslr;
@@ -113,6 +115,9 @@ bool eng_undo(engine *e);
 bool eng_redo(engine *e, eng_result *r);
 /* Events of the last operation run (none after goto/undo). */
 const alloc_ev *eng_last_events(engine *e, uint32_t *n);
+/* Checkpoint memory allowed: per_op bytes per recorded operation, at least
+ * floor bytes; over it, checkpoints are thinned (goto replays further). */
+void eng_set_history_budget(engine *e, size_t per_op, size_t floor);
 /* Bytes of memory the history holds (log, checkpoints, blob). */
 size_t eng_history_bytes(const engine *e);
 /* Name of an operation kind ("malloc", ...). */

@@ -35,7 +35,8 @@ void alloc_libc_free(alloc *a, uint64_t mem)
 		alloc_munmap_chunk(a, c);
 		return;
 	}
-	alloc_tcache_init(a);
+	if (!a->tcache)
+		alloc_tcache_init(a);
 	alloc_int_free(a, c, false);
 }
 

@@ -19,6 +19,7 @@
 #define HEAPSCOPE_ALLOC_INTERNAL_H
 
 #include <stdnoreturn.h>
+#include <string.h>
 
 #include "heapscope/alloc.h"
 
@@ -118,11 +119,6 @@ static inline void mark_bin(alloc *a, unsigned i) { a->binmap[i >> 5] |= 1u << (
 void alloc_ptmalloc_init(alloc *a);
 void alloc_tcache_init(alloc *a);
 void alloc_unlink(alloc *a, uint64_t p);
-unsigned alloc_tcount(alloc *a, uint64_t i);
-void alloc_set_tcount(alloc *a, uint64_t i, unsigned v);
-uint64_t alloc_tentry(alloc *a, uint64_t i);
-void alloc_tcache_put(alloc *a, uint64_t chunk, uint64_t i);
-uint64_t alloc_tcache_get(alloc *a, uint64_t i);
 void alloc_perturb_alloc(alloc *a, uint64_t p, uint64_t n);
 void alloc_perturb_free(alloc *a, uint64_t p, uint64_t n);
 /* malloc.c */
@@ -140,6 +136,63 @@ bool alloc_sbrk(alloc *a, int64_t incr, uint64_t *old);
 uint64_t alloc_mmap(alloc *a, uint64_t len, mem_kind kind);
 void alloc_munmap(alloc *a, uint64_t addr, uint64_t len);
 uint64_t alloc_mremap(alloc *a, uint64_t addr, uint64_t oldlen, uint64_t newlen);
+
+/* tcache_perthread_struct access: counts[] are uint16_t at tcache+2*i,
+ * entries[] are user pointers at tcache+0x80+8*i. */
+static inline unsigned alloc_tcount(alloc *a, uint64_t i)
+{
+	uint64_t at = a->tcache + 2 * i;
+	mem_tlb *t = &a->mem->tlb[(at >> 12) & (MEM_TLB - 1)];
+	uint16_t v;
+	if (t->tag == (at & ~(uint64_t)(MEM_PAGE - 1)) && (at & (MEM_PAGE - 1)) <= MEM_PAGE - 2) {
+		memcpy(&v, t->data + (at & (MEM_PAGE - 1)), 2);
+		return v;
+	}
+	if (!mem_read(a->mem, at, &v, 2))
+		alloc_segv(a, a->mem->fault, "read");
+	return v;
+}
+
+static inline void alloc_set_tcount(alloc *a, uint64_t i, unsigned v)
+{
+	uint64_t at = a->tcache + 2 * i;
+	uint16_t x = (uint16_t)v;
+	mem_tlb *t = &a->mem->tlb[(at >> 12) & (MEM_TLB - 1)];
+	if (t->tag == (at & ~(uint64_t)(MEM_PAGE - 1)) && t->w && (at & (MEM_PAGE - 1)) <= MEM_PAGE - 2) {
+		memcpy(t->data + (at & (MEM_PAGE - 1)), &x, 2);
+		return;
+	}
+	if (!mem_write(a->mem, at, &x, 2))
+		alloc_segv(a, a->mem->fault, "write");
+}
+
+static inline uint64_t alloc_tentry(alloc *a, uint64_t i)
+{
+	return rd(a, a->tcache + 0x80 + 8 * i);
+}
+
+static inline void alloc_tcache_put(alloc *a, uint64_t chunk, uint64_t i)
+{
+	uint64_t e = chunk + HDR;
+	wr(a, e + 8, a->tcache_key);
+	wr(a, e, protect(e, alloc_tentry(a, i)));
+	wr(a, a->tcache + 0x80 + 8 * i, e);
+	alloc_set_tcount(a, i, alloc_tcount(a, i) + 1);
+	alloc_emit(a, EV_TCACHE_PUT, BIN_TCACHE, (unsigned)i, chunk, 0, 0);
+}
+
+static inline uint64_t alloc_tcache_get(alloc *a, uint64_t i)
+{
+	uint64_t e = alloc_tentry(a, i);
+	if (misaligned(e))
+		alloc_fail(a, "malloc(): unaligned tcache chunk detected");
+	wr(a, a->tcache + 0x80 + 8 * i, protect(e, rd(a, e)));
+	alloc_set_tcount(a, i, alloc_tcount(a, i) - 1);
+	wr(a, e + 8, 0);
+	alloc_emit(a, EV_TCACHE_GET, BIN_TCACHE, (unsigned)i, e - HDR, 0, 0);
+	return e;
+}
+
 
 /* Begin/end of a public operation: events cleared, faults caught. */
 #define OP_BEGIN(a)                       \

@@ -11,15 +11,18 @@
 uint64_t alloc_libc_malloc(alloc *a, uint64_t bytes)
 {
 	uint64_t nb;
-	alloc_ptmalloc_init(a);
+	if (!a->initialized)
+		alloc_ptmalloc_init(a);
 	if (!alloc_request2size(bytes, &nb))
 		return 0;
 	uint64_t tc = tidx(nb);
-	alloc_tcache_init(a);
-	if (tc < a->mp.tcache_bins && a->tcache && alloc_tcount(a, tc) > 0)
-		return alloc_tcache_get(a, tc);
-	if (a->tcache && tc < a->mp.tcache_bins)
+	if (!a->tcache)
+		alloc_tcache_init(a);
+	if (tc < a->mp.tcache_bins && a->tcache) {
+		if (alloc_tcount(a, tc) > 0)
+			return alloc_tcache_get(a, tc);
 		alloc_emit(a, EV_BIN_MISS, BIN_TCACHE, (unsigned)tc, 0, 0, 0);
+	}
 	return alloc_int_malloc(a, bytes);
 }
 

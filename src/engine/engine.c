@@ -12,7 +12,8 @@
 #include <string.h>
 
 #define CP_MIN_INTERVAL 256
-#define CP_BYTES_PER_OP 40 /* history budget for checkpoints per operation */
+#define CP_BYTES_PER_OP 50 /* history budget for checkpoints per operation */
+#define CP_BUDGET_FLOOR (8u << 20)
 
 struct eng_checkpoint {
 	size_t pos;
@@ -72,6 +73,8 @@ engine *eng_new(bool aslr, uint64_t seed)
 	e->seed = seed;
 	e->heap = alloc_new(aslr, seed);
 	e->interval = CP_MIN_INTERVAL;
+	e->budget_per_op = CP_BYTES_PER_OP;
+	e->budget_floor = CP_BUDGET_FLOOR;
 	cp_take(e);
 	return e;
 }
@@ -300,24 +303,72 @@ static size_t cp_fixed_cost(const engine *e)
 	return b;
 }
 
+/* Exact bytes the checkpoints hold beyond the current state. */
+static size_t cp_exact_bytes(const engine *e)
+{
+	mem_space **snaps = malloc(sizeof *snaps * (e->ncps ? e->ncps : 1));
+	size_t vars = 0;
+	if (!snaps)
+		abort();
+	for (size_t i = 0; i < e->ncps; i++) {
+		snaps[i] = e->cps[i].heap->mem;
+		vars += e->cps[i].nvars * 9 + sizeof(alloc) + sizeof(eng_checkpoint);
+	}
+	size_t pages = mem_extra_bytes(snaps, e->ncps, e->heap->mem);
+	free(snaps);
+	return vars + pages;
+}
+
+/* Drop every other checkpoint after the first (the newest too when it is
+ * the only one left): goto then replays further, memory goes back down. */
+static void cp_thin(engine *e)
+{
+	if (e->ncps == 2) {
+		cp_drop(&e->cps[1]);
+		e->ncps = 1;
+	} else {
+		size_t w = 1;
+		for (size_t i = 1; i < e->ncps; i++) {
+			if (i % 2)
+				cp_drop(&e->cps[i]);
+			else
+				e->cps[w++] = e->cps[i];
+		}
+		e->ncps = w;
+	}
+	e->cp_bytes = cp_exact_bytes(e);
+}
+
 static void maybe_checkpoint(engine *e)
 {
+	/* pages copied away from the checkpoints are history's memory now */
+	e->cp_bytes += (size_t)mem_take_detached(e->heap->mem) * (MEM_PAGE + 8);
+	/* the budget scales with the operations recorded; a small floor keeps
+	 * short sessions from thinning for a few pages */
+	size_t budget = e->budget_per_op * e->pos;
+	if (budget < e->budget_floor)
+		budget = e->budget_floor;
+	if (e->cp_bytes > budget && e->ncps > 1) {
+		/* over budget: thin out until it fits (the first checkpoint stays) */
+		e->cp_bytes = cp_exact_bytes(e);
+		while (e->cp_bytes > budget && e->ncps > 1)
+			cp_thin(e);
+	}
 	eng_checkpoint *last = &e->cps[e->ncps - 1];
 	if (e->pos - last->pos < e->interval)
 		return;
-	/* pages copied away from the last checkpoint are now history's; the
-	 * next interval is expected to detach as many, so space checkpoints so
-	 * that each costs at most CP_BYTES_PER_OP per operation it covers */
-	uint64_t detached = mem_take_detached(e->heap->mem);
 	size_t fixed = cp_fixed_cost(e);
-	e->cp_bytes += detached * (MEM_PAGE + 8) + fixed;
-	size_t cost = fixed + (size_t)detached * (MEM_PAGE + 8);
-	size_t iv = cost / CP_BYTES_PER_OP;
-	/* stay within budget overall: never let the total run ahead */
-	size_t budget = CP_BYTES_PER_OP * e->pos;
-	if (e->cp_bytes > budget)
-		iv += (e->cp_bytes - budget) / CP_BYTES_PER_OP;
+	if (e->cp_bytes + fixed > budget) {
+		e->interval += (e->cp_bytes + fixed - budget) / e->budget_per_op + 1;
+		return;
+	}
+	/* space checkpoints so that each costs about CP_BYTES_PER_OP per
+	 * operation it covers: what the last interval detached predicts the next */
+	size_t cost = fixed + (e->cp_bytes - e->cp_mark);
+	size_t iv = cost / e->budget_per_op;
 	e->interval = iv < CP_MIN_INTERVAL ? CP_MIN_INTERVAL : iv;
+	e->cp_bytes += fixed;
+	e->cp_mark = e->cp_bytes;
 	cp_take(e);
 }
 
@@ -368,8 +419,12 @@ int eng_exec(engine *e, const eng_op *op, eng_result *r)
 		memcpy(r->msg, e->heap->msg, sizeof r->msg);
 		e->log[e->nlog].flags = ENG_OPF_FAILED;
 		e->nlog++;
+		size_t replayed = e->pos - e->cps[e->ncps - 1].pos;
 		rebuild(e, e->pos);
 		e->pos = e->nlog;
+		/* checkpoint here so the next failure does not replay this stretch */
+		if (replayed > CP_MIN_INTERVAL)
+			cp_take(e);
 	} else {
 		e->ev_saved = false;
 		e->nlog++;
@@ -478,19 +533,15 @@ const alloc_ev *eng_last_events(engine *e, uint32_t *n)
 	return e->heap->ev;
 }
 
+void eng_set_history_budget(engine *e, size_t per_op, size_t floor)
+{
+	e->budget_per_op = per_op ? per_op : 1;
+	e->budget_floor = floor;
+}
+
 size_t eng_history_bytes(const engine *e)
 {
-	mem_space **snaps = malloc(sizeof *snaps * (e->ncps ? e->ncps : 1));
-	size_t vars = 0;
-	if (!snaps)
-		abort();
-	for (size_t i = 0; i < e->ncps; i++) {
-		snaps[i] = e->cps[i].heap->mem;
-		vars += e->cps[i].nvars * 9 + sizeof(alloc);
-	}
-	size_t pages = mem_extra_bytes(snaps, e->ncps, e->heap->mem);
-	free(snaps);
-	return e->caplog * sizeof *e->log + e->capblob + e->capcps * sizeof *e->cps + vars + pages;
+	return e->caplog * sizeof *e->log + e->capblob + e->capcps * sizeof *e->cps + cp_exact_bytes(e);
 }
 
 const char *eng_op_name(int kind)

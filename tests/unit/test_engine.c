@@ -105,9 +105,10 @@ static void run_random(engine *e, size_t nops, uint64_t *prints)
 	}
 }
 
-static void goto_restores_exactly(void)
+static void goto_restores_exactly(size_t per_op, size_t floor)
 {
 	engine *e = eng_new(false, 1);
+	eng_set_history_budget(e, per_op, floor);
 	size_t n = 3000;
 	uint64_t *prints = calloc(2 * n + 2, sizeof *prints);
 	run_random(e, n, prints);
@@ -121,6 +122,8 @@ static void goto_restores_exactly(void)
 		CHECK_EQ(fingerprint(e), prints[to]);
 		CHECK(hv_check(e->heap, msg, sizeof msg) == 0);
 	}
+	if (per_op < 10)
+		CHECK(e->ncps <= 3); /* the tight budget really thinned the checkpoints */
 	CHECK(eng_goto(e, 10));
 	CHECK(eng_undo(e));
 	CHECK_EQ(fingerprint(e), prints[9]);
@@ -207,7 +210,8 @@ static void history_budget(void)
 
 int main(void)
 {
-	goto_restores_exactly();
+	goto_restores_exactly(50, 8u << 20); /* the default budget */
+	goto_restores_exactly(4, 0); /* so tight that checkpoints are thinned */
 	failure_leaves_no_trace();
 	history_budget();
 	return check_done("test_engine");
