@@ -28,25 +28,6 @@ static void b_print(void *ctx, int kind, const char *text)
 	fputs(text, f);
 }
 
-/* The statement as written, without its comment and trailing separators. */
-static void batch_statement_text(char *dst, size_t cap, const char *text)
-{
-	while (*text == ' ' || *text == '\t')
-		text++;
-	size_t n = 0;
-	bool quoted = false;
-	for (const char *p = text; *p && *p != '\r' && *p != '\n' && n + 1 < cap; p++) {
-		if (*p == '"')
-			quoted = !quoted;
-		if (!quoted && (*p == '#' || (p[0] == '/' && p[1] == '/')))
-			break;
-		dst[n++] = *p;
-	}
-	while (n && (dst[n - 1] == ' ' || dst[n - 1] == '\t' || dst[n - 1] == ';'))
-		n--;
-	dst[n] = 0;
-}
-
 static void b_op(void *ctx, const eng_result *r, const char *text, const char *id)
 {
 	bctx *c = ctx;
@@ -54,8 +35,8 @@ static void b_op(void *ctx, const eng_result *r, const char *text, const char *i
 	if (c->o->jsonl) {
 		report_json(&c->b, c->e, r, id);
 	} else {
-		char t[160];
-		batch_statement_text(t, sizeof t, text);
+		char t[200];
+		report_statement(t, sizeof t, text, id, r->kind);
 		report_op(&c->b, c->e, r, t);
 	}
 	fputs(c->b.s ? c->b.s : "", stdout);

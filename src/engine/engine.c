@@ -257,6 +257,18 @@ static int apply(engine *e, const eng_op *op, uint64_t *ret)
 	return st;
 }
 
+/* Re-run log[from, to) on the current state, skipping failed entries. */
+static void replay(engine *e, size_t from, size_t to)
+{
+	uint64_t ret;
+	for (size_t i = from; i < to; i++)
+		if (!(e->log[i].flags & ENG_OPF_FAILED))
+			apply(e, &e->log[i], &ret);
+	e->pos = to;
+	e->generation++;
+	e->no_events = true;
+}
+
 /* Rebuild the current state as it is after n operations. */
 static void rebuild(engine *e, size_t n)
 {
@@ -272,13 +284,7 @@ static void rebuild(engine *e, size_t n)
 		memcpy(e->vset, c->vset, c->nvars);
 	}
 	e->nvars = c->nvars;
-	uint64_t ret;
-	for (size_t i = c->pos; i < n; i++)
-		if (!(e->log[i].flags & ENG_OPF_FAILED))
-			apply(e, &e->log[i], &ret);
-	e->pos = n;
-	e->generation++;
-	e->no_events = true;
+	replay(e, c->pos, n);
 }
 
 static void keep_events(engine *e)
@@ -474,13 +480,7 @@ bool eng_goto(engine *e, size_t n)
 		while (k > 1 && e->cps[k - 1].pos > n)
 			k--;
 		if (e->cps[k - 1].pos <= e->pos) {
-			uint64_t ret;
-			for (size_t i = e->pos; i < n; i++)
-				if (!(e->log[i].flags & ENG_OPF_FAILED))
-					apply(e, &e->log[i], &ret);
-			e->pos = n;
-			e->generation++;
-			e->no_events = true;
+			replay(e, e->pos, n);
 			e->ev_saved = false;
 			return true;
 		}

@@ -96,7 +96,6 @@ static const char *path_word(const eng_result *r)
 static void t_op(void *ctx, const eng_result *r, const char *text, const char *id)
 {
 	tui *t = ctx;
-	(void)id;
 	t->hl_chunk = changed_chunk(r);
 	t->follow_hl = true;
 	t->dirty = true;
@@ -113,13 +112,8 @@ static void t_op(void *ctx, const eng_result *r, const char *text, const char *i
 		}
 	}
 	sbuf b = {0};
-	char stmt[120];
-	size_t n = strcspn(text, "#\r\n");
-	while (n && (text[n - 1] == ' ' || text[n - 1] == ';'))
-		n--;
-	while (n && (*text == ' ' || *text == '\t'))
-		text++, n--;
-	snprintf(stmt, sizeof stmt, "%.*s", (int)(n < 100 ? n : 100), text);
+	char stmt[200];
+	report_statement(stmt, sizeof stmt, text, id, r->kind);
 	sb_printf(&b, "#%llu %s", (unsigned long long)r->seq, stmt);
 	if (r->status == ALLOC_OK) {
 		if (r->kind == ENG_MALLOC || r->kind == ENG_CALLOC || r->kind == ENG_REALLOC) {
