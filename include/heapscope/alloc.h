@@ -17,7 +17,6 @@
 #ifndef HEAPSCOPE_ALLOC_H
 #define HEAPSCOPE_ALLOC_H
 
-#include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -139,7 +138,7 @@ typedef struct alloc {
 	uint32_t nev, evcap;
 	int status;
 	char msg[256];
-	jmp_buf *jb;
+	void **jb; /* the operation's unwind point (__builtin_setjmp buffer) */
 } alloc;
 
 /* Set up a fresh process; seed 0 means no ASLR (gdb's default layout). */

@@ -103,7 +103,9 @@ void mem_tlb_flush(mem_space *m);
 static inline bool mem_rd64(mem_space *m, uint64_t addr, uint64_t *out)
 {
 	mem_tlb *t = &m->tlb[(addr >> 12) & (MEM_TLB - 1)];
-	if (t->tag == (addr & ~(uint64_t)(MEM_PAGE - 1)) && (addr & (MEM_PAGE - 1)) <= MEM_PAGE - 8) {
+	/* one compare: the page matches and the word is 8-aligned (so it cannot
+	 * cross into the next page); anything else takes the slow path */
+	if (t->tag == (addr & ~(uint64_t)(MEM_PAGE - 8))) {
 		__builtin_memcpy(out, t->data + (addr & (MEM_PAGE - 1)), 8);
 		return true;
 	}
@@ -114,7 +116,7 @@ static inline bool mem_rd64(mem_space *m, uint64_t addr, uint64_t *out)
 static inline bool mem_wr64(mem_space *m, uint64_t addr, uint64_t v)
 {
 	mem_tlb *t = &m->tlb[(addr >> 12) & (MEM_TLB - 1)];
-	if (t->tag == (addr & ~(uint64_t)(MEM_PAGE - 1)) && t->w && (addr & (MEM_PAGE - 1)) <= MEM_PAGE - 8) {
+	if (t->tag == (addr & ~(uint64_t)(MEM_PAGE - 8)) && t->w) {
 		__builtin_memcpy(t->data + (addr & (MEM_PAGE - 1)), &v, 8);
 		return true;
 	}

@@ -125,7 +125,7 @@ noreturn void alloc_fail(alloc *a, const char *msg)
 	snprintf(a->msg, sizeof a->msg, "%s", msg);
 	a->status = ALLOC_ABORT;
 	alloc_emit(a, EV_FAIL, 0, 0, 0, 0, 0);
-	longjmp(*a->jb, 1);
+	__builtin_longjmp(a->jb, 1);
 }
 
 noreturn void alloc_assert_fail(alloc *a, const char *fn, const char *expr)
@@ -133,7 +133,7 @@ noreturn void alloc_assert_fail(alloc *a, const char *fn, const char *expr)
 	snprintf(a->msg, sizeof a->msg, "Fatal glibc error: malloc assertion failure in %s: %s", fn, expr);
 	a->status = ALLOC_ABORT;
 	alloc_emit(a, EV_FAIL, 0, 0, 0, 0, 0);
-	longjmp(*a->jb, 1);
+	__builtin_longjmp(a->jb, 1);
 }
 
 noreturn void alloc_segv(alloc *a, uint64_t addr, const char *what)
@@ -142,7 +142,7 @@ noreturn void alloc_segv(alloc *a, uint64_t addr, const char *what)
 		 (unsigned long long)addr);
 	a->status = ALLOC_SEGV;
 	alloc_emit(a, EV_FAIL, 0, 0, addr, 0, 0);
-	longjmp(*a->jb, 1);
+	__builtin_longjmp(a->jb, 1);
 }
 
 void alloc_ptmalloc_init(alloc *a)

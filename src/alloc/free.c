@@ -63,8 +63,9 @@ void alloc_int_free(alloc *a, uint64_t p, bool have_lock)
 					alloc_fail(a, "free(): double free detected in tcache 2");
 			}
 		}
-		if (alloc_tcount(a, tc) < a->mp.tcache_count) {
-			alloc_tcache_put(a, p, tc);
+		unsigned cnt = alloc_tcount(a, tc);
+		if (cnt < a->mp.tcache_count) {
+			alloc_tcache_put_n(a, p, tc, cnt);
 			return;
 		}
 	}

@@ -13,7 +13,8 @@
  * as `key`; a fastbin chunk uses +0x10 as a safe-linked chunk address.
  *
  * Every accessor goes through simulated memory; a fault ends the operation
- * with a simulated SIGSEGV (longjmp to the operation's entry point).
+ * with a simulated SIGSEGV (a non-local jump to the operation's entry point;
+ * GCC's and Clang's __builtin_setjmp, which saves only what unwinding needs).
  */
 #ifndef HEAPSCOPE_ALLOC_INTERNAL_H
 #define HEAPSCOPE_ALLOC_INTERNAL_H
@@ -171,37 +172,49 @@ static inline uint64_t alloc_tentry(alloc *a, uint64_t i)
 	return rd(a, a->tcache + 0x80 + 8 * i);
 }
 
-static inline void alloc_tcache_put(alloc *a, uint64_t chunk, uint64_t i)
+/* tcache_put when the caller already read counts[i] (it is cnt) */
+static inline void alloc_tcache_put_n(alloc *a, uint64_t chunk, uint64_t i, unsigned cnt)
 {
 	uint64_t e = chunk + HDR;
 	wr(a, e + 8, a->tcache_key);
 	wr(a, e, protect(e, alloc_tentry(a, i)));
 	wr(a, a->tcache + 0x80 + 8 * i, e);
-	alloc_set_tcount(a, i, alloc_tcount(a, i) + 1);
+	alloc_set_tcount(a, i, cnt + 1);
 	alloc_emit(a, EV_TCACHE_PUT, BIN_TCACHE, (unsigned)i, chunk, 0, 0);
 }
 
-static inline uint64_t alloc_tcache_get(alloc *a, uint64_t i)
+static inline void alloc_tcache_put(alloc *a, uint64_t chunk, uint64_t i)
+{
+	alloc_tcache_put_n(a, chunk, i, alloc_tcount(a, i));
+}
+
+/* tcache_get when the caller already read counts[i] (it is cnt) */
+static inline uint64_t alloc_tcache_get_n(alloc *a, uint64_t i, unsigned cnt)
 {
 	uint64_t e = alloc_tentry(a, i);
 	if (misaligned(e))
 		alloc_fail(a, "malloc(): unaligned tcache chunk detected");
 	wr(a, a->tcache + 0x80 + 8 * i, protect(e, rd(a, e)));
-	alloc_set_tcount(a, i, alloc_tcount(a, i) - 1);
+	alloc_set_tcount(a, i, cnt - 1);
 	wr(a, e + 8, 0);
 	alloc_emit(a, EV_TCACHE_GET, BIN_TCACHE, (unsigned)i, e - HDR, 0, 0);
 	return e;
 }
 
+static inline uint64_t alloc_tcache_get(alloc *a, uint64_t i)
+{
+	return alloc_tcache_get_n(a, i, alloc_tcount(a, i));
+}
+
 
 /* Begin/end of a public operation: events cleared, faults caught. */
 #define OP_BEGIN(a)                       \
-	jmp_buf op_jb_;                   \
+	void *op_jb_[5];                  \
 	(a)->nev = 0;                     \
 	(a)->status = ALLOC_OK;           \
 	(a)->msg[0] = 0;                  \
-	(a)->jb = &op_jb_;                \
-	if (setjmp(op_jb_)) {             \
+	(a)->jb = op_jb_;                 \
+	if (__builtin_setjmp(op_jb_)) {   \
 		(a)->jb = NULL;           \
 		return (a)->status;       \
 	}

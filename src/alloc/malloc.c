@@ -19,8 +19,9 @@ uint64_t alloc_libc_malloc(alloc *a, uint64_t bytes)
 	if (!a->tcache)
 		alloc_tcache_init(a);
 	if (tc < a->mp.tcache_bins && a->tcache) {
-		if (alloc_tcount(a, tc) > 0)
-			return alloc_tcache_get(a, tc);
+		unsigned cnt = alloc_tcount(a, tc);
+		if (cnt > 0)
+			return alloc_tcache_get_n(a, tc, cnt);
 		alloc_emit(a, EV_BIN_MISS, BIN_TCACHE, (unsigned)tc, 0, 0, 0);
 	}
 	return alloc_int_malloc(a, bytes);

@@ -347,6 +347,9 @@ static void cp_thin(engine *e)
 
 static void maybe_checkpoint(engine *e)
 {
+	/* look at the budget every 64 operations and when a checkpoint is due */
+	if ((e->pos & 63) && e->pos - e->cps[e->ncps - 1].pos < e->interval)
+		return;
 	/* pages copied away from the checkpoints are history's memory now */
 	e->cp_bytes += (size_t)mem_take_detached(e->heap->mem) * (MEM_PAGE + 8);
 	/* the budget scales with the operations recorded; a small floor keeps
