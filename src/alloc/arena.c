@@ -136,6 +136,17 @@ noreturn void alloc_assert_fail(alloc *a, const char *fn, const char *expr)
 	__builtin_longjmp(a->jb, 1);
 }
 
+noreturn void alloc_hang(alloc *a, const char *where)
+{
+	snprintf(a->msg, sizeof a->msg,
+		 "%s would loop forever here: a corrupted list has a cycle (glibc does not check; "
+		 "the program would hang)",
+		 where);
+	a->status = ALLOC_ABORT;
+	alloc_emit(a, EV_FAIL, 0, 0, 0, 0, 0);
+	__builtin_longjmp(a->jb, 1);
+}
+
 noreturn void alloc_segv(alloc *a, uint64_t addr, const char *what)
 {
 	snprintf(a->msg, sizeof a->msg, "Segmentation fault: invalid %s at address 0x%llx", what,

@@ -41,6 +41,16 @@
 noreturn void alloc_fail(alloc *a, const char *msg);
 /* End the operation with a failed assertion in `fn`. */
 noreturn void alloc_assert_fail(alloc *a, const char *fn, const char *expr);
+/* End the operation because glibc would loop forever on a cyclic list. */
+noreturn void alloc_hang(alloc *a, const char *where);
+/* Count one step of a list walk; a walk longer than any real heap allows
+ * means the list has a cycle (glibc does not check, the program would hang). */
+#define ALLOC_SPIN_LIMIT 10000000u
+#define SPIN(a, counter, where)                          \
+	do {                                              \
+		if (++(counter) > ALLOC_SPIN_LIMIT)        \
+			alloc_hang((a), (where));          \
+	} while (0)
 /* End the operation with a simulated segmentation fault at addr. */
 noreturn void alloc_segv(alloc *a, uint64_t addr, const char *what);
 /* Grow the event list (slow path of alloc_emit). */

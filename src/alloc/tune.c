@@ -108,8 +108,9 @@ static uint64_t mtrim(alloc *a, uint64_t pad)
 	for (unsigned i = 1; i < ALLOC_NBINS; i++) {
 		if (i != 1 && i < psindex)
 			continue;
-		uint64_t bin = bin_at(a, i);
+		uint64_t bin = bin_at(a, i), steps = 0;
 		for (uint64_t p = bk(a, bin); p != bin; p = bk(a, p)) {
+			SPIN(a, steps, "malloc_trim()");
 			uint64_t size = csize(a, p);
 			if (size > PAGE - 1 + 48) {
 				uint64_t pal = (p + 48 + PAGE - 1) & ~(uint64_t)(PAGE - 1);
@@ -172,8 +173,10 @@ int alloc_mallinfo(alloc *a, alloc_info *o)
 	if (!a->initialized)
 		OP_END(a);
 	uint64_t avail = a->top ? csize(a, a->top) : 0, fastavail = 0, nblocks = 1, nfast = 0;
+	uint64_t steps = 0;
 	for (unsigned i = 0; i < ALLOC_NFASTBINS; i++) {
 		for (uint64_t p = a->fastbins[i]; p; p = protect(p + HDR, fd(a, p))) {
+			SPIN(a, steps, "mallinfo2()");
 			if (misaligned(p))
 				alloc_fail(a, "int_mallinfo(): unaligned fastbin chunk detected");
 			nfast++;
@@ -184,6 +187,7 @@ int alloc_mallinfo(alloc *a, alloc_info *o)
 	for (unsigned i = 1; i < ALLOC_NBINS; i++) {
 		uint64_t b = bin_at(a, i);
 		for (uint64_t p = bk(a, b); p != b; p = bk(a, p)) {
+			SPIN(a, steps, "mallinfo2()");
 			nblocks++;
 			avail += csize(a, p);
 		}

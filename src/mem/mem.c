@@ -34,6 +34,33 @@ static void *xrealloc(void *p, size_t n)
 	return p;
 }
 
+/* One shared, never-freed page per byte value: a page filled entirely with
+ * that byte costs a pointer.  Writing to it copies it (it is always shared). */
+static mem_page *fill_pool[256];
+
+static mem_page *fill_page(int byte)
+{
+	mem_page *p = fill_pool[byte & 0xff];
+	if (!p) {
+		p = xmalloc(sizeof *p);
+		memset(p->b, byte, MEM_PAGE);
+		p->refs = 1; /* the pool's own reference */
+		fill_pool[byte & 0xff] = p;
+	}
+	p->refs++;
+	return p;
+}
+
+/* The byte a page is uniformly filled with, or -1 (NULL reads as 0). */
+static int uniform_byte(const mem_page *p)
+{
+	if (!p)
+		return 0;
+	if (p != HOLE && fill_pool[p->b[0]] == p)
+		return p->b[0];
+	return -1;
+}
+
 static mem_page *page_new(void)
 {
 	mem_page *p = xmalloc(sizeof *p);
@@ -399,30 +426,26 @@ bool mem_write(mem_space *m, uint64_t addr, const void *src, size_t n)
 
 bool mem_fill(mem_space *m, uint64_t addr, int byte, uint64_t n)
 {
+	byte &= 0xff;
+	mem_map *mp = NULL;
 	while (n > 0) {
 		size_t chunk = MEM_PAGE - (size_t)(addr % MEM_PAGE);
 		if (chunk > n)
 			chunk = (size_t)n;
-		if (byte == 0) {
-			/* a page never written already reads as zeros */
-			mem_map *zp = lookup(m, addr);
-			if (zp && (zp->prot & MEM_W) && !zp->pages[(addr - zp->start) / MEM_PAGE]) {
-				addr += chunk;
-				n -= chunk;
-				continue;
-			}
+		if (!mp || addr - mp->start >= mp->end - mp->start)
+			mp = lookup(m, addr);
+		if (!mp || !(mp->prot & MEM_W) || mp->pages[(addr - mp->start) / MEM_PAGE] == HOLE) {
+			m->fault = addr;
+			return false;
 		}
-		if (byte == 0 && chunk == MEM_PAGE) {
-			/* whole zero page: drop it instead of writing zeros */
-			mem_map *mp = lookup(m, addr);
-			if (!mp || !(mp->prot & MEM_W) || mp->pages[(addr - mp->start) / MEM_PAGE] == HOLE) {
-				m->fault = addr;
-				return false;
-			}
-			size_t k = (size_t)((addr - mp->start) / MEM_PAGE);
+		size_t k = (size_t)((addr - mp->start) / MEM_PAGE);
+		if (uniform_byte(mp->pages[k]) == byte) {
+			/* already reads as this byte everywhere */
+		} else if (chunk == MEM_PAGE) {
+			/* a whole page: share the uniform page instead of writing */
 			page_release(m, mp->pages[k]);
 			page_drop(mp->pages[k]);
-			mp->pages[k] = NULL;
+			mp->pages[k] = byte ? fill_page(byte) : NULL;
 			m->tlb[(addr >> 12) & (MEM_TLB - 1)].tag = MEM_TLB_NONE;
 		} else {
 			uint8_t *d = wptr(m, addr);
@@ -431,6 +454,7 @@ bool mem_fill(mem_space *m, uint64_t addr, int byte, uint64_t n)
 				return false;
 			}
 			memset(d, byte, chunk);
+			mp = NULL;
 		}
 		addr += chunk;
 		n -= chunk;
@@ -450,8 +474,9 @@ bool mem_copy(mem_space *m, uint64_t dst, uint64_t src, uint64_t n)
 			m->fault = src;
 			return false;
 		}
-		if (!sp->pages[(src - sp->start) / MEM_PAGE]) {
-			if (!mem_fill(m, dst, 0, chunk))
+		int u = uniform_byte(sp->pages[(src - sp->start) / MEM_PAGE]);
+		if (u >= 0) {
+			if (!mem_fill(m, dst, u, chunk))
 				return false;
 		} else if (!mem_read(m, src, buf, chunk) || !mem_write(m, dst, buf, chunk)) {
 			return false;

@@ -73,8 +73,11 @@ void hv_build(heapview *v, alloc *a)
 	uint64_t raw;
 	if (a->top && mem_rd64(m, a->top + 8, &raw))
 		v->top_size = raw & ~(uint64_t)7;
-	/* a list can hold at most one entry per 32 bytes of system memory */
+	/* a list can hold at most one entry per 32 bytes of system memory;
+	 * a longer walk means a cycle in a corrupted list */
 	uint64_t limit = a->system_mem / 32 + 16;
+	if (limit > (1u << 20))
+		limit = 1u << 20;
 
 	if (a->tcache) {
 		for (unsigned i = 0; i < ALLOC_TCACHE_BINS; i++) {

@@ -7,7 +7,8 @@
  *   stmt   := IDENT '=' (call | expr) | '*' unary '=' expr | call
  *           | VERB args            (short form and commands)
  *   call   := FUNC '(' [expr {',' expr}] ')'
- *   expr   := term {('+'|'-') term}      term := unary {('*'|'/'|'%') unary}
+ *   expr   := C's | ^ & << >> + - * / % with C's precedence
+ *   term   := unary {('*'|'/'|'%') unary}
  *   unary  := ('-'|'+'|'~') unary | NUMBER | IDENT | '$' NUMBER | '(' expr ')'
  * Arithmetic is on unsigned 64-bit values, as pointer arithmetic on char *.
  */
@@ -129,7 +130,14 @@ static void next(parser *p)
 		p->pos = j + 1;
 		return;
 	}
-	if (strchr("(),;=+-*/%~[]&", (int)c)) {
+	if ((c == '<' || c == '>') && i + 1 < p->len && t[i + 1] == (char)c) {
+		k->type = T_PUNCT;
+		k->punct = c == '<' ? 'L' : 'R'; /* << and >> */
+		k->len = 2;
+		p->pos = i + 2;
+		return;
+	}
+	if (strchr("(),;=+-*/%~[]&|^", (int)c)) {
 		k->type = T_PUNCT;
 		k->punct = (char)c;
 		k->len = 1;
@@ -262,7 +270,7 @@ static uint64_t term(parser *p)
 	return v;
 }
 
-static uint64_t expr(parser *p)
+static uint64_t additive(parser *p)
 {
 	uint64_t v = term(p);
 	while (is_punct(p, '+') || is_punct(p, '-')) {
@@ -270,6 +278,49 @@ static uint64_t expr(parser *p)
 		next(p);
 		uint64_t r = term(p);
 		v = op == '+' ? v + r : v - r;
+	}
+	return v;
+}
+
+static uint64_t shift(parser *p)
+{
+	uint64_t v = additive(p);
+	while (is_punct(p, 'L') || is_punct(p, 'R')) {
+		char op = p->cur.punct;
+		next(p);
+		uint64_t r = additive(p);
+		v = r >= 64 ? 0 : op == 'L' ? v << r : v >> r;
+	}
+	return v;
+}
+
+static uint64_t bit_and(parser *p)
+{
+	uint64_t v = shift(p);
+	while (is_punct(p, '&')) {
+		next(p);
+		v &= shift(p);
+	}
+	return v;
+}
+
+static uint64_t bit_xor(parser *p)
+{
+	uint64_t v = bit_and(p);
+	while (is_punct(p, '^')) {
+		next(p);
+		v ^= bit_and(p);
+	}
+	return v;
+}
+
+/* the full expression: C precedence from | down to unary operators */
+static uint64_t expr(parser *p)
+{
+	uint64_t v = bit_xor(p);
+	while (is_punct(p, '|')) {
+		next(p);
+		v |= bit_xor(p);
 	}
 	return v;
 }
@@ -374,8 +425,7 @@ static int call(parser *p, const struct fn *f, size_t namepos, bool paren, int32
 			parser save = *p;
 			ident(p, argname, sizeof argname);
 			next(p);
-			argvar = !(is_punct(p, '+') || is_punct(p, '-') || is_punct(p, '*') || is_punct(p, '/') ||
-				   is_punct(p, '%') || is_punct(p, '('));
+			argvar = p->cur.type != T_PUNCT || is_punct(p, ',') || is_punct(p, ')') || is_punct(p, ';');
 			*p = save;
 		}
 		v[n++] = expr(p);
