@@ -19,7 +19,8 @@ void pane_script_draw(tui *t, rect r)
 		return;
 	char title[120];
 	const char *base = strrchr(sc->path, '/') ? strrchr(sc->path, '/') + 1 : sc->path;
-	snprintf(title, sizeof title, "%s %zu/%zu%s", base, sc->next < sc->n ? sc->next + 1 : sc->n, sc->n,
+	/* the position first, so it survives a narrow pane */
+	snprintf(title, sizeof title, "%zu/%zu %s%s", sc->next < sc->n ? sc->next + 1 : sc->n, sc->n, base,
 		 t->playing ? " playing" : "");
 	ui_box(r, title, t->focus == P_SCRIPT);
 	int h = r.h - 2, w = r.w - 2;

@@ -139,11 +139,11 @@ HS_ARGS="$tmp/demo.hs" start s200 200 50
 expect s200 "text" "200x50: text segment"
 expect s200 "stack" "200x50: stack segment"
 expect s200 "libc" "200x50: libc mapping"
-expect s200 "demo.hs 1/11" "200x50: the script pane"
+expect s200 "1/11 demo.hs" "200x50: the script pane"
 $T send-keys -t s200 F8
 $T send-keys -t s200 F8
 expect s200 "#1 a = malloc(0x88) = 0x5555555592a0" "200x50: F8 steps through the script"
-expect s200 "demo.hs 3/11" "200x50: the next line moves"
+expect s200 "3/11 demo.hs" "200x50: the next line moves"
 type_line s200 "continue"
 expect s200 "paused at line 7" "200x50: continue stops at pause"
 expect s200 "unsorted \[1\]" "200x50: the unsorted bin filled"
