@@ -362,6 +362,7 @@ static void maybe_checkpoint(engine *e)
 		e->cp_bytes = cp_exact_bytes(e);
 		while (e->cp_bytes > budget && e->ncps > 1)
 			cp_thin(e);
+		e->cp_mark = e->cp_bytes;
 	}
 	eng_checkpoint *last = &e->cps[e->ncps - 1];
 	if (e->pos - last->pos < e->interval)
@@ -373,7 +374,7 @@ static void maybe_checkpoint(engine *e)
 	}
 	/* space checkpoints so that each costs about CP_BYTES_PER_OP per
 	 * operation it covers: what the last interval detached predicts the next */
-	size_t cost = fixed + (e->cp_bytes - e->cp_mark);
+	size_t cost = fixed + (e->cp_bytes > e->cp_mark ? e->cp_bytes - e->cp_mark : 0);
 	size_t iv = cost / e->budget_per_op;
 	e->interval = iv < CP_MIN_INTERVAL ? CP_MIN_INTERVAL : iv;
 	e->cp_bytes += fixed;
@@ -398,8 +399,13 @@ int eng_exec(engine *e, const eng_op *op, eng_result *r)
 	/* a new operation after undo drops the redo tail */
 	if (e->pos < e->nlog) {
 		e->nlog = e->pos;
-		while (e->ncps > 1 && e->cps[e->ncps - 1].pos > e->pos)
+		bool dropped = false;
+		while (e->ncps > 1 && e->cps[e->ncps - 1].pos > e->pos) {
 			cp_drop(&e->cps[--e->ncps]);
+			dropped = true;
+		}
+		if (dropped)
+			e->cp_mark = e->cp_bytes = cp_exact_bytes(e);
 	}
 	if (e->nlog == e->caplog) {
 		e->caplog = e->caplog ? 2 * e->caplog : 1024;

@@ -336,6 +336,20 @@ static void tunable_tcache_count_zero(void)
 	alloc_free(a);
 }
 
+/* A fresh 0x90 chunk freed into the unsorted bin (its tcache bin is full). */
+static uint64_t unsorted_victim(alloc *a)
+{
+	uint64_t t[7];
+	for (int i = 0; i < 7; i++)
+		t[i] = M(0x88);
+	uint64_t p = M(0x88);
+	M(0x18);
+	for (int i = 0; i < 7; i++)
+		F(t[i]);
+	F(p);
+	return p;
+}
+
 /* Expect operation `st` to have failed with exactly msg. */
 static void expect_abort(alloc *a, int st, const char *msg, int line)
 {
@@ -381,13 +395,7 @@ static void integrity_checks(void)
 	alloc_free(a);
 
 	a = alloc_new(false, 1);
-	for (int i = 0; i < 7; i++)
-		t[i] = M(0x88);
-	p = M(0x88);
-	M(0x18);
-	for (int i = 0; i < 7; i++)
-		F(t[i]);
-	F(p);
+	p = unsorted_victim(a);
 	expect_abort(a, alloc_free_ptr(a, p), "double free or corruption (!prev)", __LINE__);
 	alloc_free(a);
 
@@ -420,25 +428,13 @@ static void integrity_checks(void)
 	alloc_free(a);
 
 	a = alloc_new(false, 1);
-	for (int i = 0; i < 7; i++)
-		t[i] = M(0x88);
-	p = M(0x88);
-	M(0x18);
-	for (int i = 0; i < 7; i++)
-		F(t[i]);
-	F(p);
+	p = unsorted_victim(a);
 	poke(a, p - 8, 0x8);
 	expect_abort(a, alloc_malloc(a, 0x100, &r), "malloc(): invalid size (unsorted)", __LINE__);
 	alloc_free(a);
 
 	a = alloc_new(false, 1);
-	for (int i = 0; i < 7; i++)
-		t[i] = M(0x88);
-	p = M(0x88);
-	M(0x18);
-	for (int i = 0; i < 7; i++)
-		F(t[i]);
-	F(p);
+	p = unsorted_victim(a);
 	poke(a, p + 8, p - 16); /* bk points at the chunk itself */
 	expect_abort(a, alloc_malloc(a, 0x100, &r), "malloc(): unsorted double linked list corrupted", __LINE__);
 	alloc_free(a);
