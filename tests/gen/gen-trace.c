@@ -245,9 +245,13 @@ int main(int argc, char **argv)
 			else if (r < 995) {
 				printf("malloc_trim(%llu);\n", (unsigned long long)between(0, 100000));
 			} else if (r < 997) {
-				static const char *ps[] = {"M_MXFAST", "M_MMAP_THRESHOLD", "M_TRIM_THRESHOLD", "M_TOP_PAD"};
-				int k = (int)(rnd() % 4);
-				uint64_t v = k == 0 ? between(0, 160) : between(0, 1 << 20);
+				static const char *ps[] = {"M_MXFAST",	"M_MMAP_THRESHOLD", "M_TRIM_THRESHOLD",
+							   "M_TOP_PAD", "M_MMAP_MAX",	    "M_PERTURB"};
+				int k = (int)(rnd() % 6);
+				uint64_t v = k == 0 ? between(0, 160)
+					   : k == 4 ? (chance(50) ? 0 : 65536)
+					   : k == 5 ? between(0, 255)
+						    : between(0, 1 << 20);
 				printf("mallopt(%s, %llu);\n", ps[k], (unsigned long long)v);
 			} else if (r < 998) {
 				unsigned v = fresh();
