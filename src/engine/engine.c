@@ -375,7 +375,9 @@ static void maybe_checkpoint(engine *e)
 	/* space checkpoints so that each costs about CP_BYTES_PER_OP per
 	 * operation it covers: what the last interval detached predicts the next */
 	size_t cost = fixed + (e->cp_bytes > e->cp_mark ? e->cp_bytes - e->cp_mark : 0);
-	size_t iv = cost / e->budget_per_op;
+	/* spacing spends a quarter of the budget: fewer checkpoints mean fewer
+	 * copy-on-write copies on the hot path, and goto stays fast enough */
+	size_t iv = cost / (e->budget_per_op / 4 ? e->budget_per_op / 4 : 1);
 	e->interval = iv < CP_MIN_INTERVAL ? CP_MIN_INTERVAL : iv;
 	e->cp_bytes += fixed;
 	e->cp_mark = e->cp_bytes;
