@@ -48,7 +48,7 @@ typedef struct mem_map {
 /* A cached translation of one page: readable data, and whether the page may
  * be written in place (private, writable).  Flushed on every change of the
  * mappings, of page ownership (clone, copy-on-write) or of page identity. */
-#define MEM_TLB 256
+#define MEM_TLB 1024
 typedef struct mem_tlb {
 	uint64_t tag; /* page address, or MEM_TLB_NONE */
 	uint8_t *data;
