@@ -161,6 +161,39 @@ static bool next_is_pause(script *sc)
 	return false;
 }
 
+/* Remember that the line about to run starts at the current engine position. */
+static void record_step(tui *t, size_t line)
+{
+	size_t pos = t->eng->pos;
+	/* records past this point belong to a history that was undone */
+	while (t->nsteps && (t->steps[t->nsteps - 1].pos > pos ||
+			     (t->steps[t->nsteps - 1].pos == pos && t->steps[t->nsteps - 1].line >= line)))
+		t->nsteps--;
+	if (t->nsteps == t->capsteps) {
+		t->capsteps = t->capsteps ? 2 * t->capsteps : 256;
+		t->steps = realloc(t->steps, sizeof *t->steps * t->capsteps);
+		if (!t->steps)
+			abort();
+	}
+	t->steps[t->nsteps++] = (struct tui_step){line, pos};
+}
+
+/* After undo, redo or goto: the next script line is the first one that ran
+ * at or after the engine's new position. */
+static void sync_script(tui *t)
+{
+	script *sc = t->sess->scr;
+	if (!sc || !t->nsteps)
+		return;
+	size_t pos = t->eng->pos;
+	for (size_t i = 0; i < t->nsteps; i++)
+		if (t->steps[i].pos >= pos) {
+			sc->next = t->steps[i].line;
+			return;
+		}
+	sc->next = t->steps[t->nsteps - 1].line + 1;
+}
+
 /* Run one line; false when the script is over or stopped with a problem. */
 static bool step(tui *t)
 {
@@ -169,6 +202,17 @@ static bool step(tui *t)
 		log_add(t, ROLE_WARN, "no script is loaded: open one with `heapscope FILE` or `load FILE`");
 		return false;
 	}
+	/* skip blank and comment lines so the record names the line that runs */
+	while (sc->next < sc->n) {
+		const char *l = sc->lines[sc->next];
+		while (*l == ' ' || *l == '\t' || *l == '\r')
+			l++;
+		if (sc->next >= sc->skip && *l && *l != '#' && !(l[0] == '/' && l[1] == '/'))
+			break;
+		sc->next++;
+	}
+	if (sc->next < sc->n)
+		record_step(t, sc->next);
 	int rc = sess_step(t->sess);
 	t->dirty = true;
 	if (rc == SESS_QUIT) {
@@ -215,6 +259,7 @@ static void load_script(tui *t, const char *path)
 	}
 	script_free(t->sess->scr);
 	t->sess->scr = sc;
+	t->nsteps = 0;
 	char m[600];
 	snprintf(m, sizeof m, "loaded %s (%zu lines%s): F8 or `step` runs one line, F5 or `continue` runs to the end, "
 			      "F6 or `play` plays it",
@@ -310,7 +355,10 @@ void tui_run_line(tui *t, const char *line)
 	char echo[300];
 	snprintf(echo, sizeof echo, "> %.280s", line);
 	log_add(t, ROLE_PROMPT, echo);
+	size_t count = eng_count(t->eng), pos = t->eng->pos;
 	int rc = sess_exec(t->sess, line, NULL, 0);
+	if (eng_count(t->eng) == count && t->eng->pos != pos)
+		sync_script(t); /* undo, redo or goto moved the heap */
 	if (rc == SESS_QUIT)
 		t->quit = true;
 	t->dirty = true;
@@ -614,6 +662,7 @@ void tui_free(tui *t)
 	free(t->bins.l);
 	free(t->space.l);
 	free(t->vref);
+	free(t->steps);
 	sess_free(t->sess);
 	eng_free(t->eng);
 	free(t);

@@ -83,6 +83,12 @@ typedef struct tui {
 	bool bulk; /* continue: log a summary, not every operation */
 	size_t bulk_ops;
 	char status[200];
+	/* script lines run, with the engine position before each, so undo,
+	 * redo and goto can move the script's next line with the heap */
+	struct tui_step {
+		size_t line, pos;
+	} * steps;
+	size_t nsteps, capsteps;
 } tui;
 
 /* drawing helpers (draw.c) */

@@ -144,6 +144,12 @@ $T send-keys -t s200 F8
 $T send-keys -t s200 F8
 expect s200 "#1 a = malloc(0x88) = 0x5555555592a0" "200x50: F8 steps through the script"
 expect s200 "3/11 demo.hs" "200x50: the next line moves"
+$T send-keys -t s200 F8
+expect s200 "4/11 demo.hs" "200x50: a third step"
+$T send-keys -t s200 F9
+expect s200 "3/11 demo.hs" "200x50: undo moves the script back with the heap"
+$T send-keys -t s200 F10
+expect s200 "4/11 demo.hs" "200x50: redo moves it forward again"
 type_line s200 "continue"
 expect s200 "paused at line 7" "200x50: continue stops at pause"
 expect s200 "unsorted \[1\]" "200x50: the unsorted bin filled"
