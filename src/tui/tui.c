@@ -389,43 +389,59 @@ static void draw_status(tui *t)
 }
 
 static const char *const help_keys[] = {
-	"Keys",
-	"  F1 or ? (empty line)  this help          Tab / Shift-Tab (empty line)  next / previous pane",
-	"  Esc                   back to the prompt  arrows PgUp PgDn Home End    scroll the focused pane",
-	"  F2                    zoom a pane         PgUp/PgDn at the prompt      scroll the log",
-	"  F8                    step one line       F5  continue to the end or the next `pause`",
-	"  F6                    play / stop         F9  undo        F10  redo",
-	"  Ctrl-C                cancel the line or stop playing      Ctrl-D or `quit`  leave",
-	"  in the bins pane:     a  show empty bins   r  show raw safe-linked pointers",
-	"",
-	"Commands (help CMD for one)",
+	"  F1, or ? on an empty line   this help (arrows scroll it, other keys close it)",
+	"  Tab, Shift-Tab              move between panes (Tab completes when you typed)",
+	"  Esc                         back to the prompt",
+	"  arrows PgUp PgDn Home End   scroll the focused pane (PgUp/PgDn: the log)",
+	"  F2                          zoom the focused pane, and back",
+	"  F8  F5  F6                  step one line / continue to a pause / play, stop",
+	"  F9  F10                     undo / redo (the script follows)",
+	"  Ctrl-C                      cancel the line, or stop playing",
+	"  Ctrl-D or quit              leave heapscope",
+	"  a, r in the bins pane       show empty bins / raw safe-linked pointers",
 	NULL,
 };
 
 static void draw_help(tui *t)
 {
-	int w = t->cols - 4 < 104 ? t->cols - 4 : 104, h = t->rows - 4;
+	int w = t->cols - 4 < 100 ? t->cols - 4 : 100, h = t->rows - 4;
 	rect r = {2, (t->cols - w) / 2, h, w};
 	for (int i = 0; i < r.h; i++)
 		ui_fill(r.y + i, r.x, r.w, ROLE_NORMAL);
-	ui_box(r, "help: any key closes", true);
-	int y = r.y + 1;
-	for (int i = 0; help_keys[i] && y < r.y + r.h - 1; i++)
-		ui_put(y++, r.x + 2, r.w - 4, i == 0 || i == 9 ? ROLE_TITLE : ROLE_NORMAL, help_keys[i]);
-	for (size_t i = 0; i < sess_ncmds && y < r.y + r.h - 3; i += 2) {
-		char line[200];
-		snprintf(line, sizeof line, "  %-10s %-38.38s %-10s %.38s", sess_cmds[i].name, sess_cmds[i].help,
-			 i + 1 < sess_ncmds ? sess_cmds[i + 1].name : "", i + 1 < sess_ncmds ? sess_cmds[i + 1].help : "");
-		ui_put(y++, r.x + 2, r.w - 4, ROLE_NORMAL, line);
-	}
-	if (y < r.y + r.h - 1) {
-		int c = ui_put(y, r.x + 2, r.w - 4, ROLE_TITLE, "Legend: ");
-		for (int s = 0; s < BIN_KIND_COUNT; s++) {
-			char b[40];
-			snprintf(b, sizeof b, "%c %s  ", pane_state_char(s), alloc_bin_name(s));
-			c += ui_put(y, r.x + 2 + c, r.w - 4 - c, pane_state_role(s), b);
+	ui_box(r, "help", true);
+	/* the lines: keys, legend, commands; scrolled by t->help_scroll */
+	int total = 1 + 10 + 2 + 1 + (int)sess_ncmds;
+	int rows = r.h - 2;
+	if (t->help_scroll > total - rows)
+		t->help_scroll = total - rows;
+	if (t->help_scroll < 0)
+		t->help_scroll = 0;
+	int y = r.y + 1, x = r.x + 2, cw = r.w - 4;
+	for (int i = t->help_scroll; i < total && y < r.y + r.h - 1; i++, y++) {
+		if (i == 0) {
+			ui_put(y, x, cw, ROLE_TITLE, "Keys");
+		} else if (i <= 10) {
+			ui_put(y, x, cw, ROLE_NORMAL, help_keys[i - 1]);
+		} else if (i == 11) {
+			int c = ui_put(y, x, cw, ROLE_TITLE, "Colours: ");
+			for (int st = 0; st < BIN_KIND_COUNT; st++) {
+				char b[40];
+				snprintf(b, sizeof b, "%c %s  ", pane_state_char(st), alloc_bin_name(st));
+				c += ui_put(y, x + c, cw - c, pane_state_role(st), b);
+			}
+		} else if (i == 12) {
+			/* blank */
+		} else if (i == 13) {
+			ui_put(y, x, cw, ROLE_TITLE, "Commands (help CMD explains one)");
+		} else {
+			const sess_cmd *c = &sess_cmds[i - 14];
+			char line[240];
+			snprintf(line, sizeof line, "  %-10s %-14s %s", c->name, c->args, c->help);
+			ui_put(y, x, cw, ROLE_NORMAL, line);
 		}
 	}
+	if (t->help_scroll + rows < total)
+		ui_put(r.y + r.h - 1, r.x + r.w - 12, 10, ROLE_BORDER_FOCUS, " more... ");
 }
 
 void tui_draw(tui *t)
@@ -515,7 +531,12 @@ static void cycle_focus(tui *t, int dir)
 static void key(tui *t, int ch)
 {
 	if (t->help) {
-		t->help = false;
+		if (ch == KEY_DOWN || ch == KEY_UP || ch == KEY_NPAGE || ch == KEY_PPAGE) {
+			int page = t->rows > 8 ? t->rows - 8 : 1;
+			t->help_scroll += ch == KEY_DOWN ? 1 : ch == KEY_UP ? -1 : ch == KEY_NPAGE ? page : -page;
+		} else {
+			t->help = false;
+		}
 		t->dirty = true;
 		return;
 	}
@@ -537,6 +558,7 @@ static void key(tui *t, int ch)
 	switch (ch) {
 	case KEY_F(1):
 		t->help = true;
+		t->help_scroll = 0;
 		t->dirty = true;
 		return;
 	case KEY_F(2):
@@ -594,6 +616,7 @@ static void key(tui *t, int ch)
 	}
 	if (ch == '?' && prompt_empty()) {
 		t->help = true;
+		t->help_scroll = 0;
 		t->dirty = true;
 		return;
 	}

@@ -58,6 +58,7 @@ typedef struct tui {
 	int zoom; /* zoomed pane or -1 */
 	long scroll[P_COUNT]; /* first visible line (log: lines up from the end) */
 	bool help;
+	int help_scroll;
 	bool quit;
 	bool dirty;
 	bool mouse;

@@ -104,7 +104,9 @@ $T send-keys -t s80 F9
 expect s80 "undone: now after operation" "80x24: F9 undoes"
 # help overlay
 $T send-keys -t s80 F1
-expect s80 "help: any key closes" "80x24: F1 opens the help"
+expect s80 "F9  F10 *undo / redo" "80x24: F1 opens the help"
+$T send-keys -t s80 NPage
+expect s80 "hexdump" "80x24: the help scrolls to the commands"
 $T send-keys -t s80 x
 sleep 0.2
 # shrink below the minimum, then grow back
