@@ -23,7 +23,7 @@ CFLAGS += -std=c11 -D_DEFAULT_SOURCE $(WARN) -Iinclude -MMD -MP
 CFLAGS += -DHS_DATADIR='"$(DATADIR)"'
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-LIB_SRC := $(wildcard src/mem/*.c src/alloc/*.c src/engine/*.c src/script/*.c src/report/*.c)
+LIB_SRC := $(wildcard src/util/*.c src/mem/*.c src/alloc/*.c src/engine/*.c src/script/*.c src/report/*.c)
 APP_SRC := $(wildcard src/app/*.c src/batch/*.c src/tui/*.c)
 
 B := build

@@ -3,6 +3,8 @@
 # missing file exits 1 with its name, stdin works, and without a terminal
 # heapscope offers batch mode instead of failing obscurely.
 bin=${1:-build/heapscope-san}
+# AddressSanitizer cannot run under ulimit -v: memory limits use the release build
+rel=${2:-$(dirname "$bin")/heapscope}
 pass=0 fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -24,18 +26,41 @@ expect() { # expect NAME STATUS PATTERN -- command...
 expect missing-file 1 "nosuch.hs: cannot open: No such file or directory" -- "$bin" --batch nosuch.hs
 expect bad-option 2 "unknown option '--frob'" -- "$bin" --frob
 expect bad-format 2 "unknown format 'xml'" -- "$bin" --batch - --format=xml
-expect batch-no-file 2 "needs a file" -- "$bin" --batch
+expect batch-no-file 2 "needs a script" -- "$bin" --batch
 expect bad-seed 2 "needs a non-negative number" -- "$bin" --seed abc --batch -
 expect two-scripts 2 "only one script" -- "$bin" a.hs b.hs
 expect help 0 "usage: heapscope" -- "$bin" --help
 expect version 0 "heapscope 0" -- "$bin" --version
-expect no-tty 2 "heapscope --batch" -- env TERM=xterm "$bin"
-expect dumb-term 2 "heapscope --batch" -- env TERM=dumb "$bin"
+expect no-tty 5 "heapscope --batch" -- env TERM=xterm "$bin"
+expect dumb-term 5 "heapscope --batch" -- env TERM=dumb "$bin"
 expect directory 1 "tests" -- "$bin" --batch tests
 printf 'p = malloc(24)\nfree(p)\n' >"$tmp/s.hs"
 expect stdin 0 '"op":"free"' -- sh -c "\"$bin\" --batch - --format=jsonl < \"$tmp/s.hs\""
 expect aslr 0 '"off":672' -- sh -c "\"$bin\" --batch - --format=jsonl --aslr --seed 7 < \"$tmp/s.hs\""
 expect aslr-moves 0 '"ptr":"0x5' -- sh -c "\"$bin\" --batch - --format=jsonl --aslr --seed 7 < \"$tmp/s.hs\" | grep -v 0x5555555592a0"
+# options in any order, GNU style: --batch is a flag, the script an operand
+expect batch-then-format 0 '"op":"free"' -- "$bin" --batch --format=jsonl "$tmp/s.hs"
+expect format-then-batch 0 '"op":"free"' -- "$bin" --format jsonl "$tmp/s.hs" --batch
+expect batch-equals 0 '"op":"free"' -- "$bin" --batch="$tmp/s.hs" --format=jsonl
+expect double-dash 0 '"op":"free"' -- "$bin" --batch --format=jsonl -- "$tmp/s.hs"
+expect help-statuses 0 "4   --check-heap found a broken heap invariant" -- "$bin" --help
+# files that are not scripts: never block, never read forever
+mkfifo "$tmp/fifo"
+expect fifo 1 "cannot read a script from a FIFO" -- timeout 10 "$bin" --batch "$tmp/fifo"
+expect dev-zero 1 "cannot read a script from a device" -- timeout 10 "$bin" --batch /dev/zero
+expect zero-stdin 1 "line is longer than 1048576 bytes" -- sh -c "head -c 3000000 /dev/zero | timeout 20 \"$bin\" --batch -"
+# output that cannot be written is an error, not a silent success
+expect dev-full 6 "cannot write the output" -- sh -c "\"$bin\" --batch \"$tmp/s.hs\" >/dev/full"
+expect closed-stdout 6 "cannot write the output" -- sh -c "\"$bin\" --batch \"$tmp/s.hs\" >&-"
+expect help-dev-full 6 "cannot write the output" -- sh -c "\"$bin\" --help >/dev/full"
+# a broken invariant found by --check-heap has its own status
+printf 'p = malloc(24)\nq = malloc(24)\n*(p - 8) = 0x31\nr = malloc(8)\n' >"$tmp/chk.hs"
+expect check-heap 4 "heap check failed" -- "$bin" --batch --check-heap --keep-going "$tmp/chk.hs"
+# huge simulated mappings cost host memory only for the pages they use
+i=0; : >"$tmp/big.hs"; while [ $i -lt 40 ]; do echo "malloc(0xF00000000)" >>"$tmp/big.hs"; i=$((i + 1)); done
+echo "p = malloc(24)" >>"$tmp/big.hs"
+expect huge-mmaps 0 "p = malloc(24) = 0x5555555592a0" -- sh -c "ulimit -v 4000000; \"$rel\" --batch --no-summary \"$tmp/big.hs\""
+expect huge-mmaps-enomem 0 "p5 = malloc(0xF00000000) = NULL" -- sh -c "ulimit -v 4000000; \"$rel\" --batch --no-summary \"$tmp/big.hs\""
 # every demo runs without a script error (3 = it ends in a glibc abort on purpose)
 for d in demos/*.hs; do
 	"$bin" --batch "$d" --keep-going --no-summary >/dev/null 2>"$tmp/err" </dev/null

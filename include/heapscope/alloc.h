@@ -35,63 +35,90 @@
 
 enum { ALLOC_OK = 0, ALLOC_ABORT = 1, ALLOC_SEGV = 2 };
 
-/* mallopt parameter numbers, as in <malloc.h> */
+/* mallopt parameters: X(NAME, number as in <malloc.h>).  The one list
+ * that gives the enum, the names the script language knows and the
+ * completions. */
+#define ALLOC_MALLOPT_PARAMS(X)    \
+	X(M_MXFAST, 1)             \
+	X(M_TRIM_THRESHOLD, -1)    \
+	X(M_TOP_PAD, -2)           \
+	X(M_MMAP_THRESHOLD, -3)    \
+	X(M_MMAP_MAX, -4)          \
+	X(M_CHECK_ACTION, -5)      \
+	X(M_PERTURB, -6)           \
+	X(M_ARENA_TEST, -7)        \
+	X(M_ARENA_MAX, -8)
+
 enum {
-	ALLOC_M_MXFAST = 1,
-	ALLOC_M_TRIM_THRESHOLD = -1,
-	ALLOC_M_TOP_PAD = -2,
-	ALLOC_M_MMAP_THRESHOLD = -3,
-	ALLOC_M_MMAP_MAX = -4,
-	ALLOC_M_CHECK_ACTION = -5,
-	ALLOC_M_PERTURB = -6,
-	ALLOC_M_ARENA_TEST = -7,
-	ALLOC_M_ARENA_MAX = -8,
+#define ALLOC_PARAM_ENUM(name, num) ALLOC_##name = num,
+	ALLOC_MALLOPT_PARAMS(ALLOC_PARAM_ENUM)
+#undef ALLOC_PARAM_ENUM
 };
+
+/* GLIBC_TUNABLES settings of glibc.malloc: X(ID, name, largest value).
+ * The id is stable: the history log stores it. */
+#define ALLOC_TUNABLES(X)                                  \
+	X(TCACHE_COUNT, "tcache_count", 65535)             \
+	X(TCACHE_MAX, "tcache_max", 1032)                  \
+	X(TCACHE_UNSORTED_LIMIT, "tcache_unsorted_limit", UINT64_MAX) \
+	X(MXFAST, "mxfast", 160)                           \
+	X(TOP_PAD, "top_pad", UINT64_MAX)                  \
+	X(MMAP_THRESHOLD, "mmap_threshold", 0x2000000)     \
+	X(TRIM_THRESHOLD, "trim_threshold", UINT64_MAX)    \
+	X(MMAP_MAX, "mmap_max", UINT64_MAX)                \
+	X(PERTURB, "perturb", UINT64_MAX)
+
+typedef enum alloc_tunable_id {
+#define ALLOC_TUNABLE_ENUM(id, name, max) ALLOC_TUNABLE_##id,
+	ALLOC_TUNABLES(ALLOC_TUNABLE_ENUM)
+#undef ALLOC_TUNABLE_ENUM
+	ALLOC_TUNABLE_COUNT
+} alloc_tunable_id;
 
 /* Which list a free chunk sits in; also the colour roles of the views. */
 typedef enum alloc_bin_kind {
-	BIN_NONE,
-	BIN_TCACHE,
-	BIN_FAST,
-	BIN_UNSORTED,
-	BIN_SMALL,
-	BIN_LARGE,
-	BIN_TOP,
-	BIN_MMAP,
-	BIN_KIND_COUNT
+	ALLOC_BIN_NONE,
+	ALLOC_BIN_TCACHE,
+	ALLOC_BIN_FAST,
+	ALLOC_BIN_UNSORTED,
+	ALLOC_BIN_SMALL,
+	ALLOC_BIN_LARGE,
+	ALLOC_BIN_TOP,
+	ALLOC_BIN_MMAP,
+	ALLOC_BIN_KIND_COUNT
 } alloc_bin_kind;
 
 /* One thing the allocator did; an operation yields a list of these. */
 typedef enum alloc_ev_kind {
-	EV_TCACHE_GET, /* a=chunk bin=tcache idx */
-	EV_TCACHE_PUT, /* a=chunk idx */
-	EV_FAST_GET, /* a=chunk idx */
-	EV_FAST_PUT, /* a=chunk idx */
-	EV_STASH, /* a=chunk moved from bin kind `bin` into tcache idx */
-	EV_SMALL_GET, /* a=chunk idx */
-	EV_BIN_MISS, /* bin kind `bin`, idx searched and empty */
-	EV_SORT, /* a=chunk b=size moved from unsorted into bin idx */
-	EV_EXACT, /* a=chunk exact fit from unsorted */
-	EV_LAST_REMAINDER, /* a=chunk b=nb c=remainder: split of last_remainder */
-	EV_BEST_FIT, /* a=chunk b=size from large bin idx */
-	EV_BINMAP, /* a=chunk b=size from bin idx found by the binmap scan */
-	EV_SPLIT, /* a=chunk b=nb c=remainder put in unsorted */
-	EV_TOP_SPLIT, /* a=chunk b=nb from top, c=new top */
-	EV_MERGE, /* a=into b=absorbed c=new size */
-	EV_TOP_MERGE, /* a=chunk c=new top size */
-	EV_UNSORTED_PUT, /* a=chunk b=size */
-	EV_CONSOLIDATE, /* b=fast chunks processed */
-	EV_BRK, /* a=old break b=new break */
-	EV_MMAP, /* a=addr b=len */
-	EV_MUNMAP, /* a=addr b=len */
-	EV_MREMAP, /* a=old addr b=old len c=new addr, idx unused, d=new len */
-	EV_MADVISE, /* a=addr b=len */
-	EV_TRIM, /* b=bytes released */
-	EV_THRESHOLD, /* a=new mmap threshold b=new trim threshold */
-	EV_INPLACE, /* a=chunk b=new size: realloc kept the block */
-	EV_COPY, /* a=old chunk c=new chunk b=bytes copied */
-	EV_FAIL, /* the check that failed; text in alloc.msg */
-	EV_KIND_COUNT
+	ALLOC_EV_TCACHE_GET, /* a=chunk bin=tcache idx */
+	ALLOC_EV_TCACHE_PUT, /* a=chunk idx */
+	ALLOC_EV_FAST_GET, /* a=chunk idx */
+	ALLOC_EV_FAST_PUT, /* a=chunk idx */
+	ALLOC_EV_STASH, /* a=chunk moved from bin kind `bin` into tcache idx */
+	ALLOC_EV_SMALL_GET, /* a=chunk idx */
+	ALLOC_EV_BIN_MISS, /* bin kind `bin`, idx searched and empty */
+	ALLOC_EV_SORT, /* a=chunk b=size moved from unsorted into bin idx */
+	ALLOC_EV_EXACT, /* a=chunk exact fit from unsorted */
+	ALLOC_EV_LAST_REMAINDER, /* a=chunk b=nb c=remainder: split of last_remainder */
+	ALLOC_EV_BEST_FIT, /* a=chunk b=size from large bin idx */
+	ALLOC_EV_BINMAP, /* a=chunk b=size from bin idx found by the binmap scan */
+	ALLOC_EV_SPLIT, /* a=chunk b=nb c=remainder put in unsorted */
+	ALLOC_EV_TOP_SPLIT, /* a=chunk b=nb from top, c=new top */
+	ALLOC_EV_MERGE, /* a=into b=absorbed c=new size */
+	ALLOC_EV_TOP_MERGE, /* a=chunk c=new top size */
+	ALLOC_EV_UNSORTED_PUT, /* a=chunk b=size */
+	ALLOC_EV_CONSOLIDATE, /* b=fast chunks processed */
+	ALLOC_EV_BRK, /* a=old break b=new break */
+	ALLOC_EV_MMAP, /* a=addr b=len */
+	ALLOC_EV_MUNMAP, /* a=addr b=len */
+	ALLOC_EV_MREMAP, /* a=old addr b=old len c=new addr, idx unused, d=new len */
+	ALLOC_EV_MADVISE, /* a=addr b=len */
+	ALLOC_EV_TRIM, /* b=bytes released */
+	ALLOC_EV_THRESHOLD, /* a=new mmap threshold b=new trim threshold */
+	ALLOC_EV_INPLACE, /* a=chunk b=new size: realloc kept the block */
+	ALLOC_EV_COPY, /* a=old chunk c=new chunk b=bytes copied */
+	ALLOC_EV_FAIL, /* the check that failed; text in alloc.msg */
+	ALLOC_EV_KIND_COUNT
 } alloc_ev_kind;
 
 typedef struct alloc_ev {
@@ -147,8 +174,6 @@ alloc *alloc_new(bool aslr, uint64_t seed);
 void alloc_free(alloc *a);
 /* Deep copy (pages shared copy-on-write); events are not copied. */
 alloc *alloc_clone(const alloc *a);
-/* Approximate bytes this state owns alone (used for checkpoint budgeting). */
-size_t alloc_private_bytes(const alloc *a);
 
 /* The operations. Each clears the event list, returns ALLOC_OK/ABORT/SEGV. */
 int alloc_malloc(alloc *a, uint64_t n, uint64_t *out);
@@ -157,8 +182,19 @@ int alloc_calloc(alloc *a, uint64_t n, uint64_t m, uint64_t *out);
 int alloc_realloc(alloc *a, uint64_t p, uint64_t n, uint64_t *out);
 int alloc_trim(alloc *a, uint64_t pad, uint64_t *out);
 int alloc_mallopt(alloc *a, int param, int64_t value, uint64_t *out);
-/* Apply a GLIBC_TUNABLES-style setting; only before the first call. */
-int alloc_tunable(alloc *a, const char *name, uint64_t value);
+/* Apply a GLIBC_TUNABLES-style setting; only before the first call
+ * (-2 after it, -3 when the value is out of range, -1 for a bad id). */
+int alloc_tunable(alloc *a, int id, uint64_t value);
+/* Whether value is in range for tunable id (without applying it). */
+bool alloc_tunable_valid(int id, uint64_t value);
+/* The id of a tunable name, or -1. */
+int alloc_tunable_find(const char *name);
+/* The name of tunable id ("tcache_count"), or NULL. */
+const char *alloc_tunable_name(int id);
+/* The number of mallopt parameter name ("M_MXFAST"); false if unknown. */
+bool alloc_mallopt_find(const char *name, int *param);
+/* The name of mallopt parameter i in list order (NULL past the end). */
+const char *alloc_mallopt_name_at(unsigned i);
 /* malloc_usable_size(p). */
 int alloc_usable_size(alloc *a, uint64_t p, uint64_t *out);
 /* Write user bytes (a store by the simulated program); SEGV on a fault. */

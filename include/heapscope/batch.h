@@ -18,10 +18,7 @@ typedef struct batch_opts {
 	bool check_heap; /* run the heap checker after every operation (tests) */
 } batch_opts;
 
-/* Exit statuses shared by batch mode and main. */
-enum { BATCH_OK = 0, BATCH_SCRIPT_ERROR = 1, BATCH_USAGE = 2, BATCH_FAULT = 3 };
-
-/* Run a script headless; returns a BATCH_ exit status. */
+/* Run a script headless; returns an HS_EXIT_ status (status.h). */
 int batch_run(const batch_opts *o);
 
 #endif

@@ -32,7 +32,7 @@ typedef enum eng_opkind {
 	ENG_MEMSET, /* memset(x, y, z) */
 	ENG_STRCPY, /* copy z bytes of the blob at offset y to address x */
 	ENG_SET, /* dst = x */
-	ENG_TUNABLE, /* tunable number x = y */
+	ENG_TUNABLE, /* tunable with stable id x (alloc_tunable_id) = y */
 	ENG_OPKIND_COUNT
 } eng_opkind;
 

@@ -1,15 +1,20 @@
 /*
  * mem.h - the simulated address space of a 64-bit Linux process.
  *
- * Memory is a sorted list of mappings, each an array of 4 KiB pages.  A page
- * pointer of NULL reads as zeros and is materialised on first write; pages
- * carry a reference count so that a clone of the address space (an undo
- * checkpoint) shares them and copies a page only when one side writes to it.
+ * Memory is a sorted list of mappings.  A mapping's pages sit in a two-level
+ * table: a directory of leaves, each leaf holding 512 page pointers (2 MiB).
+ * A NULL leaf or page reads as zeros and is materialised on first write, so
+ * a mapping costs host memory only for the pages that hold data (a 64 GiB
+ * mmap costs a 256 KiB directory).  Leaves and pages carry reference
+ * counts: a clone of the address space (an undo checkpoint) copies only the
+ * directories, and a leaf or page is copied when one side writes to it.
  *
  * Invariants: mappings never overlap, are page-aligned at start, and are kept
- * sorted by address.  Every access is bounds-checked: an access that touches
- * an address outside every mapping (or a page punched out by munmap) fails
- * and reports the faulting address instead of touching host memory.
+ * sorted by address; together they cover at most MEM_LIMIT bytes (beyond it
+ * mapping fails, which the allocator reports as ENOMEM).  Every access is
+ * bounds-checked: an access that touches an address outside every mapping
+ * (or a page punched out by munmap) fails and reports the faulting address
+ * instead of touching host memory.
  */
 #ifndef HEAPSCOPE_MEM_H
 #define HEAPSCOPE_MEM_H
@@ -19,6 +24,10 @@
 #include <stdint.h>
 
 #define MEM_PAGE 4096u
+/* pages per leaf of a mapping's page table */
+#define MEM_LEAF_PAGES 512u
+/* the most address space all mappings together may cover (256 GiB) */
+#define MEM_LIMIT (1ull << 38)
 
 /* What a mapping holds; drives labels and colours in the views. */
 typedef enum mem_kind {
@@ -36,13 +45,14 @@ typedef enum mem_kind {
 enum { MEM_R = 1, MEM_W = 2, MEM_X = 4 };
 
 typedef struct mem_page mem_page;
+typedef struct mem_leaf mem_leaf;
 
 typedef struct mem_map {
 	uint64_t start, end; /* [start, end) */
 	uint8_t kind, prot;
 	char name[30];
-	mem_page **pages;
-	size_t cap; /* slots in pages[] */
+	mem_leaf **dir; /* one leaf per 512 pages; NULL reads as zeros */
+	size_t cap; /* slots in dir[] */
 } mem_map;
 
 /* A cached translation of one page: readable data, and whether the page may
@@ -61,7 +71,8 @@ typedef struct mem_space {
 	size_t n, cap;
 	size_t hot; /* index of the mapping hit last */
 	uint64_t fault; /* address of the last failed access */
-	uint64_t detached; /* shared pages this space stopped referencing */
+	uint64_t detached; /* bytes of shared pages and leaves this space let go */
+	uint64_t mapped; /* bytes covered by all mappings */
 	mem_tlb tlb[MEM_TLB];
 } mem_space;
 
@@ -112,6 +123,28 @@ static inline bool mem_rd64(mem_space *m, uint64_t addr, uint64_t *out)
 	return mem_rd64_slow(m, addr, out);
 }
 
+/* Read one 16-bit word (the tcache's counts); false on a fault. */
+static inline bool mem_rd16(mem_space *m, uint64_t addr, uint16_t *out)
+{
+	mem_tlb *t = &m->tlb[(addr >> 12) & (MEM_TLB - 1)];
+	if (t->tag == (addr & ~(uint64_t)(MEM_PAGE - 1)) && (addr & (MEM_PAGE - 1)) <= MEM_PAGE - 2) {
+		__builtin_memcpy(out, t->data + (addr & (MEM_PAGE - 1)), 2);
+		return true;
+	}
+	return mem_read(m, addr, out, 2);
+}
+
+/* Write one 16-bit word; false on a fault. */
+static inline bool mem_wr16(mem_space *m, uint64_t addr, uint16_t v)
+{
+	mem_tlb *t = &m->tlb[(addr >> 12) & (MEM_TLB - 1)];
+	if (t->tag == (addr & ~(uint64_t)(MEM_PAGE - 1)) && t->w && (addr & (MEM_PAGE - 1)) <= MEM_PAGE - 2) {
+		__builtin_memcpy(t->data + (addr & (MEM_PAGE - 1)), &v, 2);
+		return true;
+	}
+	return mem_write(m, addr, &v, 2);
+}
+
 /* Write one 64-bit word; false (m->fault set) on a fault. */
 static inline bool mem_wr64(mem_space *m, uint64_t addr, uint64_t v)
 {
@@ -122,14 +155,12 @@ static inline bool mem_wr64(mem_space *m, uint64_t addr, uint64_t v)
 	}
 	return mem_wr64_slow(m, addr, v);
 }
-/* Bytes of page storage this address space owns alone (for accounting). */
-size_t mem_private_bytes(const mem_space *m);
 /* Exact bytes held by the spaces in snaps beyond what cur references:
  * their page tables plus every distinct page that cur does not share. */
 size_t mem_extra_bytes(mem_space *const *snaps, size_t n, const mem_space *cur);
-/* Pages that left the sharing of this space since the counter was read
- * (copy-on-write copies and drops of shared pages): memory now held only by
- * the clones. */
+/* Bytes that left the sharing of this space since the counter was read
+ * (copy-on-write copies and drops of shared pages and leaves): memory now
+ * held only by the clones. */
 uint64_t mem_take_detached(mem_space *m);
 /* Number of materialised pages referenced (shared or not). */
 size_t mem_page_count(const mem_space *m);

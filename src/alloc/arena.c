@@ -107,10 +107,6 @@ alloc *alloc_clone(const alloc *a)
 	return c;
 }
 
-size_t alloc_private_bytes(const alloc *a)
-{
-	return sizeof *a + mem_private_bytes(a->mem);
-}
 
 void alloc_ev_grow(alloc *a)
 {
@@ -124,7 +120,7 @@ noreturn void alloc_fail(alloc *a, const char *msg)
 {
 	snprintf(a->msg, sizeof a->msg, "%s", msg);
 	a->status = ALLOC_ABORT;
-	alloc_emit(a, EV_FAIL, 0, 0, 0, 0, 0);
+	alloc_emit(a, ALLOC_EV_FAIL, 0, 0, 0, 0, 0);
 	__builtin_longjmp(a->jb, 1);
 }
 
@@ -132,7 +128,7 @@ noreturn void alloc_assert_fail(alloc *a, const char *fn, const char *expr)
 {
 	snprintf(a->msg, sizeof a->msg, "Fatal glibc error: malloc assertion failure in %s: %s", fn, expr);
 	a->status = ALLOC_ABORT;
-	alloc_emit(a, EV_FAIL, 0, 0, 0, 0, 0);
+	alloc_emit(a, ALLOC_EV_FAIL, 0, 0, 0, 0, 0);
 	__builtin_longjmp(a->jb, 1);
 }
 
@@ -143,7 +139,7 @@ noreturn void alloc_hang(alloc *a, const char *where)
 		 "the program would hang)",
 		 where);
 	a->status = ALLOC_ABORT;
-	alloc_emit(a, EV_FAIL, 0, 0, 0, 0, 0);
+	alloc_emit(a, ALLOC_EV_FAIL, 0, 0, 0, 0, 0);
 	__builtin_longjmp(a->jb, 1);
 }
 
@@ -152,7 +148,7 @@ noreturn void alloc_segv(alloc *a, uint64_t addr, const char *what)
 	snprintf(a->msg, sizeof a->msg, "Segmentation fault: invalid %s at address 0x%llx", what,
 		 (unsigned long long)addr);
 	a->status = ALLOC_SEGV;
-	alloc_emit(a, EV_FAIL, 0, 0, addr, 0, 0);
+	alloc_emit(a, ALLOC_EV_FAIL, 0, 0, addr, 0, 0);
 	__builtin_longjmp(a->jb, 1);
 }
 
@@ -287,19 +283,19 @@ uint64_t alloc_bin_at(const alloc *a, unsigned idx)
 
 const char *alloc_ev_name(int kind)
 {
-	static const char *names[EV_KIND_COUNT] = {
+	static const char *names[ALLOC_EV_KIND_COUNT] = {
 		"tcache_get", "tcache_put", "fastbin_get", "fastbin_put", "stash", "smallbin_get",
 		"bin_miss", "sort", "exact_fit", "last_remainder", "best_fit", "binmap", "split",
 		"top_split", "merge", "top_merge", "unsorted_put", "consolidate", "brk", "mmap",
 		"munmap", "mremap", "madvise", "trim", "threshold", "in_place", "copy", "fail",
 	};
-	return kind >= 0 && kind < EV_KIND_COUNT ? names[kind] : "?";
+	return kind >= 0 && kind < ALLOC_EV_KIND_COUNT ? names[kind] : "?";
 }
 
 const char *alloc_bin_name(int kind)
 {
-	static const char *names[BIN_KIND_COUNT] = {
+	static const char *names[ALLOC_BIN_KIND_COUNT] = {
 		"in use", "tcache", "fastbin", "unsorted", "smallbin", "largebin", "top", "mmapped",
 	};
-	return kind >= 0 && kind < BIN_KIND_COUNT ? names[kind] : "?";
+	return kind >= 0 && kind < ALLOC_BIN_KIND_COUNT ? names[kind] : "?";
 }

@@ -30,7 +30,7 @@ void alloc_libc_free(alloc *a, uint64_t mem)
 		if (!a->mp.no_dyn_threshold && raw > a->mp.mmap_threshold && raw <= MMAP_THRESHOLD_MAX) {
 			a->mp.mmap_threshold = raw & ~(uint64_t)ALLOC_SIZE_BITS;
 			a->mp.trim_threshold = 2 * a->mp.mmap_threshold;
-			alloc_emit(a, EV_THRESHOLD, BIN_MMAP, 0, a->mp.mmap_threshold, a->mp.trim_threshold, 0);
+			alloc_emit(a, ALLOC_EV_THRESHOLD, ALLOC_BIN_MMAP, 0, a->mp.mmap_threshold, a->mp.trim_threshold, 0);
 		}
 		alloc_munmap_chunk(a, c);
 		return;
@@ -85,7 +85,7 @@ void alloc_int_free(alloc *a, uint64_t p, bool have_lock)
 		a->fastbins[fi] = p;
 		if (have_lock && old && fastbin_index(csize(a, old)) != fi)
 			alloc_fail(a, "invalid fastbin entry (free)");
-		alloc_emit(a, EV_FAST_PUT, BIN_FAST, fi, p, 0, 0);
+		alloc_emit(a, ALLOC_EV_FAST_PUT, ALLOC_BIN_FAST, fi, p, 0, 0);
 		return;
 	}
 
@@ -114,14 +114,14 @@ void alloc_int_free(alloc *a, uint64_t p, bool have_lock)
 		if (csize(a, q) != ps)
 			alloc_fail(a, "corrupted size vs. prev_size while consolidating");
 		alloc_unlink(a, q);
-		alloc_emit(a, EV_MERGE, BIN_NONE, 0, q, p, size);
+		alloc_emit(a, ALLOC_EV_MERGE, ALLOC_BIN_NONE, 0, q, p, size);
 		p = q;
 	}
 	if (next != a->top) {
 		if (!inuse_at(a, next, nsize)) {
 			alloc_unlink(a, next);
 			size += nsize;
-			alloc_emit(a, EV_MERGE, BIN_NONE, 0, p, next, size);
+			alloc_emit(a, ALLOC_EV_MERGE, ALLOC_BIN_NONE, 0, p, next, size);
 		} else {
 			clear_inuse_at(a, next, 0);
 		}
@@ -138,12 +138,12 @@ void alloc_int_free(alloc *a, uint64_t p, bool have_lock)
 		set_bk(a, fwd, p);
 		set_head(a, p, size | ALLOC_PREV_INUSE);
 		set_foot(a, p, size);
-		alloc_emit(a, EV_UNSORTED_PUT, BIN_UNSORTED, 1, p, size, 0);
+		alloc_emit(a, ALLOC_EV_UNSORTED_PUT, ALLOC_BIN_UNSORTED, 1, p, size, 0);
 	} else {
 		size += nsize;
 		set_head(a, p, size | ALLOC_PREV_INUSE);
 		a->top = p;
-		alloc_emit(a, EV_TOP_MERGE, BIN_TOP, 0, p, 0, size);
+		alloc_emit(a, ALLOC_EV_TOP_MERGE, ALLOC_BIN_TOP, 0, p, 0, size);
 	}
 
 	if (size >= FASTBIN_CONSOLIDATION) {

@@ -152,28 +152,15 @@ uint64_t alloc_mremap(alloc *a, uint64_t addr, uint64_t oldlen, uint64_t newlen)
  * entries[] are user pointers at tcache+0x80+8*i. */
 static inline unsigned alloc_tcount(alloc *a, uint64_t i)
 {
-	uint64_t at = a->tcache + 2 * i;
-	mem_tlb *t = &a->mem->tlb[(at >> 12) & (MEM_TLB - 1)];
 	uint16_t v;
-	if (t->tag == (at & ~(uint64_t)(MEM_PAGE - 1)) && (at & (MEM_PAGE - 1)) <= MEM_PAGE - 2) {
-		memcpy(&v, t->data + (at & (MEM_PAGE - 1)), 2);
-		return v;
-	}
-	if (!mem_read(a->mem, at, &v, 2))
+	if (!mem_rd16(a->mem, a->tcache + 2 * i, &v))
 		alloc_segv(a, a->mem->fault, "read");
 	return v;
 }
 
 static inline void alloc_set_tcount(alloc *a, uint64_t i, unsigned v)
 {
-	uint64_t at = a->tcache + 2 * i;
-	uint16_t x = (uint16_t)v;
-	mem_tlb *t = &a->mem->tlb[(at >> 12) & (MEM_TLB - 1)];
-	if (t->tag == (at & ~(uint64_t)(MEM_PAGE - 1)) && t->w && (at & (MEM_PAGE - 1)) <= MEM_PAGE - 2) {
-		memcpy(t->data + (at & (MEM_PAGE - 1)), &x, 2);
-		return;
-	}
-	if (!mem_write(a->mem, at, &x, 2))
+	if (!mem_wr16(a->mem, a->tcache + 2 * i, (uint16_t)v))
 		alloc_segv(a, a->mem->fault, "write");
 }
 
@@ -190,7 +177,7 @@ static inline void alloc_tcache_put_n(alloc *a, uint64_t chunk, uint64_t i, unsi
 	wr(a, e, protect(e, alloc_tentry(a, i)));
 	wr(a, a->tcache + 0x80 + 8 * i, e);
 	alloc_set_tcount(a, i, cnt + 1);
-	alloc_emit(a, EV_TCACHE_PUT, BIN_TCACHE, (unsigned)i, chunk, 0, 0);
+	alloc_emit(a, ALLOC_EV_TCACHE_PUT, ALLOC_BIN_TCACHE, (unsigned)i, chunk, 0, 0);
 }
 
 static inline void alloc_tcache_put(alloc *a, uint64_t chunk, uint64_t i)
@@ -207,7 +194,7 @@ static inline uint64_t alloc_tcache_get_n(alloc *a, uint64_t i, unsigned cnt)
 	wr(a, a->tcache + 0x80 + 8 * i, protect(e, rd(a, e)));
 	alloc_set_tcount(a, i, cnt - 1);
 	wr(a, e + 8, 0);
-	alloc_emit(a, EV_TCACHE_GET, BIN_TCACHE, (unsigned)i, e - HDR, 0, 0);
+	alloc_emit(a, ALLOC_EV_TCACHE_GET, ALLOC_BIN_TCACHE, (unsigned)i, e - HDR, 0, 0);
 	return e;
 }
 

@@ -22,7 +22,7 @@ uint64_t alloc_libc_malloc(alloc *a, uint64_t bytes)
 		unsigned cnt = alloc_tcount(a, tc);
 		if (cnt > 0)
 			return alloc_tcache_get_n(a, tc, cnt);
-		alloc_emit(a, EV_BIN_MISS, BIN_TCACHE, (unsigned)tc, 0, 0, 0);
+		alloc_emit(a, ALLOC_EV_BIN_MISS, ALLOC_BIN_TCACHE, (unsigned)tc, 0, 0, 0);
 	}
 	return alloc_int_malloc(a, bytes);
 }
@@ -52,7 +52,7 @@ static uint64_t take_split(alloc *a, uint64_t victim, uint64_t size, uint64_t nb
 	set_head(a, victim, nb | ALLOC_PREV_INUSE);
 	set_head(a, r, rsize | ALLOC_PREV_INUSE);
 	set_foot(a, r, rsize);
-	alloc_emit(a, EV_SPLIT, BIN_UNSORTED, 1, victim, nb, r);
+	alloc_emit(a, ALLOC_EV_SPLIT, ALLOC_BIN_UNSORTED, 1, victim, nb, r);
 	return victim + HDR;
 }
 
@@ -111,7 +111,7 @@ static void bin_chunk(alloc *a, uint64_t victim, uint64_t size)
 	set_fd(a, victim, fwd);
 	set_bk(a, fwd, victim);
 	set_fd(a, bck, victim);
-	alloc_emit(a, EV_SORT, vi < 64 ? BIN_SMALL : BIN_LARGE, vi, victim, size, 0);
+	alloc_emit(a, ALLOC_EV_SORT, vi < 64 ? ALLOC_BIN_SMALL : ALLOC_BIN_LARGE, vi, victim, size, 0);
 }
 
 uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
@@ -133,7 +133,7 @@ uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 			a->fastbins[fi] = protect(victim + HDR, fd(a, victim));
 			if (fastbin_index(csize(a, victim)) != fi)
 				alloc_fail(a, "malloc(): memory corruption (fast)");
-			alloc_emit(a, EV_FAST_GET, BIN_FAST, fi, victim, 0, 0);
+			alloc_emit(a, ALLOC_EV_FAST_GET, ALLOC_BIN_FAST, fi, victim, 0, 0);
 			if (can_stash) {
 				uint64_t t;
 				while (alloc_tcount(a, tc) < a->mp.tcache_count && (t = a->fastbins[fi]) != 0) {
@@ -141,14 +141,14 @@ uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 						alloc_fail(a, "malloc(): unaligned fastbin chunk detected 3");
 					a->fastbins[fi] = protect(t + HDR, fd(a, t));
 					alloc_tcache_put(a, t, tc);
-					a->ev[a->nev - 1].kind = EV_STASH;
-					a->ev[a->nev - 1].bin = BIN_FAST;
+					a->ev[a->nev - 1].kind = ALLOC_EV_STASH;
+					a->ev[a->nev - 1].bin = ALLOC_BIN_FAST;
 				}
 			}
 			alloc_perturb_alloc(a, victim + HDR, bytes);
 			return victim + HDR;
 		}
-		alloc_emit(a, EV_BIN_MISS, BIN_FAST, fi, 0, 0, 0);
+		alloc_emit(a, ALLOC_EV_BIN_MISS, ALLOC_BIN_FAST, fi, 0, 0, 0);
 	}
 
 	/* B. smallbin: exact size class, oldest first */
@@ -163,7 +163,7 @@ uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 			set_inuse_at(a, victim, nb);
 			set_bk(a, bin, bck);
 			set_fd(a, bck, bin);
-			alloc_emit(a, EV_SMALL_GET, BIN_SMALL, idx, victim, 0, 0);
+			alloc_emit(a, ALLOC_EV_SMALL_GET, ALLOC_BIN_SMALL, idx, victim, 0, 0);
 			if (can_stash) {
 				uint64_t t;
 				while (alloc_tcount(a, tc) < a->mp.tcache_count && (t = bk(a, bin)) != bin) {
@@ -173,15 +173,15 @@ uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 						set_bk(a, bin, bck);
 						set_fd(a, bck, bin);
 						alloc_tcache_put(a, t, tc);
-						a->ev[a->nev - 1].kind = EV_STASH;
-						a->ev[a->nev - 1].bin = BIN_SMALL;
+						a->ev[a->nev - 1].kind = ALLOC_EV_STASH;
+						a->ev[a->nev - 1].bin = ALLOC_BIN_SMALL;
 					}
 				}
 			}
 			alloc_perturb_alloc(a, victim + HDR, bytes);
 			return victim + HDR;
 		}
-		alloc_emit(a, EV_BIN_MISS, BIN_SMALL, idx, 0, 0, 0);
+		alloc_emit(a, ALLOC_EV_BIN_MISS, ALLOC_BIN_SMALL, idx, 0, 0, 0);
 	} else {
 		/* C. a large request first merges away fragmentation */
 		idx = alloc_bin_index(nb);
@@ -229,7 +229,7 @@ uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 				set_head(a, victim, nb | ALLOC_PREV_INUSE);
 				set_head(a, r, rsize | ALLOC_PREV_INUSE);
 				set_foot(a, r, rsize);
-				alloc_emit(a, EV_LAST_REMAINDER, BIN_UNSORTED, 1, victim, nb, r);
+				alloc_emit(a, ALLOC_EV_LAST_REMAINDER, ALLOC_BIN_UNSORTED, 1, victim, nb, r);
 				alloc_perturb_alloc(a, victim + HDR, bytes);
 				return victim + HDR;
 			}
@@ -243,12 +243,12 @@ uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 				set_inuse_at(a, victim, size);
 				if (tcache_nb && alloc_tcount(a, tc) < a->mp.tcache_count) {
 					alloc_tcache_put(a, victim, tc);
-					a->ev[a->nev - 1].kind = EV_STASH;
-					a->ev[a->nev - 1].bin = BIN_UNSORTED;
+					a->ev[a->nev - 1].kind = ALLOC_EV_STASH;
+					a->ev[a->nev - 1].bin = ALLOC_BIN_UNSORTED;
 					return_cached = true;
 					continue;
 				}
-				alloc_emit(a, EV_EXACT, BIN_UNSORTED, 1, victim, size, 0);
+				alloc_emit(a, ALLOC_EV_EXACT, ALLOC_BIN_UNSORTED, 1, victim, size, 0);
 				alloc_perturb_alloc(a, victim + HDR, bytes);
 				return victim + HDR;
 			}
@@ -280,7 +280,7 @@ uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 				if (victim != bk(a, bin) && size_raw(a, victim) == size_raw(a, fd(a, victim)))
 					victim = fd(a, victim);
 				alloc_unlink(a, victim);
-				alloc_emit(a, EV_BEST_FIT, BIN_LARGE, idx, victim, size, 0);
+				alloc_emit(a, ALLOC_EV_BEST_FIT, ALLOC_BIN_LARGE, idx, victim, size, 0);
 				uint64_t p = take_split(a, victim, size, nb, "malloc(): corrupted unsorted chunks", false);
 				alloc_perturb_alloc(a, p, bytes);
 				return p;
@@ -320,7 +320,7 @@ uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 			if (size < nb)
 				alloc_assert_fail(a, "_int_malloc", "(unsigned long) (size) >= (unsigned long) (nb)");
 			alloc_unlink(a, victim);
-			alloc_emit(a, EV_BINMAP, bi < 64 ? BIN_SMALL : BIN_LARGE, bi, victim, size, 0);
+			alloc_emit(a, ALLOC_EV_BINMAP, bi < 64 ? ALLOC_BIN_SMALL : ALLOC_BIN_LARGE, bi, victim, size, 0);
 			uint64_t p = take_split(a, victim, size, nb, "malloc(): corrupted unsorted chunks 2",
 						in_smallbin_range(nb));
 			alloc_perturb_alloc(a, p, bytes);
@@ -338,7 +338,7 @@ uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 				a->top = victim + nb;
 				set_head(a, victim, nb | ALLOC_PREV_INUSE);
 				set_head(a, a->top, (size - nb) | ALLOC_PREV_INUSE);
-				alloc_emit(a, EV_TOP_SPLIT, BIN_TOP, 0, victim, nb, a->top);
+				alloc_emit(a, ALLOC_EV_TOP_SPLIT, ALLOC_BIN_TOP, 0, victim, nb, a->top);
 				alloc_perturb_alloc(a, victim + HDR, bytes);
 				return victim + HDR;
 			}
@@ -362,7 +362,7 @@ void alloc_consolidate(alloc *a)
 	uint64_t U = unsorted(a);
 	uint64_t n = 0, steps = 0;
 	uint32_t at = a->nev;
-	alloc_emit(a, EV_CONSOLIDATE, BIN_FAST, 0, 0, 0, 0);
+	alloc_emit(a, ALLOC_EV_CONSOLIDATE, ALLOC_BIN_FAST, 0, 0, 0, 0);
 	a->have_fastchunks = false;
 	for (unsigned fi = 0; fi < ALLOC_NFASTBINS; fi++) {
 		uint64_t p = a->fastbins[fi];
@@ -385,14 +385,14 @@ void alloc_consolidate(alloc *a)
 				if (csize(a, q) != ps)
 					alloc_fail(a, "corrupted size vs. prev_size in fastbins");
 				alloc_unlink(a, q);
-				alloc_emit(a, EV_MERGE, BIN_FAST, fi, q, p, size);
+				alloc_emit(a, ALLOC_EV_MERGE, ALLOC_BIN_FAST, fi, q, p, size);
 				p = q;
 			}
 			if (next != a->top) {
 				if (!inuse_at(a, next, nsize)) {
 					size += nsize;
 					alloc_unlink(a, next);
-					alloc_emit(a, EV_MERGE, BIN_FAST, fi, p, next, size);
+					alloc_emit(a, ALLOC_EV_MERGE, ALLOC_BIN_FAST, fi, p, next, size);
 				} else {
 					clear_inuse_at(a, next, 0);
 				}
@@ -407,12 +407,12 @@ void alloc_consolidate(alloc *a)
 				set_bk(a, p, U);
 				set_fd(a, p, first);
 				set_foot(a, p, size);
-				alloc_emit(a, EV_UNSORTED_PUT, BIN_UNSORTED, 1, p, size, 0);
+				alloc_emit(a, ALLOC_EV_UNSORTED_PUT, ALLOC_BIN_UNSORTED, 1, p, size, 0);
 			} else {
 				size += nsize;
 				set_head(a, p, size | ALLOC_PREV_INUSE);
 				a->top = p;
-				alloc_emit(a, EV_TOP_MERGE, BIN_TOP, 0, p, 0, size);
+				alloc_emit(a, ALLOC_EV_TOP_MERGE, ALLOC_BIN_TOP, 0, p, 0, size);
 			}
 			p = nextp;
 		}

@@ -48,12 +48,12 @@ static uint64_t int_realloc(alloc *a, uint64_t oldp, uint64_t oldsize, uint64_t 
 		set_head_size(a, oldp, nb);
 		a->top = oldp + nb;
 		set_head(a, a->top, (newsize - nb) | ALLOC_PREV_INUSE);
-		alloc_emit(a, EV_INPLACE, BIN_TOP, 0, oldp, nb, 0);
+		alloc_emit(a, ALLOC_EV_INPLACE, ALLOC_BIN_TOP, 0, oldp, nb, 0);
 		return oldp + HDR;
 	} else if (next != a->top && !inuse_at(a, next, nsize) && (newsize = oldsize + nsize) >= nb) {
 		newp = oldp;
 		alloc_unlink(a, next);
-		alloc_emit(a, EV_MERGE, BIN_NONE, 0, oldp, next, newsize);
+		alloc_emit(a, ALLOC_EV_MERGE, ALLOC_BIN_NONE, 0, oldp, next, newsize);
 	} else {
 		uint64_t nm = alloc_int_malloc(a, nb - 15);
 		if (!nm)
@@ -63,12 +63,12 @@ static uint64_t int_realloc(alloc *a, uint64_t oldp, uint64_t oldsize, uint64_t 
 		if (newp == next) {
 			newsize += oldsize;
 			newp = oldp;
-			alloc_emit(a, EV_MERGE, BIN_NONE, 0, oldp, next, newsize);
+			alloc_emit(a, ALLOC_EV_MERGE, ALLOC_BIN_NONE, 0, oldp, next, newsize);
 		} else {
 			uint64_t n = oldsize - ALLOC_SIZE_SZ;
 			if (!copy_user(a, nm, oldp + HDR, n))
 				alloc_segv(a, a->mem->fault, "access");
-			alloc_emit(a, EV_COPY, BIN_NONE, 0, oldp, n, newp);
+			alloc_emit(a, ALLOC_EV_COPY, ALLOC_BIN_NONE, 0, oldp, n, newp);
 			alloc_int_free(a, oldp, true);
 			return nm;
 		}
@@ -82,10 +82,10 @@ static uint64_t int_realloc(alloc *a, uint64_t oldp, uint64_t oldsize, uint64_t 
 		set_head_size(a, newp, nb);
 		set_head(a, rem, r | ALLOC_PREV_INUSE);
 		set_inuse_at(a, rem, r);
-		alloc_emit(a, EV_SPLIT, BIN_NONE, 0, newp, nb, rem);
+		alloc_emit(a, ALLOC_EV_SPLIT, ALLOC_BIN_NONE, 0, newp, nb, rem);
 		alloc_int_free(a, rem, true);
 	}
-	alloc_emit(a, EV_INPLACE, BIN_NONE, 0, newp, csize(a, newp), 0);
+	alloc_emit(a, ALLOC_EV_INPLACE, ALLOC_BIN_NONE, 0, newp, csize(a, newp), 0);
 	return newp + HDR;
 }
 

@@ -27,7 +27,7 @@ bool alloc_sbrk(alloc *a, int64_t incr, uint64_t *old)
 		return false;
 	}
 	a->brk = nb;
-	alloc_emit(a, EV_BRK, BIN_NONE, 0, cur, nb, 0);
+	alloc_emit(a, ALLOC_EV_BRK, ALLOC_BIN_NONE, 0, cur, nb, 0);
 	return true;
 }
 
@@ -38,14 +38,14 @@ uint64_t alloc_mmap(alloc *a, uint64_t len, mem_kind kind)
 	uint64_t at = mem_find_gap_below(a->mem, a->lay.mmap_top, len, a->brk + ALLOC_MEMORY_LIMIT);
 	if (!at || !mem_map_add(a->mem, at, len, kind, MEM_R | MEM_W, ""))
 		return 0;
-	alloc_emit(a, EV_MMAP, BIN_MMAP, 0, at, len, 0);
+	alloc_emit(a, ALLOC_EV_MMAP, ALLOC_BIN_MMAP, 0, at, len, 0);
 	return at;
 }
 
 void alloc_munmap(alloc *a, uint64_t addr, uint64_t len)
 {
 	mem_unmap(a->mem, addr, len);
-	alloc_emit(a, EV_MUNMAP, BIN_MMAP, 0, addr, len, 0);
+	alloc_emit(a, ALLOC_EV_MUNMAP, ALLOC_BIN_MMAP, 0, addr, len, 0);
 }
 
 uint64_t alloc_mremap(alloc *a, uint64_t addr, uint64_t oldlen, uint64_t newlen)
@@ -62,7 +62,7 @@ uint64_t alloc_mremap(alloc *a, uint64_t addr, uint64_t oldlen, uint64_t newlen)
 		if (!mem_resize(a->mem, to, newlen))
 			return 0;
 	}
-	alloc_emit(a, EV_MREMAP, BIN_MMAP, 0, addr, oldlen, to);
+	alloc_emit(a, ALLOC_EV_MREMAP, ALLOC_BIN_MMAP, 0, addr, oldlen, to);
 	a->ev[a->nev - 1].d = newlen;
 	return to;
 }
@@ -136,7 +136,7 @@ uint64_t alloc_sysmalloc(alloc *a, uint64_t nb)
 		a->system_mem += size;
 		if (brk == old_end && !mmapped_core) {
 			set_head(a, old_top, (size + old_size) | ALLOC_PREV_INUSE);
-			alloc_emit(a, EV_TOP_MERGE, BIN_TOP, 0, old_top, 0, size + old_size);
+			alloc_emit(a, ALLOC_EV_TOP_MERGE, ALLOC_BIN_TOP, 0, old_top, 0, size + old_size);
 		} else if (a->contiguous && old_size && brk < old_end) {
 			alloc_fail(a, "break adjusted to free malloc space");
 		} else {
@@ -185,7 +185,7 @@ uint64_t alloc_sysmalloc(alloc *a, uint64_t nb)
 		a->top = p + nb;
 		set_head(a, p, nb | ALLOC_PREV_INUSE);
 		set_head(a, a->top, (psize - nb) | ALLOC_PREV_INUSE);
-		alloc_emit(a, EV_TOP_SPLIT, BIN_TOP, 0, p, nb, a->top);
+		alloc_emit(a, ALLOC_EV_TOP_SPLIT, ALLOC_BIN_TOP, 0, p, nb, a->top);
 		return p + HDR;
 	}
 	return 0;
@@ -208,7 +208,7 @@ int alloc_systrim(alloc *a, uint64_t pad)
 	if (released) {
 		a->system_mem -= released;
 		set_head(a, a->top, (top_size - released) | ALLOC_PREV_INUSE);
-		alloc_emit(a, EV_TRIM, BIN_TOP, 0, a->top, released, 0);
+		alloc_emit(a, ALLOC_EV_TRIM, ALLOC_BIN_TOP, 0, a->top, released, 0);
 		return 1;
 	}
 	return 0;

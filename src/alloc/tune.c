@@ -53,47 +53,105 @@ int alloc_mallopt(alloc *a, int param, int64_t value, uint64_t *out)
 	OP_END(a);
 }
 
-int alloc_tunable(alloc *a, const char *name, uint64_t v)
+static const struct tunable {
+	const char *name;
+	uint64_t max;
+} tunables[ALLOC_TUNABLE_COUNT] = {
+#define TUNABLE_ROW(id, name, max) [ALLOC_TUNABLE_##id] = {name, max},
+	ALLOC_TUNABLES(TUNABLE_ROW)
+#undef TUNABLE_ROW
+};
+
+static const struct param {
+	const char *name;
+	int num;
+} params[] = {
+#define PARAM_ROW(name, num) {#name, num},
+	ALLOC_MALLOPT_PARAMS(PARAM_ROW)
+#undef PARAM_ROW
+};
+
+int alloc_tunable_find(const char *name)
 {
+	for (int i = 0; i < ALLOC_TUNABLE_COUNT; i++)
+		if (!strcmp(tunables[i].name, name))
+			return i;
+	return -1;
+}
+
+const char *alloc_tunable_name(int id)
+{
+	return id >= 0 && id < ALLOC_TUNABLE_COUNT ? tunables[id].name : NULL;
+}
+
+bool alloc_tunable_valid(int id, uint64_t v)
+{
+	return id >= 0 && id < ALLOC_TUNABLE_COUNT && v <= tunables[id].max;
+}
+
+bool alloc_mallopt_find(const char *name, int *param)
+{
+	for (size_t i = 0; i < sizeof params / sizeof *params; i++)
+		if (!strcmp(params[i].name, name)) {
+			*param = params[i].num;
+			return true;
+		}
+	return false;
+}
+
+const char *alloc_mallopt_name_at(unsigned i)
+{
+	return i < sizeof params / sizeof *params ? params[i].name : NULL;
+}
+
+int alloc_tunable(alloc *a, int id, uint64_t v)
+{
+	if (id < 0 || id >= ALLOC_TUNABLE_COUNT)
+		return -1;
 	if (a->initialized)
 		return -2;
+	if (!alloc_tunable_valid(id, v))
+		return -3;
 	alloc_params *mp = &a->mp;
-	if (!strcmp(name, "tcache_count")) {
-		if (v > 65535)
-			return -3;
+	switch ((alloc_tunable_id)id) {
+	case ALLOC_TUNABLE_TCACHE_COUNT:
 		mp->tcache_count = v;
-	} else if (!strcmp(name, "tcache_max")) {
-		if (v > 1032)
-			return -3;
+		break;
+	case ALLOC_TUNABLE_TCACHE_MAX: {
 		uint64_t nb;
 		alloc_request2size(v, &nb);
 		mp->tcache_max_bytes = v;
 		mp->tcache_bins = tidx(nb) + 1;
-	} else if (!strcmp(name, "tcache_unsorted_limit")) {
+		break;
+	}
+	case ALLOC_TUNABLE_TCACHE_UNSORTED_LIMIT:
 		mp->tcache_unsorted_limit = v;
-	} else if (!strcmp(name, "mxfast")) {
-		if (v > MAX_FAST_SIZE)
-			return -3;
+		break;
+	case ALLOC_TUNABLE_MXFAST:
 		set_max_fast(a, v);
 		if (a->mp.global_max_fast == 0)
 			a->mp.global_max_fast = 0x10;
-	} else if (!strcmp(name, "top_pad")) {
+		break;
+	case ALLOC_TUNABLE_TOP_PAD:
 		mp->top_pad = v;
 		mp->no_dyn_threshold = true;
-	} else if (!strcmp(name, "mmap_threshold")) {
-		if (v > MMAP_THRESHOLD_MAX)
-			return -3;
+		break;
+	case ALLOC_TUNABLE_MMAP_THRESHOLD:
 		mp->mmap_threshold = v;
 		mp->no_dyn_threshold = true;
-	} else if (!strcmp(name, "trim_threshold")) {
+		break;
+	case ALLOC_TUNABLE_TRIM_THRESHOLD:
 		mp->trim_threshold = v;
 		mp->no_dyn_threshold = true;
-	} else if (!strcmp(name, "mmap_max")) {
+		break;
+	case ALLOC_TUNABLE_MMAP_MAX:
 		mp->n_mmaps_max = (int64_t)v;
 		mp->no_dyn_threshold = true;
-	} else if (!strcmp(name, "perturb")) {
+		break;
+	case ALLOC_TUNABLE_PERTURB:
 		mp->perturb = (int)v;
-	} else {
+		break;
+	case ALLOC_TUNABLE_COUNT:
 		return -1;
 	}
 	return 0;
@@ -117,7 +175,7 @@ static uint64_t mtrim(alloc *a, uint64_t pad)
 				size -= pal - p;
 				if (size > PAGE - 1) {
 					mem_discard(a->mem, pal, size & ~(uint64_t)(PAGE - 1));
-					alloc_emit(a, EV_MADVISE, BIN_NONE, i, pal, size & ~(uint64_t)(PAGE - 1), 0);
+					alloc_emit(a, ALLOC_EV_MADVISE, ALLOC_BIN_NONE, i, pal, size & ~(uint64_t)(PAGE - 1), 0);
 					result = 1;
 				}
 			}

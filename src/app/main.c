@@ -1,7 +1,7 @@
 /*
- * main.c - command-line entry: parses options and starts batch mode or
- * the TUI.  Exit status: 0 fine, 1 script error, 2 usage error,
- * 3 the simulated program aborted or crashed.
+ * main.c - command-line entry: parses options (GNU style: in any order,
+ * `--opt=VALUE` or `--opt VALUE`, `--` ends them) and starts batch mode or
+ * the TUI.  Every exit status comes from status.h.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -9,19 +9,20 @@
 #include <string.h>
 
 #include "heapscope/batch.h"
+#include "heapscope/status.h"
 #include "heapscope/tui.h"
 
-#define HEAPSCOPE_VERSION "0.1.0"
+#define HEAPSCOPE_VERSION "0.2.0"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: heapscope [options] [SCRIPT]\n"
-		   "       heapscope --batch FILE|- [--format=text|jsonl] [--keep-going]\n"
+		   "       heapscope --batch [options] SCRIPT|-\n"
 		   "\n"
 		   "Drive a model of glibc 2.36's malloc and watch the heap of a simulated process.\n"
 		   "\n"
-		   "  SCRIPT               open the TUI with a script or malloc-lab trace loaded\n"
-		   "  --batch FILE         run FILE ('-' = stdin) without a terminal\n"
+		   "  SCRIPT               a script or malloc-lab trace: opened in the TUI, or run by --batch\n"
+		   "  --batch              run SCRIPT ('-' = stdin) without a terminal (--batch=FILE also works)\n"
 		   "  --format=text|jsonl  batch output: readable lines, or one JSON object per operation\n"
 		   "  --keep-going         in batch mode, continue after a simulated abort or crash\n"
 		   "  --no-summary         in batch mode, skip the final chunk and bin listing\n"
@@ -32,7 +33,11 @@ static void usage(FILE *f)
 		   "  --mouse              scroll panes with the wheel, focus them with a click\n"
 		   "  -h, --help           this text;  --version  the version\n"
 		   "\n"
-		   "Exit status: 0 ok, 1 script error, 2 usage error, 3 the simulated program aborted.\n");
+		   "Exit status:\n");
+#define STATUS_LINE(name, num, text) fprintf(f, "  %-3d %s\n", num, text);
+	HS_EXIT_STATUSES(STATUS_LINE)
+#undef STATUS_LINE
+	fprintf(f, "  128+N  ended by signal N (130 for SIGINT, 143 for SIGTERM)\n");
 }
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -45,79 +50,110 @@ static int parse_u64(const char *s, uint64_t *v)
 	return errno || *end ? -1 : 0;
 }
 
+/* Flush standard output and say so if it could not be written. */
+static int finish_output(int status)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "heapscope: cannot write the output: %s\n", strerror(errno ? errno : EIO));
+		return HS_EXIT_OUTPUT;
+	}
+	return status;
+}
+
+/* The value of an option: after '=' in the same word, or the next word. */
+static const char *value(int argc, char **argv, int *i, const char *name)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(name);
+	if (a[n] == '=')
+		return a + n + 1;
+	if (*i + 1 < argc)
+		return argv[++*i];
+	return NULL;
+}
+
+static bool is_opt(const char *a, const char *name)
+{
+	size_t n = strlen(name);
+	return !strncmp(a, name, n) && (a[n] == 0 || a[n] == '=');
+}
+
 int main(int argc, char **argv)
 {
 	batch_opts bo = {.summary = true, .seed = 1};
 	tui_opts to = {.seed = 1};
-	const char *batch = NULL, *script = NULL;
+	bool batch = false, opts = true;
+	const char *script = NULL;
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+		const char *a = argv[i], *v;
+		if (opts && !strcmp(a, "--")) {
+			opts = false;
+		} else if (opts && (!strcmp(a, "-h") || !strcmp(a, "--help"))) {
 			usage(stdout);
-			return 0;
-		} else if (!strcmp(a, "--version")) {
+			return finish_output(HS_EXIT_OK);
+		} else if (opts && !strcmp(a, "--version")) {
 			printf("heapscope %s (models glibc 2.36 malloc, x86-64)\n", HEAPSCOPE_VERSION);
-			return 0;
-		} else if (!strcmp(a, "--batch") || !strncmp(a, "--batch=", 8)) {
-			if (a[7] == '=')
-				batch = a + 8;
-			else if (i + 1 < argc)
-				batch = argv[++i];
-			else {
-				fprintf(stderr, "heapscope: --batch needs a file (or - for stdin)\n");
-				return BATCH_USAGE;
+			return finish_output(HS_EXIT_OK);
+		} else if (opts && is_opt(a, "--batch")) {
+			batch = true;
+			if (a[7] == '=') {
+				if (script && strcmp(script, a + 8)) {
+					fprintf(stderr, "heapscope: only one script can be run (got '%s' and '%s')\n", script, a + 8);
+					return HS_EXIT_USAGE;
+				}
+				script = a + 8;
 			}
-		} else if (!strncmp(a, "--format=", 9) || !strcmp(a, "--format")) {
-			const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : "");
-			if (!strcmp(v, "jsonl"))
+		} else if (opts && is_opt(a, "--format")) {
+			v = value(argc, argv, &i, "--format");
+			if (v && !strcmp(v, "jsonl"))
 				bo.jsonl = true;
-			else if (!strcmp(v, "text"))
+			else if (v && !strcmp(v, "text"))
 				bo.jsonl = false;
 			else {
-				fprintf(stderr, "heapscope: unknown format '%s' (use text or jsonl)\n", v);
-				return BATCH_USAGE;
+				fprintf(stderr, "heapscope: unknown format '%s' (use text or jsonl)\n", v ? v : "");
+				return HS_EXIT_USAGE;
 			}
-		} else if (!strcmp(a, "--keep-going")) {
+		} else if (opts && !strcmp(a, "--keep-going")) {
 			bo.keep_going = true;
-		} else if (!strcmp(a, "--check-heap")) {
+		} else if (opts && !strcmp(a, "--check-heap")) {
 			bo.check_heap = true;
-		} else if (!strcmp(a, "--no-summary")) {
+		} else if (opts && !strcmp(a, "--no-summary")) {
 			bo.summary = false;
-		} else if (!strcmp(a, "--mouse")) {
+		} else if (opts && !strcmp(a, "--mouse")) {
 			to.mouse = true;
-		} else if (!strcmp(a, "--aslr")) {
+		} else if (opts && !strcmp(a, "--aslr")) {
 			bo.aslr = to.aslr = true;
-		} else if (!strcmp(a, "--seed") || !strncmp(a, "--seed=", 7)) {
-			const char *v = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : "");
-			if (parse_u64(v, &bo.seed)) {
-				fprintf(stderr, "heapscope: --seed needs a non-negative number, not '%s'\n", v);
-				return BATCH_USAGE;
+		} else if (opts && is_opt(a, "--seed")) {
+			v = value(argc, argv, &i, "--seed");
+			if (!v || parse_u64(v, &bo.seed)) {
+				fprintf(stderr, "heapscope: --seed needs a non-negative number, not '%s'\n", v ? v : "");
+				return HS_EXIT_USAGE;
 			}
 			to.seed = bo.seed;
-		} else if (!strcmp(a, "--theme") || !strncmp(a, "--theme=", 8)) {
-			const char *v = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
+		} else if (opts && is_opt(a, "--theme")) {
+			v = value(argc, argv, &i, "--theme");
 			if (!v || !*v) {
 				fprintf(stderr, "heapscope: --theme needs a name or a path\n");
-				return BATCH_USAGE;
+				return HS_EXIT_USAGE;
 			}
 			to.theme = v;
-		} else if (a[0] == '-' && a[1]) {
+		} else if (opts && a[0] == '-' && a[1]) {
 			fprintf(stderr, "heapscope: unknown option '%s'\n", a);
 			usage(stderr);
-			return BATCH_USAGE;
+			return HS_EXIT_USAGE;
 		} else if (!script) {
 			script = a;
 		} else {
 			fprintf(stderr, "heapscope: only one script can be opened (got '%s' and '%s')\n", script, a);
-			return BATCH_USAGE;
+			return HS_EXIT_USAGE;
 		}
 	}
 	if (batch) {
-		if (script) {
-			fprintf(stderr, "heapscope: give the script after --batch, not as well ('%s')\n", script);
-			return BATCH_USAGE;
+		if (!script) {
+			fprintf(stderr, "heapscope: --batch needs a script (or - for stdin)\n");
+			return HS_EXIT_USAGE;
 		}
-		bo.path = batch;
+		bo.path = script;
 		return batch_run(&bo);
 	}
 	const char *why = tui_unusable();
@@ -126,7 +162,7 @@ int main(int argc, char **argv)
 			"heapscope: %s, so the interactive view cannot start.\n"
 			"Run a script headless instead:  heapscope --batch %s\n",
 			why, script ? script : "FILE   (or - to read commands from stdin)");
-		return BATCH_USAGE;
+		return HS_EXIT_NO_TERMINAL;
 	}
 	to.script = script;
 	return tui_run(&to);

@@ -2,15 +2,22 @@
  * batch.c - headless mode: runs every line of a script or trace and prints
  * one readable line (or one JSON object) per allocator operation, then the
  * heap's chunks and bins.  Errors go to stderr with file:line:col.
+ *
+ * Requests meant for a screen (theme, clear, play) have nothing to act on
+ * here and are dropped; `quit` ends the run.  Every write is checked: an
+ * output that cannot be written (a full disk, a closed pipe) ends the run
+ * with HS_EXIT_OUTPUT instead of losing output silently.
  */
 #include "heapscope/batch.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "heapscope/report.h"
 #include "heapscope/session.h"
+#include "heapscope/status.h"
 
 typedef struct bctx {
 	const batch_opts *o;
@@ -18,7 +25,7 @@ typedef struct bctx {
 	sbuf b;
 	int faults;
 	char lastmsg[256];
-	int checkfail;
+	bool checkfail;
 } bctx;
 
 static void b_print(void *ctx, int kind, const char *text)
@@ -44,7 +51,7 @@ static void b_op(void *ctx, const eng_result *r, const char *text, const char *i
 		char msg[256];
 		if (hv_check(c->e->heap, msg, sizeof msg) != 0) {
 			fprintf(stderr, "heap check failed after operation %llu: %s\n", (unsigned long long)r->seq, msg);
-			c->checkfail = 1;
+			c->checkfail = true;
 		}
 	}
 	if (r->status != ALLOC_OK) {
@@ -53,46 +60,53 @@ static void b_op(void *ctx, const eng_result *r, const char *text, const char *i
 	}
 }
 
-static void b_warn(void *ctx, const char *msg)
+/* Take the session's requests; true when the run must end (quit). */
+static bool take_requests(session *s)
 {
-	(void)ctx;
-	fprintf(stderr, "%s\n", msg);
+	sess_req req;
+	bool quit = false;
+	while (sess_take_request(s, &req))
+		if (req.kind == SESS_REQ_QUIT)
+			quit = true;
+	return quit;
 }
 
 int batch_run(const batch_opts *o)
 {
-	char err[512];
-	script *sc = script_load(o->path, err, sizeof err);
-	if (!sc) {
-		fprintf(stderr, "heapscope: %s\n", err);
-		return BATCH_SCRIPT_ERROR;
-	}
 	bctx c = {.o = o};
 	c.e = eng_new(o->aslr, o->seed);
-	sess_frontend fe = {.ctx = &c, .print = b_print, .op = b_op, .ui = NULL};
+	sess_frontend fe = {.ctx = &c, .print = b_print, .op = b_op};
 	session *s = sess_new(c.e, &fe);
-	s->scr = sc;
-	script_check_header(sc, b_warn, NULL);
-	int status = BATCH_OK;
+	int status = HS_EXIT_OK;
+	if (sess_load_quiet(s, o->path) != SESS_OK) {
+		status = HS_EXIT_SCRIPT_ERROR;
+		goto out;
+	}
+	sess_check_header(s);
 	for (;;) {
-		int rc = sess_step(s);
-		if (rc == SESS_QUIT)
+		sess_step r = sess_step_script(s);
+		bool quit = take_requests(s);
+		if (r == SESS_STEP_END || r == SESS_STEP_NONE)
 			break;
-		if (rc == SESS_ERROR) {
-			status = BATCH_SCRIPT_ERROR;
-			break;
-		}
-		if (rc == SESS_FAULTED && !o->keep_going) {
-			fprintf(stderr, "%s:%zu: the simulated program stopped: %s\n", sc->path, sc->next, c.lastmsg);
-			status = BATCH_FAULT;
+		if (r == SESS_STEP_ERROR) {
+			status = HS_EXIT_SCRIPT_ERROR;
 			break;
 		}
+		if (r == SESS_STEP_FAULT && !o->keep_going) {
+			sess_script_view v;
+			sess_script(s, &v);
+			fprintf(stderr, "%s:%zu: the simulated program stopped: %s\n", v.path, v.next, c.lastmsg);
+			status = HS_EXIT_FAULT;
+			break;
+		}
+		if (quit)
+			break;
 	}
 	if (c.checkfail)
-		status = 4;
-	if (status == BATCH_OK && c.faults && o->keep_going)
-		status = BATCH_FAULT;
-	if (o->summary && !o->jsonl && status != BATCH_SCRIPT_ERROR) {
+		status = HS_EXIT_CHECK;
+	if (status == HS_EXIT_OK && c.faults && o->keep_going)
+		status = HS_EXIT_FAULT;
+	if (o->summary && !o->jsonl && status != HS_EXIT_SCRIPT_ERROR) {
 		sbuf b = {0};
 		sb_printf(&b, "\n");
 		report_chunks(&b, c.e, sess_view(s));
@@ -100,9 +114,14 @@ int batch_run(const batch_opts *o)
 		fputs(b.s, stdout);
 		sb_free(&b);
 	}
-	fflush(stdout);
+out:
 	sb_free(&c.b);
 	sess_free(s);
 	eng_free(c.e);
+	/* output that was lost is an error, as coreutils treats it */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "heapscope: cannot write the output: %s\n", strerror(errno ? errno : EIO));
+		return HS_EXIT_OUTPUT;
+	}
 	return status;
 }

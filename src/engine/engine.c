@@ -243,14 +243,11 @@ static int apply(engine *e, const eng_op *op, uint64_t *ret)
 		a->nev = 0;
 		*ret = op->x;
 		break;
-	case ENG_TUNABLE: {
-		static const char *names[] = {"tcache_count", "tcache_max", "tcache_unsorted_limit", "mxfast",
-					      "top_pad", "mmap_threshold", "trim_threshold", "mmap_max", "perturb"};
+	case ENG_TUNABLE:
 		a->nev = 0;
-		if (op->x < sizeof names / sizeof *names && alloc_tunable(a, names[op->x], op->y) == 0)
+		if (op->x < ALLOC_TUNABLE_COUNT && alloc_tunable(a, (int)op->x, op->y) == 0)
 			*ret = 1;
 		break;
-	}
 	}
 	if (st == ALLOC_OK && op->dst >= 0)
 		var_set(e, op->dst, *ret);
@@ -303,9 +300,11 @@ static void keep_events(engine *e)
 static size_t cp_fixed_cost(const engine *e)
 {
 	const mem_space *m = e->heap->mem;
-	size_t b = sizeof(alloc) + sizeof(eng_checkpoint) + e->nvars * 9 + m->n * sizeof *m->maps;
-	for (size_t i = 0; i < m->n; i++)
-		b += (size_t)((m->maps[i].end - m->maps[i].start + MEM_PAGE - 1) / MEM_PAGE) * sizeof(void *);
+	size_t b = sizeof(alloc) + sizeof(mem_space) + sizeof(eng_checkpoint) + e->nvars * 9 + m->n * sizeof *m->maps;
+	for (size_t i = 0; i < m->n; i++) {
+		uint64_t pages = (m->maps[i].end - m->maps[i].start + MEM_PAGE - 1) / MEM_PAGE;
+		b += (size_t)((pages + MEM_LEAF_PAGES - 1) / MEM_LEAF_PAGES) * sizeof(void *);
+	}
 	return b;
 }
 
@@ -351,7 +350,7 @@ static void maybe_checkpoint(engine *e)
 	if ((e->pos & 63) && e->pos - e->cps[e->ncps - 1].pos < e->interval)
 		return;
 	/* pages copied away from the checkpoints are history's memory now */
-	e->cp_bytes += (size_t)mem_take_detached(e->heap->mem) * (MEM_PAGE + 8);
+	e->cp_bytes += (size_t)mem_take_detached(e->heap->mem);
 	/* the budget scales with the operations recorded; a small floor keeps
 	 * short sessions from thinning for a few pages */
 	size_t budget = e->budget_per_op * e->pos;

@@ -1,42 +1,47 @@
 /*
- * mem.c - simulated address space: sorted mappings of copy-on-write pages.
+ * mem.c - simulated address space: sorted mappings over a two-level table
+ * of copy-on-write pages.
  *
  * A page slot holds NULL (reads as zero, never written), HOLE (punched out
  * by a partial munmap: any access faults) or a page with a reference count.
- * A page shared by more than one address space (refs > 1) is copied before
- * it is written, so clones taken for undo never see later writes.
+ * A directory slot holds NULL (512 zero pages) or a leaf with a reference
+ * count.  A leaf shared by more than one address space (refs > 1) is copied
+ * before any of its slots changes; a page referenced more than once (by
+ * several leaves) is copied before it is written.  So a clone taken for undo
+ * never sees later writes, and costs only its directories.
  */
 #include "heapscope/mem.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "heapscope/xalloc.h"
+
 struct mem_page {
 	uint32_t refs;
 	uint8_t b[MEM_PAGE];
 };
 
+struct mem_leaf {
+	uint32_t refs;
+	mem_page *p[MEM_LEAF_PAGES];
+};
+
 #define HOLE ((mem_page *)1)
+#define LEAF_SHIFT 9
+#define LEAF_MASK (MEM_LEAF_PAGES - 1)
+#define PAGE_COST (sizeof(mem_page) + sizeof(void *))
 
-static void *xmalloc(size_t n)
+static bool real(const mem_page *p)
 {
-	void *p = malloc(n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
+	return p && p != HOLE;
 }
 
 /* One shared, never-freed page per byte value: a page filled entirely with
- * that byte costs a pointer.  Writing to it copies it (it is always shared). */
+ * that byte costs a pointer.  Writing to it copies it (it is always shared).
+ * Likewise one shared leaf per byte value whose pages are all that page. */
 static mem_page *fill_pool[256];
+static mem_leaf *fill_leaves[256];
 
 static mem_page *fill_page(int byte)
 {
@@ -49,6 +54,20 @@ static mem_page *fill_page(int byte)
 	}
 	p->refs++;
 	return p;
+}
+
+static mem_leaf *fill_leaf(int byte)
+{
+	mem_leaf *l = fill_leaves[byte & 0xff];
+	if (!l) {
+		l = xmalloc(sizeof *l);
+		l->refs = 1; /* the pool's own reference */
+		for (unsigned i = 0; i < MEM_LEAF_PAGES; i++)
+			l->p[i] = fill_page(byte);
+		fill_leaves[byte & 0xff] = l;
+	}
+	l->refs++;
+	return l;
 }
 
 /* The byte a page is uniformly filled with, or -1 (NULL reads as 0). */
@@ -68,22 +87,97 @@ static mem_page *page_new(void)
 	return p;
 }
 
-/* Drop a reference held by space m (counts a detach when others keep it). */
-static void page_release(mem_space *m, mem_page *p)
-{
-	if (p && p != HOLE && p->refs > 1)
-		m->detached++;
-}
-
 static void page_drop(mem_page *p)
 {
-	if (p && p != HOLE && --p->refs == 0)
+	if (real(p) && --p->refs == 0)
 		free(p);
+}
+
+static void leaf_drop(mem_leaf *l)
+{
+	if (!l || --l->refs)
+		return;
+	for (unsigned i = 0; i < MEM_LEAF_PAGES; i++)
+		page_drop(l->p[i]);
+	free(l);
+}
+
+/* Space m drops its reference to leaf l: what others keep is history now. */
+static void leaf_release(mem_space *m, mem_leaf *l)
+{
+	if (!l)
+		return;
+	if (l->refs > 1) {
+		m->detached += sizeof *l;
+	} else {
+		for (unsigned i = 0; i < MEM_LEAF_PAGES; i++)
+			if (real(l->p[i]) && l->p[i]->refs > 1)
+				m->detached += PAGE_COST;
+	}
+	leaf_drop(l);
 }
 
 static size_t map_npages(const mem_map *mp)
 {
 	return (size_t)((mp->end - mp->start + MEM_PAGE - 1) / MEM_PAGE);
+}
+
+static size_t map_nleaves(const mem_map *mp)
+{
+	return (map_npages(mp) + LEAF_MASK) >> LEAF_SHIFT;
+}
+
+static mem_page *slot_get(const mem_map *mp, size_t k)
+{
+	mem_leaf *l = mp->dir[k >> LEAF_SHIFT];
+	return l ? l->p[k & LEAF_MASK] : NULL;
+}
+
+/* A pointer to page slot k in a leaf this space owns alone. */
+static mem_page **slot_w(mem_space *m, mem_map *mp, size_t k)
+{
+	mem_leaf **lp = &mp->dir[k >> LEAF_SHIFT];
+	mem_leaf *l = *lp;
+	if (!l) {
+		l = xcalloc(1, sizeof *l);
+		l->refs = 1;
+		*lp = l;
+	} else if (l->refs > 1) {
+		mem_leaf *c = xmalloc(sizeof *c);
+		c->refs = 1;
+		for (unsigned i = 0; i < MEM_LEAF_PAGES; i++) {
+			c->p[i] = l->p[i];
+			if (real(c->p[i]))
+				c->p[i]->refs++;
+		}
+		l->refs--;
+		m->detached += sizeof *l;
+		*lp = l = c;
+		/* the leaf's pages are shared now: none may be written in place */
+		mem_tlb_flush(m);
+	}
+	return &l->p[k & LEAF_MASK];
+}
+
+/* Replace the page in slot k with v (NULL, HOLE or a page reference). */
+static void slot_set(mem_space *m, mem_map *mp, size_t k, mem_page *v)
+{
+	mem_page **s = slot_w(m, mp, k);
+	if (real(*s) && (*s)->refs > 1)
+		m->detached += PAGE_COST;
+	page_drop(*s);
+	*s = v;
+}
+
+/* Whether leaf l (NULL = zeros) has a punched-out page. */
+static bool leaf_has_hole(const mem_leaf *l)
+{
+	if (!l)
+		return false;
+	for (unsigned i = 0; i < MEM_LEAF_PAGES; i++)
+		if (l->p[i] == HOLE)
+			return true;
+	return false;
 }
 
 void mem_tlb_flush(mem_space *m)
@@ -94,19 +188,18 @@ void mem_tlb_flush(mem_space *m)
 
 mem_space *mem_new(void)
 {
-	mem_space *m = xmalloc(sizeof *m);
-	memset(m, 0, sizeof *m);
+	mem_space *m = xcalloc(1, sizeof *m);
 	mem_tlb_flush(m);
 	return m;
 }
 
 static void map_release(mem_map *mp)
 {
-	size_t np = map_npages(mp);
-	for (size_t i = 0; i < np; i++)
-		page_drop(mp->pages[i]);
-	free(mp->pages);
-	mp->pages = NULL;
+	size_t nl = map_nleaves(mp);
+	for (size_t i = 0; i < nl; i++)
+		leaf_drop(mp->dir[i]);
+	free(mp->dir);
+	mp->dir = NULL;
 }
 
 void mem_free(mem_space *m)
@@ -125,19 +218,19 @@ mem_space *mem_clone(const mem_space *m)
 	mem_tlb_flush((mem_space *)m);
 	mem_space *c = mem_new();
 	c->cap = c->n = m->n;
-	c->maps = xmalloc(sizeof *c->maps * (c->cap ? c->cap : 1));
+	c->mapped = m->mapped;
+	c->maps = xreallocarray(NULL, c->cap ? c->cap : 1, sizeof *c->maps);
 	for (size_t i = 0; i < m->n; i++) {
 		const mem_map *s = &m->maps[i];
 		mem_map *d = &c->maps[i];
-		size_t np = map_npages(s);
+		size_t nl = map_nleaves(s);
 		*d = *s;
-		d->cap = np;
-		d->pages = xmalloc(sizeof *d->pages * (np ? np : 1));
-		for (size_t k = 0; k < np; k++) {
-			mem_page *p = s->pages[k];
-			if (p && p != HOLE)
-				p->refs++;
-			d->pages[k] = p;
+		d->cap = nl;
+		d->dir = xreallocarray(NULL, nl ? nl : 1, sizeof *d->dir);
+		for (size_t k = 0; k < nl; k++) {
+			if (s->dir[k])
+				s->dir[k]->refs++;
+			d->dir[k] = s->dir[k];
 		}
 	}
 	return c;
@@ -179,14 +272,14 @@ const mem_map *mem_find(mem_space *m, uint64_t addr)
 bool mem_map_add(mem_space *m, uint64_t start, uint64_t len, mem_kind kind, int prot, const char *name)
 {
 	mem_tlb_flush(m);
-	if (len == 0 || start + len < start)
+	if (len == 0 || start + len < start || len > MEM_LIMIT || m->mapped + len > MEM_LIMIT)
 		return false;
 	size_t i = find_index(m, start);
 	if (i < m->n && m->maps[i].start < start + len)
 		return false;
 	if (m->n == m->cap) {
 		m->cap = m->cap ? 2 * m->cap : 16;
-		m->maps = xrealloc(m->maps, sizeof *m->maps * m->cap);
+		m->maps = xreallocarray(m->maps, m->cap, sizeof *m->maps);
 	}
 	memmove(&m->maps[i + 1], &m->maps[i], sizeof *m->maps * (m->n - i));
 	m->n++;
@@ -197,9 +290,9 @@ bool mem_map_add(mem_space *m, uint64_t start, uint64_t len, mem_kind kind, int 
 	mp->kind = (uint8_t)kind;
 	mp->prot = (uint8_t)prot;
 	strncpy(mp->name, name ? name : "", sizeof mp->name - 1);
-	mp->cap = map_npages(mp);
-	mp->pages = xmalloc(sizeof *mp->pages * mp->cap);
-	memset(mp->pages, 0, sizeof *mp->pages * mp->cap);
+	mp->cap = map_nleaves(mp);
+	mp->dir = xcalloc(mp->cap ? mp->cap : 1, sizeof *mp->dir);
+	m->mapped += len;
 	m->hot = 0;
 	return true;
 }
@@ -207,18 +300,52 @@ bool mem_map_add(mem_space *m, uint64_t start, uint64_t len, mem_kind kind, int 
 static void remove_at(mem_space *m, size_t i)
 {
 	mem_map *mp = &m->maps[i];
-	for (size_t k = 0; k < map_npages(mp); k++)
-		page_release(m, mp->pages[k]);
-	map_release(mp);
+	size_t nl = map_nleaves(mp);
+	for (size_t k = 0; k < nl; k++)
+		leaf_release(m, mp->dir[k]);
+	free(mp->dir);
+	m->mapped -= mp->end - mp->start;
 	memmove(&m->maps[i], &m->maps[i + 1], sizeof *m->maps * (m->n - i - 1));
 	m->n--;
 	m->hot = 0;
 }
 
+/* Set pages [ka, kb) of mp to v (NULL or HOLE), a whole leaf at a time
+ * where the range covers one; holes stay holes when keep_holes is set. */
+static void set_range(mem_space *m, mem_map *mp, size_t ka, size_t kb, mem_page *v, bool keep_holes)
+{
+	size_t k = ka;
+	while (k < kb) {
+		size_t li = k >> LEAF_SHIFT;
+		if (!(k & LEAF_MASK) && k + MEM_LEAF_PAGES <= kb && (v == HOLE || !keep_holes || !leaf_has_hole(mp->dir[li]))) {
+			if (v == NULL) {
+				leaf_release(m, mp->dir[li]);
+				mp->dir[li] = NULL;
+			} else {
+				/* a leaf of holes: private (holes cost nothing to share) */
+				leaf_release(m, mp->dir[li]);
+				mem_leaf *l = xmalloc(sizeof *l);
+				l->refs = 1;
+				for (unsigned j = 0; j < MEM_LEAF_PAGES; j++)
+					l->p[j] = HOLE;
+				mp->dir[li] = l;
+			}
+			k += MEM_LEAF_PAGES;
+			continue;
+		}
+		if (mp->dir[li] || v == HOLE) {
+			mem_page *cur = slot_get(mp, k);
+			if (cur != v && !(keep_holes && cur == HOLE))
+				slot_set(m, mp, k, v);
+		}
+		k++;
+	}
+}
+
 void mem_unmap(mem_space *m, uint64_t start, uint64_t len)
 {
 	mem_tlb_flush(m);
-	uint64_t end = start + len;
+	uint64_t end = start + len < start ? UINT64_MAX : start + len;
 	size_t i = find_index(m, start);
 	while (i < m->n && m->maps[i].start < end) {
 		mem_map *mp = &m->maps[i];
@@ -228,11 +355,8 @@ void mem_unmap(mem_space *m, uint64_t start, uint64_t len)
 		}
 		uint64_t a = start > mp->start ? start : mp->start;
 		uint64_t b = end < mp->end ? end : mp->end;
-		for (uint64_t p = (a - mp->start) / MEM_PAGE; p < (b - mp->start + MEM_PAGE - 1) / MEM_PAGE; p++) {
-			page_release(m, mp->pages[p]);
-			page_drop(mp->pages[p]);
-			mp->pages[p] = HOLE;
-		}
+		set_range(m, mp, (size_t)((a - mp->start) / MEM_PAGE), (size_t)((b - mp->start + MEM_PAGE - 1) / MEM_PAGE),
+			  HOLE, true);
 		i++;
 	}
 }
@@ -241,28 +365,36 @@ bool mem_resize(mem_space *m, uint64_t start, uint64_t newlen)
 {
 	mem_tlb_flush(m);
 	size_t i = find_index(m, start);
-	if (i >= m->n || m->maps[i].start != start)
+	if (i >= m->n || m->maps[i].start != start || newlen == 0 || start + newlen < start)
 		return false;
 	mem_map *mp = &m->maps[i];
+	uint64_t oldlen = mp->end - mp->start;
+	if (newlen > oldlen && (newlen - oldlen > MEM_LIMIT || m->mapped + (newlen - oldlen) > MEM_LIMIT))
+		return false;
 	if (i + 1 < m->n && start + newlen > m->maps[i + 1].start)
 		return false;
-	size_t oldnp = map_npages(mp);
+	size_t oldnp = map_npages(mp), oldnl = map_nleaves(mp);
 	size_t newnp = (size_t)((newlen + MEM_PAGE - 1) / MEM_PAGE);
-	for (size_t k = newnp; k < oldnp; k++) {
-		page_release(m, mp->pages[k]);
-		page_drop(mp->pages[k]);
-		mp->pages[k] = NULL;
+	size_t newnl = (newnp + LEAF_MASK) >> LEAF_SHIFT;
+	if (newnp < oldnp) {
+		/* pages past the new end read as zeros if the mapping grows again;
+		 * a page cut partially keeps its bytes, as the kernel's would */
+		set_range(m, mp, newnp, newnl << LEAF_SHIFT < oldnp ? newnl << LEAF_SHIFT : oldnp, NULL, false);
+		for (size_t k = newnl; k < oldnl; k++) {
+			leaf_release(m, mp->dir[k]);
+			mp->dir[k] = NULL;
+		}
 	}
-	/* a page cut partially keeps its bytes; the kernel would too */
-	if (newnp > mp->cap) {
+	if (newnl > mp->cap) {
 		size_t nc = mp->cap ? mp->cap : 1;
-		while (nc < newnp)
+		while (nc < newnl)
 			nc *= 2;
-		mp->pages = xrealloc(mp->pages, sizeof *mp->pages * nc);
+		mp->dir = xreallocarray(mp->dir, nc, sizeof *mp->dir);
 		mp->cap = nc;
 	}
-	for (size_t k = oldnp; k < newnp; k++)
-		mp->pages[k] = NULL;
+	for (size_t k = oldnl; k < newnl; k++)
+		mp->dir[k] = NULL;
+	m->mapped = m->mapped - oldlen + newlen;
 	mp->end = start + newlen;
 	return true;
 }
@@ -275,6 +407,8 @@ bool mem_move(mem_space *m, uint64_t from, uint64_t to)
 		return false;
 	mem_map saved = m->maps[i];
 	uint64_t len = saved.end - saved.start;
+	if (to + len < to)
+		return false;
 	memmove(&m->maps[i], &m->maps[i + 1], sizeof *m->maps * (m->n - i - 1));
 	m->n--;
 	size_t j = find_index(m, to);
@@ -297,16 +431,14 @@ bool mem_move(mem_space *m, uint64_t from, uint64_t to)
 void mem_discard(mem_space *m, uint64_t start, uint64_t len)
 {
 	mem_tlb_flush(m);
-	for (uint64_t a = start; a < start + len; a += MEM_PAGE) {
-		mem_map *mp = lookup(m, a);
-		if (!mp)
-			continue;
-		size_t k = (size_t)((a - mp->start) / MEM_PAGE);
-		if (mp->pages[k] != HOLE) {
-			page_release(m, mp->pages[k]);
-			page_drop(mp->pages[k]);
-			mp->pages[k] = NULL;
-		}
+	uint64_t end = start + len < start ? UINT64_MAX : start + len;
+	/* only what is mapped: a bogus range costs the mappings it meets */
+	for (size_t i = find_index(m, start); i < m->n && m->maps[i].start < end; i++) {
+		mem_map *mp = &m->maps[i];
+		uint64_t a = start > mp->start ? start : mp->start;
+		uint64_t b = end < mp->end ? end : mp->end;
+		set_range(m, mp, (size_t)((a - mp->start + MEM_PAGE - 1) / MEM_PAGE), (size_t)((b - mp->start) / MEM_PAGE),
+			  NULL, true);
 	}
 }
 
@@ -338,19 +470,21 @@ static uint8_t *wptr(mem_space *m, uint64_t addr)
 	if (!mp || !(mp->prot & MEM_W))
 		return NULL;
 	size_t k = (size_t)((addr - mp->start) / MEM_PAGE);
-	mem_page *p = mp->pages[k];
+	mem_page *p = slot_get(mp, k);
 	if (p == HOLE)
 		return NULL;
+	mem_page **s = slot_w(m, mp, k);
+	p = *s;
 	if (!p) {
 		p = page_new();
 		memset(p->b, 0, MEM_PAGE);
-		mp->pages[k] = p;
+		*s = p;
 	} else if (p->refs > 1) {
 		mem_page *c = page_new();
 		memcpy(c->b, p->b, MEM_PAGE);
 		p->refs--;
-		m->detached++;
-		mp->pages[k] = c;
+		m->detached += PAGE_COST;
+		*s = c;
 		p = c;
 	}
 	/* the page is now private and writable: cache it for both directions */
@@ -370,7 +504,9 @@ static const uint8_t *rptr(mem_space *m, uint64_t addr, bool *ok)
 		*ok = false;
 		return NULL;
 	}
-	mem_page *p = mp->pages[(addr - mp->start) / MEM_PAGE];
+	size_t k = (size_t)((addr - mp->start) / MEM_PAGE);
+	mem_leaf *l = mp->dir[k >> LEAF_SHIFT];
+	mem_page *p = l ? l->p[k & LEAF_MASK] : NULL;
 	if (p == HOLE) {
 		*ok = false;
 		return NULL;
@@ -379,7 +515,7 @@ static const uint8_t *rptr(mem_space *m, uint64_t addr, bool *ok)
 	mem_tlb *t = &m->tlb[(addr >> 12) & (MEM_TLB - 1)];
 	t->tag = addr & ~(uint64_t)(MEM_PAGE - 1);
 	t->data = (uint8_t *)(p ? p->b : zero);
-	t->w = p && p->refs == 1 && (mp->prot & MEM_W);
+	t->w = p && p->refs == 1 && l->refs == 1 && (mp->prot & MEM_W);
 	return p ? &p->b[(addr - mp->start) % MEM_PAGE] : &zero[(addr - mp->start) % MEM_PAGE];
 }
 
@@ -428,24 +564,40 @@ bool mem_fill(mem_space *m, uint64_t addr, int byte, uint64_t n)
 {
 	byte &= 0xff;
 	mem_map *mp = NULL;
+	bool flushed = false;
 	while (n > 0) {
 		size_t chunk = MEM_PAGE - (size_t)(addr % MEM_PAGE);
 		if (chunk > n)
 			chunk = (size_t)n;
 		if (!mp || addr - mp->start >= mp->end - mp->start)
 			mp = lookup(m, addr);
-		if (!mp || !(mp->prot & MEM_W) || mp->pages[(addr - mp->start) / MEM_PAGE] == HOLE) {
+		if (!mp || !(mp->prot & MEM_W)) {
 			m->fault = addr;
 			return false;
 		}
 		size_t k = (size_t)((addr - mp->start) / MEM_PAGE);
-		if (uniform_byte(mp->pages[k]) == byte) {
+		mem_page *cur = slot_get(mp, k);
+		if (cur == HOLE) {
+			m->fault = addr;
+			return false;
+		}
+		size_t li = k >> LEAF_SHIFT;
+		if (!(k & LEAF_MASK) && chunk == MEM_PAGE && n >= (uint64_t)MEM_PAGE * MEM_LEAF_PAGES &&
+		    mp->start + ((uint64_t)(k + MEM_LEAF_PAGES) * MEM_PAGE) <= mp->end && !leaf_has_hole(mp->dir[li])) {
+			/* a whole leaf: share the uniform leaf instead of writing */
+			leaf_release(m, mp->dir[li]);
+			mp->dir[li] = byte ? fill_leaf(byte) : NULL;
+			if (!flushed)
+				mem_tlb_flush(m), flushed = true;
+			addr += (uint64_t)MEM_PAGE * MEM_LEAF_PAGES;
+			n -= (uint64_t)MEM_PAGE * MEM_LEAF_PAGES;
+			continue;
+		}
+		if (uniform_byte(cur) == byte) {
 			/* already reads as this byte everywhere */
 		} else if (chunk == MEM_PAGE) {
 			/* a whole page: share the uniform page instead of writing */
-			page_release(m, mp->pages[k]);
-			page_drop(mp->pages[k]);
-			mp->pages[k] = byte ? fill_page(byte) : NULL;
+			slot_set(m, mp, k, byte ? fill_page(byte) : NULL);
 			m->tlb[(addr >> 12) & (MEM_TLB - 1)].tag = MEM_TLB_NONE;
 		} else {
 			uint8_t *d = wptr(m, addr);
@@ -470,11 +622,16 @@ bool mem_copy(mem_space *m, uint64_t dst, uint64_t src, uint64_t n)
 		if (chunk > n)
 			chunk = (size_t)n;
 		mem_map *sp = lookup(m, src);
-		if (!sp || !(sp->prot & MEM_R) || sp->pages[(src - sp->start) / MEM_PAGE] == HOLE) {
+		if (!sp || !(sp->prot & MEM_R)) {
 			m->fault = src;
 			return false;
 		}
-		int u = uniform_byte(sp->pages[(src - sp->start) / MEM_PAGE]);
+		mem_page *p = slot_get(sp, (size_t)((src - sp->start) / MEM_PAGE));
+		if (p == HOLE) {
+			m->fault = src;
+			return false;
+		}
+		int u = uniform_byte(p);
 		if (u >= 0) {
 			if (!mem_fill(m, dst, u, chunk))
 				return false;
@@ -506,14 +663,6 @@ bool mem_rd64_slow(mem_space *m, uint64_t addr, uint64_t *out)
 bool mem_wr64_slow(mem_space *m, uint64_t addr, uint64_t v)
 {
 	if ((addr & (MEM_PAGE - 1)) <= MEM_PAGE - 8) {
-		mem_map *mp = lookup(m, addr);
-		if (mp && (mp->prot & MEM_W)) {
-			mem_page *p = mp->pages[(addr - mp->start) / MEM_PAGE];
-			if (p && p != HOLE && p->refs == 1) {
-				memcpy(&p->b[(addr - mp->start) % MEM_PAGE], &v, 8);
-				return true;
-			}
-		}
 		uint8_t *d = wptr(m, addr);
 		if (!d) {
 			m->fault = addr;
@@ -525,20 +674,6 @@ bool mem_wr64_slow(mem_space *m, uint64_t addr, uint64_t v)
 	return mem_write(m, addr, &v, 8);
 }
 
-size_t mem_private_bytes(const mem_space *m)
-{
-	size_t total = sizeof *m + m->cap * sizeof *m->maps;
-	for (size_t i = 0; i < m->n; i++) {
-		const mem_map *mp = &m->maps[i];
-		size_t np = map_npages(mp);
-		total += mp->cap * sizeof *mp->pages;
-		for (size_t k = 0; k < np; k++)
-			if (mp->pages[k] && mp->pages[k] != HOLE && mp->pages[k]->refs == 1)
-				total += sizeof(mem_page);
-	}
-	return total;
-}
-
 uint64_t mem_take_detached(mem_space *m)
 {
 	uint64_t d = m->detached;
@@ -547,11 +682,11 @@ uint64_t mem_take_detached(mem_space *m)
 }
 
 typedef struct pset {
-	const mem_page **t;
+	const void **t;
 	size_t cap, n;
 } pset;
 
-static size_t pset_slot(const pset *s, const mem_page *p)
+static size_t pset_slot(const pset *s, const void *p)
 {
 	size_t h = ((uintptr_t)p >> 4) * 0x9e3779b97f4a7c15ull;
 	h &= s->cap - 1;
@@ -561,13 +696,12 @@ static size_t pset_slot(const pset *s, const mem_page *p)
 }
 
 /* add p; true if it was not there */
-static bool pset_add(pset *s, const mem_page *p)
+static bool pset_add(pset *s, const void *p)
 {
 	if (2 * (s->n + 1) > s->cap) {
 		pset old = *s;
 		s->cap = s->cap ? 2 * s->cap : 1024;
-		s->t = xmalloc(sizeof *s->t * s->cap);
-		memset(s->t, 0, sizeof *s->t * s->cap);
+		s->t = xcalloc(s->cap, sizeof *s->t);
 		s->n = 0;
 		for (size_t i = 0; i < old.cap; i++)
 			if (old.t[i])
@@ -582,25 +716,34 @@ static bool pset_add(pset *s, const mem_page *p)
 	return true;
 }
 
+/* Add a leaf and, when it is new to the set, its pages; returns the bytes
+ * that were new. */
+static size_t add_leaf(pset *seen, const mem_leaf *l)
+{
+	if (!l || !pset_add(seen, l))
+		return 0;
+	size_t bytes = sizeof *l;
+	for (unsigned k = 0; k < MEM_LEAF_PAGES; k++)
+		if (real(l->p[k]) && pset_add(seen, l->p[k]))
+			bytes += sizeof(mem_page);
+	return bytes;
+}
+
 size_t mem_extra_bytes(mem_space *const *snaps, size_t n, const mem_space *cur)
 {
 	pset seen = {0};
 	size_t bytes = 0;
-	for (size_t i = 0; i < cur->n; i++) {
-		const mem_map *mp = &cur->maps[i];
-		for (size_t k = 0; k < map_npages(mp); k++)
-			if (mp->pages[k] && mp->pages[k] != HOLE)
-				pset_add(&seen, mp->pages[k]);
-	}
+	for (size_t i = 0; i < cur->n; i++)
+		for (size_t k = 0; k < map_nleaves(&cur->maps[i]); k++)
+			add_leaf(&seen, cur->maps[i].dir[k]);
 	for (size_t s = 0; s < n; s++) {
 		const mem_space *m = snaps[s];
 		bytes += sizeof *m + m->cap * sizeof *m->maps;
 		for (size_t i = 0; i < m->n; i++) {
 			const mem_map *mp = &m->maps[i];
-			bytes += mp->cap * sizeof *mp->pages;
-			for (size_t k = 0; k < map_npages(mp); k++)
-				if (mp->pages[k] && mp->pages[k] != HOLE && pset_add(&seen, mp->pages[k]))
-					bytes += sizeof(mem_page);
+			bytes += mp->cap * sizeof *mp->dir;
+			for (size_t k = 0; k < map_nleaves(mp); k++)
+				bytes += add_leaf(&seen, mp->dir[k]);
 		}
 	}
 	free(seen.t);
@@ -614,7 +757,7 @@ size_t mem_page_count(const mem_space *m)
 		const mem_map *mp = &m->maps[i];
 		size_t np = map_npages(mp);
 		for (size_t k = 0; k < np; k++)
-			if (mp->pages[k] && mp->pages[k] != HOLE)
+			if (real(slot_get(mp, k)))
 				c++;
 	}
 	return c;

@@ -76,7 +76,7 @@ int hv_check(alloc *a, char *msg, size_t len)
 		const hv_chunk *c = &v.chunks[i];
 		const hv_chunk *next = &v.chunks[i + 1];
 		bool free_bit = !(next->raw & 1);
-		bool regular = c->state == BIN_UNSORTED || c->state == BIN_SMALL || c->state == BIN_LARGE;
+		bool regular = c->state == ALLOC_BIN_UNSORTED || c->state == ALLOC_BIN_SMALL || c->state == ALLOC_BIN_LARGE;
 		if (c->size & 15)
 			return hv_free(&v), fail(msg, len, "chunk 0x%llx size 0x%llx not 16-aligned", X(c->addr), X(c->raw));
 		if (regular != free_bit) {
@@ -90,15 +90,15 @@ int hv_check(alloc *a, char *msg, size_t len)
 					  X(word(a, next->addr)), X(c->size));
 				goto done;
 			}
-			if (next->state == BIN_UNSORTED || next->state == BIN_SMALL || next->state == BIN_LARGE ||
-			    next->state == BIN_TOP) {
+			if (next->state == ALLOC_BIN_UNSORTED || next->state == ALLOC_BIN_SMALL || next->state == ALLOC_BIN_LARGE ||
+			    next->state == ALLOC_BIN_TOP) {
 				rc = fail(msg, len, "free chunk 0x%llx is followed by free chunk 0x%llx", X(c->addr),
 					  X(next->addr));
 				goto done;
 			}
 			listed++;
 		}
-		if (c->state == BIN_TCACHE || c->state == BIN_FAST)
+		if (c->state == ALLOC_BIN_TCACHE || c->state == ALLOC_BIN_FAST)
 			listed++;
 	}
 	/* the lists */

@@ -95,7 +95,7 @@ void hv_build(heapview *v, alloc *a)
 					break;
 				}
 				list_push(&v->tcache[i], e - 16, stored, &cap);
-				tag_add(&ts, e - 16, BIN_TCACHE, i);
+				tag_add(&ts, e - 16, ALLOC_BIN_TCACHE, i);
 				if (!mem_rd64(m, e, &stored)) {
 					v->tcache[i].broken = 1;
 					break;
@@ -113,7 +113,7 @@ void hv_build(heapview *v, alloc *a)
 				break;
 			}
 			list_push(&v->fast[i], c, stored, &cap);
-			tag_add(&ts, c, BIN_FAST, i);
+			tag_add(&ts, c, ALLOC_BIN_FAST, i);
 			if (!mem_rd64(m, c + 16, &stored)) {
 				v->fast[i].broken = 1;
 				break;
@@ -127,7 +127,7 @@ void hv_build(heapview *v, alloc *a)
 			uint32_t cap = 0;
 			if (!mem_rd64(m, hdr + 16, &c))
 				continue;
-			int kind = i == 1 ? BIN_UNSORTED : i < 64 ? BIN_SMALL : BIN_LARGE;
+			int kind = i == 1 ? ALLOC_BIN_UNSORTED : i < 64 ? ALLOC_BIN_SMALL : ALLOC_BIN_LARGE;
 			while (c != hdr) {
 				if (v->bins[i].n > limit) {
 					v->bins[i].broken = 1;
@@ -168,7 +168,7 @@ void hv_build(heapview *v, alloc *a)
 			}
 			while (ti < ts.n && ts.t[ti].addr < c)
 				ti++;
-			int state = BIN_NONE;
+			int state = ALLOC_BIN_NONE;
 			unsigned bin = 0;
 			if (ti < ts.n && ts.t[ti].addr == c) {
 				state = ts.t[ti].state;
@@ -179,13 +179,13 @@ void hv_build(heapview *v, alloc *a)
 			c += size;
 		}
 		if (mem_rd64(m, a->top + 8, &raw))
-			add_chunk(v, &cap, a->top, raw, BIN_TOP);
+			add_chunk(v, &cap, a->top, raw, ALLOC_BIN_TOP);
 	}
 	v->nheap = v->n;
 	for (size_t i = 0; i < m->n; i++) {
 		const mem_map *mp = &m->maps[i];
 		if (mp->kind == MEM_CHUNK && mem_rd64(m, mp->start + 8, &raw))
-			add_chunk(v, &cap, mp->start, raw, BIN_MMAP);
+			add_chunk(v, &cap, mp->start, raw, ALLOC_BIN_MMAP);
 	}
 	free(ts.t);
 }

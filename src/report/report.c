@@ -75,16 +75,16 @@ static void flags(char out[4], uint64_t raw)
 static void state_name(sbuf *b, const hv_chunk *c)
 {
 	switch (c->state) {
-	case BIN_TCACHE:
+	case ALLOC_BIN_TCACHE:
 		sb_printf(b, "tcache[0x%llx]", X(0x20 + 16 * c->bin));
 		break;
-	case BIN_FAST:
+	case ALLOC_BIN_FAST:
 		sb_printf(b, "fastbin[0x%llx]", X(0x20 + 16 * c->bin));
 		break;
-	case BIN_SMALL:
+	case ALLOC_BIN_SMALL:
 		sb_printf(b, "smallbin[%u]", c->bin);
 		break;
-	case BIN_LARGE:
+	case ALLOC_BIN_LARGE:
 		sb_printf(b, "largebin[%u]", c->bin);
 		break;
 	default:
@@ -118,7 +118,7 @@ void report_chunks(sbuf *b, engine *e, const heapview *v)
 			sb_printf(&vs, "%s%s", vs.n ? "," : "", e->names[vr[k].var]);
 		uint8_t data[8] = {0};
 		char hex[32] = "";
-		if (c->state != BIN_TOP && mem_read(a->mem, c->addr + 16, data, 8))
+		if (c->state != ALLOC_BIN_TOP && mem_read(a->mem, c->addr + 16, data, 8))
 			for (int k = 0; k < 8; k++)
 				sprintf(hex + 3 * k, "%02x ", data[k]);
 		sb_printf(b, "  0x%-14llx 0x%-7llx %s %-16s %-12s %s\n", X(c->addr), X(c->size), fl, st.s ? st.s : "",
@@ -288,21 +288,21 @@ void report_hexdump(sbuf *b, alloc *a, uint64_t addr, uint64_t n)
 bool report_syscall(sbuf *b, const alloc_ev *ev)
 {
 	switch (ev->kind) {
-	case EV_BRK:
+	case ALLOC_EV_BRK:
 		sb_printf(b, "brk(0x%llx) = 0x%llx", X(ev->b), X(ev->b));
 		return true;
-	case EV_MMAP:
+	case ALLOC_EV_MMAP:
 		sb_printf(b, "mmap(NULL, %llu, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x%llx", X(ev->b),
 			  X(ev->a));
 		return true;
-	case EV_MUNMAP:
+	case ALLOC_EV_MUNMAP:
 		sb_printf(b, "munmap(0x%llx, %llu) = 0", X(ev->a), X(ev->b));
 		return true;
-	case EV_MREMAP:
+	case ALLOC_EV_MREMAP:
 		sb_printf(b, "mremap(0x%llx, %llu, %llu, MREMAP_MAYMOVE) = 0x%llx", X(ev->a), X(ev->b), X(ev->d),
 			  X(ev->c));
 		return true;
-	case EV_MADVISE:
+	case ALLOC_EV_MADVISE:
 		sb_printf(b, "madvise(0x%llx, %llu, MADV_DONTNEED) = 0", X(ev->a), X(ev->b));
 		return true;
 	default:
@@ -320,82 +320,82 @@ void report_event(sbuf *b, const alloc *a, const alloc_ev *ev)
 	if (report_syscall(b, ev))
 		return;
 	switch (ev->kind) {
-	case EV_TCACHE_GET:
+	case ALLOC_EV_TCACHE_GET:
 		sb_printf(b, "tcache hit: bin 0x%llx gives chunk 0x%llx", X(0x20 + 16 * ev->idx), X(ev->a));
 		break;
-	case EV_TCACHE_PUT:
+	case ALLOC_EV_TCACHE_PUT:
 		sb_printf(b, "chunk 0x%llx goes to tcache bin 0x%llx", X(ev->a), X(0x20 + 16 * ev->idx));
 		break;
-	case EV_FAST_GET:
+	case ALLOC_EV_FAST_GET:
 		sb_printf(b, "fastbin hit: bin 0x%llx gives chunk 0x%llx", X(0x20 + 16 * ev->idx), X(ev->a));
 		break;
-	case EV_FAST_PUT:
+	case ALLOC_EV_FAST_PUT:
 		sb_printf(b, "chunk 0x%llx goes to fastbin 0x%llx", X(ev->a), X(0x20 + 16 * ev->idx));
 		break;
-	case EV_STASH:
+	case ALLOC_EV_STASH:
 		sb_printf(b, "stash: chunk 0x%llx moves from the %s into tcache bin 0x%llx", X(ev->a), kind_word(ev->bin),
 			  X(0x20 + 16 * ev->idx));
 		break;
-	case EV_SMALL_GET:
+	case ALLOC_EV_SMALL_GET:
 		sb_printf(b, "smallbin hit: bin %u gives its oldest chunk 0x%llx", ev->idx, X(ev->a));
 		break;
-	case EV_BIN_MISS:
+	case ALLOC_EV_BIN_MISS:
 		sb_printf(b, "%s bin %u is empty", kind_word(ev->bin), ev->idx);
 		break;
-	case EV_SORT:
+	case ALLOC_EV_SORT:
 		sb_printf(b, "sort: unsorted chunk 0x%llx (size 0x%llx) moves to %s %u", X(ev->a), X(ev->b),
 			  kind_word(ev->bin), ev->idx);
 		break;
-	case EV_EXACT:
+	case ALLOC_EV_EXACT:
 		sb_printf(b, "exact fit in the unsorted bin: chunk 0x%llx", X(ev->a));
 		break;
-	case EV_LAST_REMAINDER:
+	case ALLOC_EV_LAST_REMAINDER:
 		sb_printf(b, "last remainder 0x%llx split: 0x%llx bytes handed out, remainder 0x%llx stays unsorted",
 			  X(ev->a), X(ev->b), X(ev->c));
 		break;
-	case EV_BEST_FIT:
+	case ALLOC_EV_BEST_FIT:
 		sb_printf(b, "best fit in largebin %u: chunk 0x%llx (size 0x%llx)", ev->idx, X(ev->a), X(ev->b));
 		break;
-	case EV_BINMAP:
+	case ALLOC_EV_BINMAP:
 		sb_printf(b, "binmap search: %s %u gives chunk 0x%llx (size 0x%llx)", kind_word(ev->bin), ev->idx,
 			  X(ev->a), X(ev->b));
 		break;
-	case EV_SPLIT:
+	case ALLOC_EV_SPLIT:
 		sb_printf(b, "split chunk 0x%llx: keeps 0x%llx, remainder 0x%llx is freed", X(ev->a), X(ev->b), X(ev->c));
 		break;
-	case EV_TOP_SPLIT:
+	case ALLOC_EV_TOP_SPLIT:
 		sb_printf(b, "carved 0x%llx bytes from top at 0x%llx%s; top is now 0x%llx", X(ev->b), X(ev->a),
 			  a->tcache && ev->a + 16 == a->tcache ? " (the tcache_perthread_struct)" : "", X(ev->c));
 		break;
-	case EV_MERGE:
+	case ALLOC_EV_MERGE:
 		sb_printf(b, "merge: 0x%llx absorbs 0x%llx, size now 0x%llx", X(ev->a), X(ev->b), X(ev->c));
 		break;
-	case EV_TOP_MERGE:
+	case ALLOC_EV_TOP_MERGE:
 		sb_printf(b, "top grows: top is 0x%llx with size 0x%llx", X(ev->a), X(ev->c));
 		break;
-	case EV_UNSORTED_PUT:
+	case ALLOC_EV_UNSORTED_PUT:
 		sb_printf(b, "chunk 0x%llx (size 0x%llx) goes to the unsorted bin", X(ev->a), X(ev->b));
 		break;
-	case EV_CONSOLIDATE:
+	case ALLOC_EV_CONSOLIDATE:
 		if (ev->b)
 			sb_printf(b, "malloc_consolidate: %llu fastbin chunk%s merged with free neighbours or top", X(ev->b), ev->b == 1 ? "" : "s");
 		else
 			sb_printf(b, "malloc_consolidate: the fastbins are empty");
 		break;
-	case EV_TRIM:
+	case ALLOC_EV_TRIM:
 		sb_printf(b, "trim: 0x%llx bytes returned to the system", X(ev->b));
 		break;
-	case EV_THRESHOLD:
+	case ALLOC_EV_THRESHOLD:
 		sb_printf(b, "dynamic threshold: mmap_threshold=0x%llx trim_threshold=0x%llx", X(ev->a), X(ev->b));
 		break;
-	case EV_INPLACE:
+	case ALLOC_EV_INPLACE:
 		sb_printf(b, "realloc keeps chunk 0x%llx, size now 0x%llx", X(ev->a), X(ev->b));
 		break;
-	case EV_COPY:
+	case ALLOC_EV_COPY:
 		sb_printf(b, "realloc moves: copies 0x%llx bytes from 0x%llx to 0x%llx, frees the old chunk", X(ev->b),
 			  X(ev->a), X(ev->c));
 		break;
-	case EV_FAIL:
+	case ALLOC_EV_FAIL:
 		sb_printf(b, "%s", a->msg[0] ? a->msg : "check failed");
 		break;
 	default:
@@ -471,7 +471,7 @@ void report_op(sbuf *b, engine *e, const eng_result *r, const char *text)
 	}
 	sb_printf(b, "\n");
 	for (uint32_t i = 0; i < r->nev; i++) {
-		if (r->ev[i].kind == EV_BIN_MISS)
+		if (r->ev[i].kind == ALLOC_EV_BIN_MISS)
 			continue;
 		sb_printf(b, "   ");
 		report_event(b, e->heap, &r->ev[i]);

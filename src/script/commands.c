@@ -1,7 +1,12 @@
 /*
- * commands.c - the command table: one row per command gives the parser its
- * verb, `help` its text and the REPL its completions.  Rows without a run
- * function are allocator calls that the parser handles as statements.
+ * commands.c - the command table and the commands' handlers.
+ *
+ * SESS_COMMANDS is the one list of what can be typed: it gives the parser
+ * its verbs and each one's argument specification (parsed before the
+ * handler runs, see parse.c), `help` its text, and the REPL its
+ * completions.  Rows with an engine operation are the allocator's C
+ * functions, run by the parser itself; the other rows have a handler that
+ * receives typed arguments and their columns for error messages.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,39 +15,98 @@
 #include "heapscope/report.h"
 #include "internal.h"
 
-static const char *skip_ws(const char *s)
-{
-	while (*s == ' ' || *s == '\t' || *s == '\r')
-		s++;
-	return s;
-}
+/* Columns: NAME, ARGS (see sess_arg), OP (engine operation or -1), FN (a C
+ * function, callable as name(args)), YIELDS (a value to assign), USAGE,
+ * HELP, EXAMPLE, HANDLER. */
+#define SESS_COMMANDS(X)                                                                                        \
+	X("malloc", "E", ENG_MALLOC, 1, 1, "SIZE", "allocate SIZE bytes", "p = malloc(24)", NULL)                \
+	X("free", "E", ENG_FREE, 1, 0, "PTR",                                                                   \
+	  "release a block (p + 16 and other pointers reach glibc's checks)", "free(p)", NULL)                  \
+	X("calloc", "EE", ENG_CALLOC, 1, 1, "N SIZE", "allocate N*SIZE zeroed bytes", "q = calloc(4, 8)", NULL)  \
+	X("realloc", "EE", ENG_REALLOC, 1, 1, "PTR SIZE", "resize a block in place or move it",                 \
+	  "p = realloc(p, 100)", NULL)                                                                          \
+	X("malloc_trim", "E", ENG_TRIM, 1, 1, "PAD", "consolidate and give free memory back to the system",      \
+	  "malloc_trim(0)", NULL)                                                                               \
+	X("mallopt", "EE", ENG_MALLOPT, 1, 1, "PARAM VALUE",                                                    \
+	  "set an allocator parameter (M_MXFAST, M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, ...)",                     \
+	  "mallopt(M_MMAP_THRESHOLD, 65536)", NULL)                                                             \
+	X("malloc_usable_size", "E", -1, 1, 0, "PTR", "bytes the program may use in the block",                 \
+	  "malloc_usable_size(p)", cmd_usable)                                                                  \
+	X("memset", "EEE", ENG_MEMSET, 1, 0, "PTR BYTE N", "the program writes N bytes of BYTE at PTR",         \
+	  "memset(p, 0x41, 16)", NULL)                                                                          \
+	X("strcpy", "ES", ENG_STRCPY, 1, 0, "PTR \"TEXT\"", "the program writes a string and its terminator",   \
+	  "strcpy(p, \"hi\")", NULL)                                                                            \
+	X("tunable", "WE", -1, 0, 0, "NAME VALUE",                                                              \
+	  "a GLIBC_TUNABLES setting (tcache_count, tcache_max, mxfast, ...), before the first allocation",       \
+	  "tunable tcache_count 0", cmd_tunable)                                                                \
+	X("chunks", "", -1, 0, 0, "", "list every chunk of the heap in address order", "chunks", cmd_chunks)   \
+	X("bins", "w*", -1, 0, 0, "[all] [raw]", "show tcache, fastbins, unsorted, small and large bins",       \
+	  "bins all", cmd_bins)                                                                                 \
+	X("maps", "", -1, 0, 0, "", "the process's mappings, like /proc/PID/maps", "maps", cmd_maps)            \
+	X("hexdump", "Ee", -1, 0, 0, "ADDR [N]", "dump N bytes (default 64) of simulated memory",               \
+	  "hexdump p - 16 32", cmd_hexdump)                                                                     \
+	X("stats", "", -1, 0, 0, "", "malloc_stats() and mallinfo2() figures", "stats", cmd_stats)              \
+	X("vars", "", -1, 0, 0, "", "variables and the chunks they point into", "vars", cmd_vars)               \
+	X("explain", "", -1, 0, 0, "", "everything the allocator did in the last operation", "explain",         \
+	  cmd_explain)                                                                                          \
+	X("check", "", -1, 0, 0, "", "verify every heap invariant", "check", cmd_check)                         \
+	X("undo", "", -1, 0, 0, "", "go back one operation (the script follows)", "undo", cmd_undo)             \
+	X("redo", "", -1, 0, 0, "", "run the next operation again", "redo", cmd_redo)                           \
+	X("goto", "E", -1, 0, 0, "N", "show the state after operation N (0 = before the first)", "goto 3",      \
+	  cmd_goto)                                                                                             \
+	X("load", "P", -1, 0, 0, "FILE",                                                                        \
+	  "load a script or trace to step through (in a script: go on with FILE)", "load demos/first-steps.hs",  \
+	  cmd_load)                                                                                             \
+	X("step", "", -1, 0, 0, "", "run the next line of the loaded script", "step", cmd_step)                 \
+	X("continue", "", -1, 0, 0, "", "run the loaded script to the next pause or its end", "continue",       \
+	  cmd_continue)                                                                                         \
+	X("play", "n", -1, 0, 0, "[DELAY]", "play the script line by line, DELAY seconds apart (a key stops)",  \
+	  "play 0.5", cmd_play)                                                                                 \
+	X("pause", "", -1, 0, 0, "", "in a script: `continue` and `play` stop here", "pause", cmd_pause)        \
+	X("theme", "p", -1, 0, 0, "[NAME|PATH]", "switch colours: default light classroom colorblind mono",     \
+	  "theme classroom", cmd_theme)                                                                         \
+	X("clear", "", -1, 0, 0, "", "clear the log pane", "clear", cmd_clear)                                  \
+	X("help", "w", -1, 0, 0, "[CMD]", "list commands, or explain one", "help malloc", cmd_help)             \
+	X("quit", "", -1, 0, 0, "", "leave heapscope (also Ctrl-D)", "quit", cmd_quit)                          \
+	X("exit", "", -1, 0, 0, "", "leave heapscope", "exit", cmd_quit)
 
-/* Split off the next whitespace-separated word of args into w. */
-static const char *word(const char *args, char *w, size_t n)
-{
-	args = skip_ws(args);
-	size_t k = 0;
-	while (*args && *args != ' ' && *args != '\t' && *args != '\r' && *args != ';') {
-		if (*args == '#' || (*args == '/' && args[1] == '/'))
-			break;
-		if (k + 1 < n)
-			w[k++] = *args;
-		args++;
-	}
-	w[k] = 0;
-	return args;
-}
+static int cmd_usable(session *s, const sess_args *a);
+static int cmd_tunable(session *s, const sess_args *a);
+static int cmd_chunks(session *s, const sess_args *a);
+static int cmd_bins(session *s, const sess_args *a);
+static int cmd_maps(session *s, const sess_args *a);
+static int cmd_hexdump(session *s, const sess_args *a);
+static int cmd_stats(session *s, const sess_args *a);
+static int cmd_vars(session *s, const sess_args *a);
+static int cmd_explain(session *s, const sess_args *a);
+static int cmd_check(session *s, const sess_args *a);
+static int cmd_undo(session *s, const sess_args *a);
+static int cmd_redo(session *s, const sess_args *a);
+static int cmd_goto(session *s, const sess_args *a);
+static int cmd_load(session *s, const sess_args *a);
+static int cmd_step(session *s, const sess_args *a);
+static int cmd_continue(session *s, const sess_args *a);
+static int cmd_play(session *s, const sess_args *a);
+static int cmd_pause(session *s, const sess_args *a);
+static int cmd_theme(session *s, const sess_args *a);
+static int cmd_clear(session *s, const sess_args *a);
+static int cmd_help(session *s, const sess_args *a);
+static int cmd_quit(session *s, const sess_args *a);
 
-static bool no_args(session *s, const char *args, const char *file, size_t line, size_t col, const char *cmd)
+const sess_cmd sess_cmds[] = {
+#define ROW(name, spec, op, fn, yields, usage, help, example, handler) \
+	{name, spec, op, fn, yields, usage, help, example, handler},
+	SESS_COMMANDS(ROW)
+#undef ROW
+};
+const size_t sess_ncmds = sizeof sess_cmds / sizeof *sess_cmds;
+
+const sess_cmd *sess_find_cmd(const char *name)
 {
-	char w[64];
-	const char *rest = word(args, w, sizeof w);
-	(void)rest;
-	if (w[0]) {
-		script_error(s, file, line, col + (size_t)(skip_ws(args) - args), NULL, "%s takes no arguments", cmd);
-		return false;
-	}
-	return true;
+	for (size_t i = 0; i < sess_ncmds; i++)
+		if (!strcmp(sess_cmds[i].name, name))
+			return &sess_cmds[i];
+	return NULL;
 }
 
 static void emit(session *s, sbuf *b)
@@ -52,58 +116,69 @@ static void emit(session *s, sbuf *b)
 	sb_free(b);
 }
 
-static int cmd_help(session *s, const char *args, const char *file, size_t line, size_t col)
+/* Copy word argument i into buf; false (with an error) when it is too long. */
+static bool word(session *s, const sess_args *a, int i, char *buf, size_t cap)
 {
-	char w[64];
-	word(args, w, sizeof w);
+	if (a->v[i].len >= cap) {
+		script_error(s, a->file, a->line, a->v[i].col, NULL, "'%.40s...' is too long (at most %zu bytes)",
+			     a->v[i].text, cap - 1);
+		return false;
+	}
+	memcpy(buf, a->v[i].text, a->v[i].len);
+	buf[a->v[i].len] = 0;
+	return true;
+}
+
+static int cmd_help(session *s, const sess_args *a)
+{
 	sbuf b = {0};
-	(void)file, (void)line, (void)col;
-	if (w[0]) {
+	if (a->n) {
+		char w[64];
+		if (!word(s, a, 0, w, sizeof w))
+			return SESS_ERROR;
 		const sess_cmd *c = sess_find_cmd(w);
 		if (!c) {
-			script_error(s, file, line, col, NULL, "no command named '%s' (type 'help' for the list)", w);
+			script_error(s, a->file, a->line, a->v[0].col, NULL, "no command named '%s' (type 'help' for the list)",
+				     w);
 			return SESS_ERROR;
 		}
-		sb_printf(&b, "%s %s\n  %s\n", c->name, c->args, c->help);
+		sb_printf(&b, "%s%s%s\n  %s\n  example: %s\n", c->name, c->usage[0] ? " " : "", c->usage, c->help,
+			  c->example);
 		emit(s, &b);
 		return SESS_OK;
 	}
 	sb_printf(&b, "Statements: p = malloc(24); free(p); q = calloc(4, 8); p = realloc(p, 100);\n"
-		      "  *(p - 8) = 0x91 stores a word; short forms: malloc 24, free p; numbers in decimal or 0x hex.\n"
-		      "Commands:\n");
+		      "  *(p - 8) = 0x91 stores a word; short forms: malloc 24, free p; numbers in decimal or 0x hex;\n"
+		      "  # or // starts a comment.\n"
+		      "Commands (help CMD explains one):\n");
 	for (size_t i = 0; i < sess_ncmds; i++)
-		sb_printf(&b, "  %-18s %-16s %s\n", sess_cmds[i].name, sess_cmds[i].args, sess_cmds[i].help);
+		sb_printf(&b, "  %-18s %-16s %s\n", sess_cmds[i].name, sess_cmds[i].usage, sess_cmds[i].help);
 	emit(s, &b);
 	return SESS_OK;
 }
 
-static int cmd_chunks(session *s, const char *args, const char *file, size_t line, size_t col)
+static int cmd_chunks(session *s, const sess_args *a)
 {
-	if (!no_args(s, args, file, line, col, "chunks"))
-		return SESS_ERROR;
+	(void)a;
 	sbuf b = {0};
 	report_chunks(&b, s->eng, sess_view(s));
 	emit(s, &b);
 	return SESS_OK;
 }
 
-static int cmd_bins(session *s, const char *args, const char *file, size_t line, size_t col)
+static int cmd_bins(session *s, const sess_args *a)
 {
 	bool all = false, raw = false;
-	char w[64];
-	const char *a = args;
-	for (;;) {
-		const char *at = skip_ws(a);
-		a = word(a, w, sizeof w);
-		if (!w[0])
-			break;
-		if (!strcmp(w, "all"))
+	for (int i = 0; i < a->n; i++) {
+		char w[16];
+		if (a->v[i].len == 3 && !memcmp(a->v[i].text, "all", 3))
 			all = true;
-		else if (!strcmp(w, "raw"))
+		else if (a->v[i].len == 3 && !memcmp(a->v[i].text, "raw", 3))
 			raw = true;
 		else {
-			script_error(s, file, line, col + (size_t)(at - args), NULL, "bins takes 'all' and/or 'raw', not '%s'",
-				     w);
+			snprintf(w, sizeof w, "%.*s", (int)(a->v[i].len < 12 ? a->v[i].len : 12), a->v[i].text);
+			script_error(s, a->file, a->line, a->v[i].col, NULL, "bins takes 'all' and/or 'raw', not '%s%s'", w,
+				     a->v[i].len > 12 ? "..." : "");
 			return SESS_ERROR;
 		}
 	}
@@ -113,30 +188,27 @@ static int cmd_bins(session *s, const char *args, const char *file, size_t line,
 	return SESS_OK;
 }
 
-static int cmd_maps(session *s, const char *args, const char *file, size_t line, size_t col)
+static int cmd_maps(session *s, const sess_args *a)
 {
-	if (!no_args(s, args, file, line, col, "maps"))
-		return SESS_ERROR;
+	(void)a;
 	sbuf b = {0};
 	report_maps(&b, s->eng->heap);
 	emit(s, &b);
 	return SESS_OK;
 }
 
-static int cmd_stats(session *s, const char *args, const char *file, size_t line, size_t col)
+static int cmd_stats(session *s, const sess_args *a)
 {
-	if (!no_args(s, args, file, line, col, "stats"))
-		return SESS_ERROR;
+	(void)a;
 	sbuf b = {0};
 	report_stats(&b, s->eng->heap);
 	emit(s, &b);
 	return SESS_OK;
 }
 
-static int cmd_check(session *s, const char *args, const char *file, size_t line, size_t col)
+static int cmd_check(session *s, const sess_args *a)
 {
-	if (!no_args(s, args, file, line, col, "check"))
-		return SESS_ERROR;
+	(void)a;
 	char msg[256];
 	if (hv_check(s->eng->heap, msg, sizeof msg) == 0)
 		sess_printf(s, SESS_OUT, "heap is consistent\n");
@@ -145,10 +217,9 @@ static int cmd_check(session *s, const char *args, const char *file, size_t line
 	return SESS_OK;
 }
 
-static int cmd_vars(session *s, const char *args, const char *file, size_t line, size_t col)
+static int cmd_vars(session *s, const sess_args *a)
 {
-	if (!no_args(s, args, file, line, col, "vars"))
-		return SESS_ERROR;
+	(void)a;
 	engine *e = s->eng;
 	const heapview *v = sess_view(s);
 	sbuf b = {0};
@@ -171,54 +242,22 @@ static int cmd_vars(session *s, const char *args, const char *file, size_t line,
 	return SESS_OK;
 }
 
-static int cmd_hexdump(session *s, const char *args, const char *file, size_t line, size_t col)
+static int cmd_hexdump(session *s, const sess_args *a)
 {
-	/* hexdump EXPR [N]: the count is the last word when there are two */
-	char buf[512];
-	const char *a = skip_ws(args);
-	size_t len = strcspn(a, "#;");
-	if (len >= sizeof buf) {
-		script_error(s, file, line, col, NULL, "hexdump arguments are too long");
-		return SESS_ERROR;
-	}
-	memcpy(buf, a, len);
-	buf[len] = 0;
-	while (len && (buf[len - 1] == ' ' || buf[len - 1] == '\t' || buf[len - 1] == '\r'))
-		buf[--len] = 0;
-	if (!len) {
-		script_error(s, file, line, col, NULL, "usage: hexdump ADDRESS [BYTES]");
-		return SESS_ERROR;
-	}
-	uint64_t addr, n = 64;
-	char *sp = strrchr(buf, ' ');
-	size_t acol = col + (size_t)(a - args);
-	if (sp && strspn(sp + 1, "0123456789xabcdefABCDEF") == strlen(sp + 1) && !strchr(buf, ',')) {
-		/* "p 32": split; "p + 32" keeps the operator so it is not split */
-		char *q = sp;
-		while (q > buf && q[-1] == ' ')
-			q--;
-		if (q > buf && !strchr("+-*/%(", q[-1])) {
-			*sp = 0;
-			if (!script_eval(s, sp + 1, &n, file, line, acol + (size_t)(sp + 1 - buf)))
-				return SESS_ERROR;
-		}
-	}
-	if (!script_eval(s, buf, &addr, file, line, acol))
-		return SESS_ERROR;
+	uint64_t n = a->n > 1 ? a->v[1].num : 64;
 	if (n > 65536) {
-		script_error(s, file, line, col, NULL, "hexdump shows at most 65536 bytes");
+		script_error(s, a->file, a->line, a->v[1].col, NULL, "hexdump shows at most 65536 bytes");
 		return SESS_ERROR;
 	}
 	sbuf b = {0};
-	report_hexdump(&b, s->eng->heap, addr, n);
+	report_hexdump(&b, s->eng->heap, a->v[0].num, n);
 	emit(s, &b);
 	return SESS_OK;
 }
 
-static int cmd_events(session *s, const char *args, const char *file, size_t line, size_t col)
+static int cmd_explain(session *s, const sess_args *a)
 {
-	if (!no_args(s, args, file, line, col, "explain"))
-		return SESS_ERROR;
+	(void)a;
 	engine *e = s->eng;
 	sbuf b = {0};
 	uint32_t n;
@@ -234,169 +273,176 @@ static int cmd_events(session *s, const char *args, const char *file, size_t lin
 	return SESS_OK;
 }
 
-static int cmd_undo(session *s, const char *args, const char *file, size_t line, size_t col)
+static int cmd_undo(session *s, const sess_args *a)
 {
-	if (!no_args(s, args, file, line, col, "undo"))
-		return SESS_ERROR;
+	(void)a;
 	if (!eng_undo(s->eng)) {
 		sess_printf(s, SESS_WARN, "nothing to undo\n");
 		return SESS_OK;
 	}
+	script_sync(s);
 	sess_printf(s, SESS_INFO, "undone: now after operation %zu of %zu\n", s->eng->pos, eng_count(s->eng));
 	return SESS_OK;
 }
 
-static int cmd_redo(session *s, const char *args, const char *file, size_t line, size_t col)
+static int cmd_redo(session *s, const sess_args *a)
 {
-	if (!no_args(s, args, file, line, col, "redo"))
-		return SESS_ERROR;
+	(void)a;
 	eng_result r;
 	if (!eng_redo(s->eng, &r)) {
 		sess_printf(s, SESS_WARN, "nothing to redo\n");
 		return SESS_OK;
 	}
+	script_sync(s);
 	sess_printf(s, SESS_INFO, "redone operation %llu (%s): now after %zu of %zu\n", (unsigned long long)r.seq,
 		    eng_op_name(r.kind), s->eng->pos, eng_count(s->eng));
 	return SESS_OK;
 }
 
-static int cmd_goto(session *s, const char *args, const char *file, size_t line, size_t col)
+static int cmd_goto(session *s, const sess_args *a)
 {
-	uint64_t n;
-	if (!*skip_ws(args)) {
-		script_error(s, file, line, col, NULL, "usage: goto N (0 = before the first operation)");
-		return SESS_ERROR;
-	}
-	if (!script_eval(s, args, &n, file, line, col))
-		return SESS_ERROR;
-	if (n > eng_count(s->eng)) {
-		script_error(s, file, line, col, NULL, "there are only %zu operations", eng_count(s->eng));
+	uint64_t n = a->v[0].num;
+	size_t count = eng_count(s->eng);
+	if (n > count) {
+		if (count == 0)
+			script_error(s, a->file, a->line, a->v[0].col, NULL, "no operation has run yet: only goto 0 works");
+		else if (n > (uint64_t)INT64_MAX)
+			script_error(s, a->file, a->line, a->v[0].col, NULL,
+				     "goto takes a position from 0 to %zu, not a negative number", count);
+		else
+			script_error(s, a->file, a->line, a->v[0].col, NULL,
+				     "goto takes a position from 0 to %zu (the operations so far), not %llu", count,
+				     (unsigned long long)n);
 		return SESS_ERROR;
 	}
 	eng_goto(s->eng, (size_t)n);
-	sess_printf(s, SESS_INFO, "now after operation %zu of %zu\n", s->eng->pos, eng_count(s->eng));
+	script_sync(s);
+	sess_printf(s, SESS_INFO, "now after operation %zu of %zu\n", s->eng->pos, count);
 	return SESS_OK;
 }
 
-static const char *const tunables[] = {"tcache_count", "tcache_max", "tcache_unsorted_limit", "mxfast", "top_pad",
-				       "mmap_threshold", "trim_threshold", "mmap_max", "perturb"};
-
-static int cmd_tunable(session *s, const char *args, const char *file, size_t line, size_t col)
+static int cmd_tunable(session *s, const sess_args *a)
 {
 	char name[64];
-	const char *rest = word(args, name, sizeof name);
-	size_t i;
-	for (i = 0; i < sizeof tunables / sizeof *tunables; i++)
-		if (!strcmp(name, tunables[i]))
-			break;
-	if (i == sizeof tunables / sizeof *tunables) {
-		script_error(s, file, line, col, NULL,
-			     "usage: tunable NAME VALUE, NAME one of tcache_count tcache_max tcache_unsorted_limit "
-			     "mxfast top_pad mmap_threshold trim_threshold mmap_max perturb");
+	int id = a->v[0].len < sizeof name && word(s, a, 0, name, sizeof name) ? alloc_tunable_find(name) : -1;
+	if (id < 0) {
+		sbuf b = {0};
+		for (int i = 0; alloc_tunable_name(i); i++)
+			sb_printf(&b, " %s", alloc_tunable_name(i));
+		script_error(s, a->file, a->line, a->v[0].col, NULL, "unknown tunable; NAME is one of%s", b.s);
+		sb_free(&b);
 		return SESS_ERROR;
 	}
-	uint64_t v;
-	if (!*skip_ws(rest)) {
-		script_error(s, file, line, col, NULL, "tunable %s needs a value", name);
+	uint64_t v = a->v[1].num;
+	if (!alloc_tunable_valid(id, v)) {
+		script_error(s, a->file, a->line, a->v[1].col, NULL, "value %llu is out of range for %s",
+			     (unsigned long long)v, name);
 		return SESS_ERROR;
 	}
-	if (!script_eval(s, rest, &v, file, line, col + (size_t)(rest - args)))
-		return SESS_ERROR;
 	if (s->eng->heap->initialized) {
-		script_error(s, file, line, col, NULL,
+		script_error(s, a->file, a->line, a->col, NULL,
 			     "tunables apply when the process starts, before the first allocator call; "
 			     "put them at the top of the script");
 		return SESS_ERROR;
 	}
-	alloc probe = *s->eng->heap; /* validate without touching the state */
-	probe.mem = NULL;
-	int rc = alloc_tunable(&probe, name, v);
-	if (rc != 0) {
-		script_error(s, file, line, col, NULL, "value %llu is out of range for %s", (unsigned long long)v, name);
-		return SESS_ERROR;
-	}
-	eng_op op = {.kind = ENG_TUNABLE, .dst = -1, .x = i, .y = v};
-	return script_run_op(s, &op, s->curline ? s->curline : "tunable", NULL);
+	eng_op op = {.kind = ENG_TUNABLE, .dst = -1, .x = (uint64_t)id, .y = v};
+	return script_run_op(s, &op, NULL);
 }
 
-static int ui(session *s, int cmd, const char *args, const char *file, size_t line, size_t col, const char *name)
+static int cmd_usable(session *s, const sess_args *a)
 {
-	int rc = s->fe.ui ? s->fe.ui(s->fe.ctx, cmd, args) : -1;
-	if (rc < 0) {
-		script_error(s, file, line, col, NULL, "'%s' works only in the interactive TUI", name);
-		return SESS_ERROR;
+	uint64_t us;
+	if (alloc_usable_size(s->eng->heap, a->v[0].num, &us) != ALLOC_OK) {
+		sess_printf(s, SESS_FAULT, "%s\n", s->eng->heap->msg);
+		return SESS_FAULTED;
 	}
-	return rc;
-}
-
-#define UI_CMD(fn, id, nm)                                                                  \
-	static int fn(session *s, const char *args, const char *file, size_t line, size_t col) \
-	{                                                                                   \
-		return ui(s, id, args, file, line, col, nm);                                \
-	}
-UI_CMD(cmd_step, UI_STEP, "step")
-UI_CMD(cmd_continue, UI_CONTINUE, "continue")
-UI_CMD(cmd_play, UI_PLAY, "play")
-UI_CMD(cmd_theme, UI_THEME, "theme")
-UI_CMD(cmd_clear, UI_CLEAR, "clear")
-UI_CMD(cmd_load, UI_LOAD, "load")
-
-static int cmd_pause(session *s, const char *args, const char *file, size_t line, size_t col)
-{
-	/* a marker for `continue` and `play`; running it does nothing */
-	(void)s, (void)args, (void)file, (void)line, (void)col;
+	sess_printf(s, SESS_OUT, "malloc_usable_size = %llu (0x%llx)\n", (unsigned long long)us, (unsigned long long)us);
 	return SESS_OK;
 }
 
-static int cmd_quit(session *s, const char *args, const char *file, size_t line, size_t col)
+/* step, continue and play are the person's controls; a script's own are
+ * ignored (said once per script) so that playback never drives itself. */
+static bool control_from_script(session *s, const sess_args *a, const char *name)
 {
-	if (!no_args(s, args, file, line, col, "quit"))
-		return SESS_ERROR;
-	if (s->fe.ui)
-		s->fe.ui(s->fe.ctx, UI_QUIT, args);
-	return SESS_QUIT;
+	if (!s->from_script)
+		return false;
+	if (!s->warned_ctl)
+		sess_printf(s, SESS_WARN,
+			    "%s:%zu: note: '%s' in a script does nothing (step, continue and play are for the prompt)\n",
+			    a->file ? a->file : "<script>", a->line, name);
+	s->warned_ctl = true;
+	return true;
 }
 
-const sess_cmd sess_cmds[] = {
-	{"malloc", "SIZE", "p = malloc(n): allocate n bytes", NULL},
-	{"free", "PTR", "free(p): release a block (p + 16 and other pointers reach glibc's checks)", NULL},
-	{"calloc", "N SIZE", "q = calloc(n, size): allocate n*size zeroed bytes", NULL},
-	{"realloc", "PTR SIZE", "p = realloc(p, n): resize in place or move", NULL},
-	{"malloc_trim", "PAD", "malloc_trim(pad): consolidate and give free top memory back", NULL},
-	{"mallopt", "PARAM VALUE", "mallopt(M_MMAP_THRESHOLD, 65536) and the other M_ parameters", NULL},
-	{"malloc_usable_size", "PTR", "bytes the program may use in the block", NULL},
-	{"memset", "PTR BYTE N", "memset(p, 0x41, 16): the program writes bytes", NULL},
-	{"strcpy", "PTR \"TEXT\"", "strcpy(p, \"hi\"): the program writes a string", NULL},
-	{"tunable", "NAME VALUE", "GLIBC_TUNABLES setting (tcache_count, tcache_max, ...); start of script only",
-	 cmd_tunable},
-	{"chunks", "", "list every chunk of the heap in address order", cmd_chunks},
-	{"bins", "[all] [raw]", "show tcache, fastbins, unsorted, small and large bins", cmd_bins},
-	{"maps", "", "the process's mappings, like /proc/PID/maps", cmd_maps},
-	{"hexdump", "ADDR [N]", "dump N bytes (default 64) of simulated memory", cmd_hexdump},
-	{"stats", "", "malloc_stats() and mallinfo2() figures", cmd_stats},
-	{"vars", "", "variables and the chunks they point into", cmd_vars},
-	{"explain", "", "everything the allocator did in the last operation", cmd_events},
-	{"check", "", "verify every heap invariant", cmd_check},
-	{"undo", "", "go back one operation", cmd_undo},
-	{"redo", "", "run the next operation again", cmd_redo},
-	{"goto", "N", "rewind or advance to just after operation N", cmd_goto},
-	{"load", "FILE", "load a script or trace to step through", cmd_load},
-	{"step", "", "run the next line of the loaded script", cmd_step},
-	{"continue", "", "run the loaded script to its end", cmd_continue},
-	{"play", "[DELAY]", "run the script line by line, DELAY seconds apart (a key stops)", cmd_play},
-	{"pause", "", "in a script: `continue` and `play` stop here", cmd_pause},
-	{"theme", "NAME|PATH", "switch colours: default light classroom colorblind mono", cmd_theme},
-	{"clear", "", "clear the log pane", cmd_clear},
-	{"help", "[CMD]", "list commands, or explain one", cmd_help},
-	{"quit", "", "leave heapscope (also Ctrl-D)", cmd_quit},
-	{"exit", "", "leave heapscope", cmd_quit},
-};
-const size_t sess_ncmds = sizeof sess_cmds / sizeof *sess_cmds;
-
-const sess_cmd *sess_find_cmd(const char *name)
+static int cmd_step(session *s, const sess_args *a)
 {
-	for (size_t i = 0; i < sess_ncmds; i++)
-		if (!strcmp(sess_cmds[i].name, name))
-			return &sess_cmds[i];
-	return NULL;
+	if (!control_from_script(s, a, "step"))
+		s->play = PLAY_STEP;
+	return SESS_OK;
+}
+
+static int cmd_continue(session *s, const sess_args *a)
+{
+	if (!control_from_script(s, a, "continue"))
+		s->play = PLAY_CONTINUE;
+	return SESS_OK;
+}
+
+static int cmd_play(session *s, const sess_args *a)
+{
+	double d = a->n ? a->v[0].real : 0.5;
+	if (d > 60) {
+		script_error(s, a->file, a->line, a->v[0].col, NULL, "play takes a DELAY from 0 to 60 seconds");
+		return SESS_ERROR;
+	}
+	if (!control_from_script(s, a, "play"))
+		script_request(s, SESS_REQ_PLAY, d, "", 0);
+	return SESS_OK;
+}
+
+static int cmd_load(session *s, const sess_args *a)
+{
+	char *path = malloc(a->v[0].len + 1);
+	if (!path) {
+		script_error(s, a->file, a->line, a->v[0].col, NULL, "no memory for the path");
+		return SESS_ERROR;
+	}
+	memcpy(path, a->v[0].text, a->v[0].len);
+	path[a->v[0].len] = 0;
+	free(s->play_path);
+	s->play_path = path;
+	s->play = PLAY_LOAD;
+	return SESS_OK;
+}
+
+static int cmd_pause(session *s, const sess_args *a)
+{
+	/* a marker for `continue` and `play`; running it does nothing */
+	(void)s, (void)a;
+	return SESS_OK;
+}
+
+static int cmd_theme(session *s, const sess_args *a)
+{
+	if (a->n && a->v[0].len >= SESS_REQ_ARG) {
+		script_error(s, a->file, a->line, a->v[0].col, NULL, "the theme's path is too long");
+		return SESS_ERROR;
+	}
+	script_request(s, SESS_REQ_THEME, 0, a->n ? a->v[0].text : "", a->n ? a->v[0].len : 0);
+	return SESS_OK;
+}
+
+static int cmd_clear(session *s, const sess_args *a)
+{
+	(void)a;
+	script_request(s, SESS_REQ_CLEAR, 0, "", 0);
+	return SESS_OK;
+}
+
+static int cmd_quit(session *s, const sess_args *a)
+{
+	(void)a;
+	script_request(s, SESS_REQ_QUIT, 0, "", 0);
+	s->stop = true;
+	return SESS_OK;
 }

@@ -1,50 +1,48 @@
 /*
- * parse.c - lexer, expression evaluator and statement runner for the
- * C-like language.  A line is parsed and evaluated in one pass; errors
- * unwind with longjmp to sess_exec, which reports file:line:col.
+ * parse.c - expression evaluator and statement runner for the C-like
+ * language.  A line is lexed (lex.c), parsed and evaluated in one pass;
+ * errors unwind with longjmp to script_exec_line, which reports
+ * file:line:col.  Command arguments are parsed here from each command's
+ * specification (sess_cmd.spec) before its handler runs, so handlers get
+ * typed values and never look at text.
  *
- * Grammar (one statement per line, `;` optional, `#` and `//` comments):
+ * Grammar (one statement per line, `;` optional, comments as lex.c says):
  *   stmt   := IDENT '=' (call | expr) | '*' unary '=' expr | call
- *           | VERB args            (short form and commands)
+ *           | NAME args            (short forms and commands)
  *   call   := FUNC '(' [expr {',' expr}] ')'
  *   expr   := C's | ^ & << >> + - * / % with C's precedence
- *   term   := unary {('*'|'/'|'%') unary}
  *   unary  := ('-'|'+'|'~') unary | NUMBER | IDENT | '$' NUMBER | '(' expr ')'
  * Arithmetic is on unsigned 64-bit values, as pointer arithmetic on char *.
+ * Nesting (parentheses and unary operators) is limited to SESS_MAX_NESTING,
+ * so no line can exhaust the stack.
  */
 #include <ctype.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdnoreturn.h>
 #include <string.h>
 
-#include "heapscope/report.h"
 #include "internal.h"
 
-enum { T_EOF, T_IDENT, T_NUM, T_STR, T_PUNCT };
-
-typedef struct tok {
-	int type;
-	size_t pos, len; /* where in the line */
-	uint64_t num;
-	char punct;
-} tok;
+enum { TOK_BAD = 100 }; /* a token the lexer refused; an error once looked at */
 
 typedef struct parser {
 	session *s;
-	const char *text;
-	size_t len;
-	size_t pos;
-	tok cur;
+	script_lexer lx;
+	script_tok cur;
 	const char *file;
 	size_t line;
+	int depth;
+	unsigned long ntok; /* tokens lexed so far */
 	jmp_buf jb;
 	char msg[300];
 	size_t errcol;
 } parser;
 
-static void perr(parser *p, size_t pos, const char *fmt, ...) __attribute__((format(printf, 3, 4), noreturn));
+static void perr(parser *p, size_t pos, const char *fmt, ...) __attribute__((format(printf, 3, 4), __noreturn__));
 static void perr(parser *p, size_t pos, const char *fmt, ...)
 {
 	va_list ap;
@@ -55,155 +53,64 @@ static void perr(parser *p, size_t pos, const char *fmt, ...)
 	longjmp(p->jb, 1);
 }
 
-static bool at_comment(const parser *p, size_t i)
+/* The lexer's error, raised when the parser looks at the refused token. */
+static noreturn void bad_token(parser *p)
 {
-	return p->text[i] == '#' || (p->text[i] == '/' && i + 1 < p->len && p->text[i + 1] == '/');
+	perr(p, p->lx.errpos, "%s", p->lx.msg);
 }
 
 static void next(parser *p)
 {
-	const char *t = p->text;
-	size_t i = p->pos;
-	while (i < p->len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '\f' || t[i] == '\v'))
-		i++;
-	tok *k = &p->cur;
-	memset(k, 0, sizeof *k);
-	k->pos = i;
-	if (i >= p->len || at_comment(p, i)) {
-		k->type = T_EOF;
-		p->pos = p->len;
-		return;
+	p->ntok++;
+	if (!script_lex(&p->lx, &p->cur)) {
+		p->cur.type = TOK_BAD;
+		p->lx.pos = p->lx.len;
 	}
-	unsigned char c = (unsigned char)t[i];
-	if (isalpha(c) || c == '_' || c == '$') {
-		size_t j = i + 1;
-		while (j < p->len && (isalnum((unsigned char)t[j]) || t[j] == '_'))
-			j++;
-		if (c == '$' && j == i + 1)
-			perr(p, i, "'$' must be followed by a trace id or a name");
-		k->type = T_IDENT;
-		k->len = j - i;
-		p->pos = j;
-		return;
-	}
-	if (isdigit(c)) {
-		size_t j = i;
-		uint64_t v = 0;
-		int base = 10;
-		if (c == '0' && j + 1 < p->len && (t[j + 1] == 'x' || t[j + 1] == 'X')) {
-			base = 16;
-			j += 2;
-			if (j >= p->len || !isxdigit((unsigned char)t[j]))
-				perr(p, i, "'0x' must be followed by hex digits");
-		}
-		for (; j < p->len && isxdigit((unsigned char)t[j]); j++) {
-			unsigned d = isdigit((unsigned char)t[j]) ? (unsigned)(t[j] - '0')
-								   : (unsigned)(tolower((unsigned char)t[j]) - 'a' + 10);
-			if (d >= (unsigned)base)
-				perr(p, j, "invalid digit '%c' in a decimal number", t[j]);
-			if (v > (UINT64_MAX - d) / (uint64_t)base)
-				perr(p, i, "number does not fit in 64 bits");
-			v = v * (uint64_t)base + d;
-		}
-		/* C suffixes: 24u, 24UL */
-		while (j < p->len && (t[j] == 'u' || t[j] == 'U' || t[j] == 'l' || t[j] == 'L'))
-			j++;
-		if (j < p->len && (isalnum((unsigned char)t[j]) || t[j] == '_'))
-			perr(p, j, "unexpected '%c' after a number", t[j]);
-		k->type = T_NUM;
-		k->num = v;
-		k->len = j - i;
-		p->pos = j;
-		return;
-	}
-	if (c == '"') {
-		size_t j = i + 1;
-		while (j < p->len && t[j] != '"') {
-			if (t[j] == '\\' && j + 1 < p->len)
-				j++;
-			j++;
-		}
-		if (j >= p->len)
-			perr(p, i, "string is not terminated");
-		k->type = T_STR;
-		k->len = j + 1 - i;
-		p->pos = j + 1;
-		return;
-	}
-	if ((c == '<' || c == '>') && i + 1 < p->len && t[i + 1] == (char)c) {
-		k->type = T_PUNCT;
-		k->punct = c == '<' ? 'L' : 'R'; /* << and >> */
-		k->len = 2;
-		p->pos = i + 2;
-		return;
-	}
-	if (strchr("(),;=+-*/%~[]&|^", (int)c)) {
-		k->type = T_PUNCT;
-		k->punct = (char)c;
-		k->len = 1;
-		p->pos = i + 1;
-		return;
-	}
-	if (isprint(c))
-		perr(p, i, "unexpected character '%c'", c);
-	perr(p, i, "unexpected byte 0x%02x (not text)", c);
 }
 
 static bool is_punct(const parser *p, char c)
 {
-	return p->cur.type == T_PUNCT && p->cur.punct == c;
+	return p->cur.type == TOK_PUNCT && p->cur.punct == c;
 }
 
 static void expect(parser *p, char c, const char *what)
 {
+	if (p->cur.type == TOK_BAD)
+		bad_token(p);
 	if (!is_punct(p, c))
 		perr(p, p->cur.pos, "expected '%c' %s", c, what);
 	next(p);
 }
 
+/* The current identifier token as a name (a leading '$' dropped). */
 static void ident(const parser *p, char *buf, size_t n)
 {
-	size_t len = p->cur.len < n - 1 ? p->cur.len : n - 1;
-	const char *s = p->text + p->cur.pos;
-	if (*s == '$') {
-		s++;
-		len = len ? len - 1 : 0;
-	}
+	const char *s = p->lx.text + p->cur.pos;
+	size_t len = p->cur.len;
+	if (*s == '$')
+		s++, len--;
+	if (len > n - 1)
+		len = n - 1;
 	memcpy(buf, s, len);
 	buf[len] = 0;
 }
-
-static const struct {
-	const char *name;
-	uint64_t value;
-} consts[] = {
-	{"NULL", 0},
-	{"M_MXFAST", 1},
-	{"M_TRIM_THRESHOLD", (uint64_t)-1},
-	{"M_TOP_PAD", (uint64_t)-2},
-	{"M_MMAP_THRESHOLD", (uint64_t)-3},
-	{"M_MMAP_MAX", (uint64_t)-4},
-	{"M_CHECK_ACTION", (uint64_t)-5},
-	{"M_PERTURB", (uint64_t)-6},
-	{"M_ARENA_TEST", (uint64_t)-7},
-	{"M_ARENA_MAX", (uint64_t)-8},
-};
-
-const char *const sess_params[] = {"M_MXFAST",  "M_TRIM_THRESHOLD", "M_TOP_PAD",    "M_MMAP_THRESHOLD", "M_MMAP_MAX",
-				   "M_PERTURB", "M_CHECK_ACTION",   "M_ARENA_TEST", "M_ARENA_MAX",      NULL};
 
 static uint64_t expr(parser *p);
 
 static uint64_t var_value(parser *p, const char *name, size_t pos)
 {
-	for (size_t i = 0; i < sizeof consts / sizeof *consts; i++)
-		if (!strcmp(consts[i].name, name))
-			return consts[i].value;
+	int param;
+	if (!strcmp(name, "NULL"))
+		return 0;
+	if (alloc_mallopt_find(name, &param))
+		return (uint64_t)(int64_t)param;
 	int32_t v = eng_var(p->s->eng, name, false);
 	uint64_t val;
 	if (v < 0) {
 		if (sess_find_cmd(name))
 			perr(p, pos, "'%s' is a command, not a value", name);
+		if (!strncmp(name, "M_", 2))
+			perr(p, pos, "unknown mallopt parameter '%s'", name);
 		perr(p, pos, "unknown variable '%s'", name);
 	}
 	if (!eng_var_get(p->s->eng, v, &val))
@@ -211,45 +118,50 @@ static uint64_t var_value(parser *p, const char *name, size_t pos)
 	return val;
 }
 
+/* Each unary operator and each primary counts one level of nesting, so
+ * ~~~~...x is as deep as it is long and cannot exhaust the stack. */
 static uint64_t unary(parser *p)
 {
+	if (++p->depth > SESS_MAX_NESTING)
+		perr(p, p->cur.pos, "the expression nests too deeply (more than %d levels)", SESS_MAX_NESTING);
+	uint64_t v;
 	if (is_punct(p, '-')) {
 		next(p);
-		return (uint64_t)0 - unary(p);
-	}
-	if (is_punct(p, '+')) {
+		v = (uint64_t)0 - unary(p);
+	} else if (is_punct(p, '+')) {
 		next(p);
-		return unary(p);
-	}
-	if (is_punct(p, '~')) {
+		v = unary(p);
+	} else if (is_punct(p, '~')) {
 		next(p);
-		return ~unary(p);
-	}
-	if (is_punct(p, '(')) {
+		v = ~unary(p);
+	} else if (is_punct(p, '(')) {
 		next(p);
-		uint64_t v = expr(p);
+		v = expr(p);
 		expect(p, ')', "to close '('");
-		return v;
-	}
-	if (p->cur.type == T_NUM) {
-		uint64_t v = p->cur.num;
+	} else if (p->cur.type == TOK_NUM) {
+		v = p->cur.num;
 		next(p);
-		return v;
-	}
-	if (p->cur.type == T_IDENT) {
+	} else if (p->cur.type == TOK_IDENT) {
 		char name[128];
 		size_t pos = p->cur.pos;
+		if (p->cur.len >= sizeof name)
+			perr(p, pos, "name is too long");
 		ident(p, name, sizeof name);
 		next(p);
 		if (is_punct(p, '('))
 			perr(p, pos, "a call to '%s' cannot be part of an expression", name);
-		return var_value(p, name, pos);
-	}
-	if (p->cur.type == T_EOF)
+		v = var_value(p, name, pos);
+	} else if (p->cur.type == TOK_BAD) {
+		bad_token(p);
+	} else if (p->cur.type == TOK_EOF) {
 		perr(p, p->cur.pos, "expected a value, found the end of the line");
-	if (p->cur.type == T_STR)
+	} else if (p->cur.type == TOK_STR) {
 		perr(p, p->cur.pos, "a string is only allowed as the text of strcpy");
-	perr(p, p->cur.pos, "expected a value");
+	} else {
+		perr(p, p->cur.pos, "expected a value");
+	}
+	p->depth--;
+	return v;
 }
 
 static uint64_t term(parser *p)
@@ -329,14 +241,17 @@ static void end_of_statement(parser *p)
 {
 	if (is_punct(p, ';'))
 		next(p);
-	if (p->cur.type != T_EOF)
+	if (p->cur.type == TOK_BAD)
+		bad_token(p);
+	if (p->cur.type != TOK_EOF)
 		perr(p, p->cur.pos, "unexpected text after the statement");
 }
 
-/* Decode a string literal token into dst (at most cap bytes); returns length. */
-static size_t string_value(parser *p, char *dst, size_t cap)
+/* Decode the string literal at text (with its quotes) into dst (at most cap
+ * bytes); returns the length. */
+static size_t string_value(parser *p, const char *text, size_t len, size_t pos, char *dst, size_t cap)
 {
-	const char *s = p->text + p->cur.pos + 1, *end = p->text + p->cur.pos + p->cur.len - 1;
+	const char *s = text + 1, *end = text + len - 1;
 	size_t n = 0;
 	while (s < end) {
 		char c = *s++;
@@ -351,133 +266,191 @@ static size_t string_value(parser *p, char *dst, size_t cap)
 				unsigned v = 0;
 				int k = 0;
 				while (k < 2 && s < end && isxdigit((unsigned char)*s)) {
-					v = v * 16 + (unsigned)(isdigit((unsigned char)*s) ? *s - '0' : tolower((unsigned char)*s) - 'a' + 10);
+					v = v * 16 + (unsigned)(isdigit((unsigned char)*s) ? *s - '0'
+											: tolower((unsigned char)*s) - 'a' + 10);
 					s++;
 					k++;
 				}
 				if (!k)
-					perr(p, p->cur.pos, "'\\x' needs hex digits");
+					perr(p, pos, "'\\x' needs hex digits");
 				c = (char)v;
 				break;
 			}
 			default: c = e;
 			}
 		}
-		if (n < cap)
-			dst[n++] = c;
+		if (n >= cap)
+			perr(p, pos, "the string is longer than %zu bytes", cap);
+		dst[n++] = c;
 	}
 	return n;
 }
 
-/* the allocator functions: name, arity, whether they yield a pointer */
-static const struct fn {
-	const char *name;
-	int kind, arity;
-	const char *args;
-} fns[] = {
-	{"malloc", ENG_MALLOC, 1, "(size)"},
-	{"free", ENG_FREE, 1, "(ptr)"},
-	{"calloc", ENG_CALLOC, 2, "(nmemb, size)"},
-	{"realloc", ENG_REALLOC, 2, "(ptr, size)"},
-	{"malloc_trim", ENG_TRIM, 1, "(pad)"},
-	{"mallopt", ENG_MALLOPT, 2, "(param, value)"},
-	{"memset", ENG_MEMSET, 3, "(ptr, byte, n)"},
-	{"strcpy", ENG_STRCPY, 2, "(ptr, \"text\")"},
-	{"malloc_usable_size", -1, 1, "(ptr)"},
-};
-
-static const struct fn *find_fn(const char *name)
+/* At the end of a command's arguments? */
+static bool args_end(const parser *p, bool paren)
 {
-	for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)
-		if (!strcmp(fns[i].name, name))
-			return &fns[i];
-	return NULL;
+	return p->cur.type == TOK_EOF || (paren && is_punct(p, ')')) || is_punct(p, ';');
 }
 
-/* Parse the arguments of fn (in parentheses or space-separated) and run it. */
-static int call(parser *p, const struct fn *f, size_t namepos, bool paren, int32_t dst, const char *dstname)
+static noreturn void usage_error(parser *p, const sess_cmd *c, size_t pos, const char *why)
 {
-	uint64_t v[3] = {0};
-	int n = 0;
-	char str[4096];
-	size_t slen = 0;
-	char argname[128] = "";
-	bool argvar = false;
-	if (paren)
-		next(p); /* '(' */
-	while (p->cur.type != T_EOF && !(paren && is_punct(p, ')')) && !(!paren && is_punct(p, ';'))) {
-		if (n > 0 && is_punct(p, ','))
-			next(p);
-		if (n >= f->arity)
-			perr(p, p->cur.pos, "%s takes %d argument%s %s", f->name, f->arity, f->arity == 1 ? "" : "s",
-			     f->args);
-		if (f->kind == ENG_STRCPY && n == 1) {
-			if (p->cur.type != T_STR)
-				perr(p, p->cur.pos, "strcpy needs a string in double quotes");
-			slen = string_value(p, str, sizeof str - 1);
-			str[slen++] = 0; /* strcpy copies the terminator */
-			next(p);
-			n++;
-			continue;
-		}
-		if (n == 0 && p->cur.type == T_IDENT) {
-			/* remember a plain variable argument: it names the operation */
-			parser save = *p;
-			ident(p, argname, sizeof argname);
-			next(p);
-			argvar = p->cur.type != T_PUNCT || is_punct(p, ',') || is_punct(p, ')') || is_punct(p, ';');
-			*p = save;
-		}
-		v[n++] = expr(p);
+	perr(p, pos, "%s: usage: %s%s%s", why, c->name, c->usage[0] ? " " : "", c->usage);
+}
+
+/* A word argument (W, P, N), lexed from where the lookahead token began. */
+static void word_arg(parser *p, const sess_cmd *c, char kind, sess_arg *a)
+{
+	p->lx.pos = p->cur.pos;
+	script_tok w;
+	if (!script_lex_word(&p->lx, &w))
+		perr(p, p->lx.errpos, "%s", p->lx.msg);
+	a->text = p->lx.text + w.pos;
+	a->len = w.len;
+	if (kind == 'N') {
+		char buf[64];
+		size_t dots = 0, i;
+		for (i = 0; i < w.len && (isdigit((unsigned char)a->text[i]) || a->text[i] == '.'); i++)
+			dots += a->text[i] == '.';
+		if (i < w.len || !w.len || dots > 1 || w.len >= sizeof buf)
+			usage_error(p, c, w.pos, "expected a number such as 0.5");
+		memcpy(buf, a->text, w.len);
+		buf[w.len] = 0;
+		a->real = strtod(buf, NULL);
+		if (!isfinite(a->real))
+			usage_error(p, c, w.pos, "expected a number such as 0.5");
 	}
+	next(p);
+}
+
+/* Parse c's arguments by its specification into a. */
+static void parse_args(parser *p, const sess_cmd *c, bool paren, sess_args *a)
+{
+	const char *spec = c->spec;
+	char kind = 0;
+	bool optional = false;
+	while (*spec || (kind && spec[-1] == '*')) {
+		if (*spec && *spec != '*') {
+			kind = (char)toupper((unsigned char)*spec);
+			optional = *spec != kind || spec[1] == '*';
+			spec++;
+		} else {
+			optional = true; /* a repetition is always optional */
+		}
+		if (a->n > 0 && is_punct(p, ','))
+			next(p);
+		if (args_end(p, paren)) {
+			if (optional)
+				break;
+			usage_error(p, c, p->cur.pos, a->n ? "an argument is missing" : "an argument is needed");
+		}
+		if (a->n == SESS_MAX_ARGS)
+			usage_error(p, c, p->cur.pos, "too many arguments");
+		sess_arg *v = &a->v[a->n++];
+		memset(v, 0, sizeof *v);
+		v->kind = kind;
+		v->col = p->cur.pos + 1;
+		switch (kind) {
+		case 'E': {
+			size_t start = p->cur.pos;
+			bool plain = p->cur.type == TOK_IDENT;
+			script_tok first = p->cur;
+			unsigned long ntok = p->ntok;
+			v->num = expr(p);
+			/* a plain variable (one token) names the operation: free p */
+			if (plain && p->ntok == ntok + 1) {
+				v->text = p->lx.text + start + (p->lx.text[start] == '$');
+				v->len = first.len - (p->lx.text[start] == '$');
+			}
+			break;
+		}
+		case 'S':
+			if (p->cur.type == TOK_BAD)
+				bad_token(p);
+			if (p->cur.type != TOK_STR)
+				usage_error(p, c, p->cur.pos, "expected a string in double quotes");
+			v->text = p->lx.text + p->cur.pos;
+			v->len = p->cur.len;
+			next(p);
+			break;
+		default: /* W, P, N */
+			word_arg(p, c, kind, v);
+			break;
+		}
+		if (!*spec && spec[-1] != '*')
+			break;
+	}
+	if (a->n > 0 && is_punct(p, ',') && c->fn)
+		usage_error(p, c, p->cur.pos, "too many arguments");
 	if (paren)
 		expect(p, ')', "to close the argument list");
-	if (n != f->arity)
-		perr(p, namepos, "%s takes %d argument%s %s, got %d", f->name, f->arity, f->arity == 1 ? "" : "s",
-		     f->args, n);
+	else if (!args_end(p, false) && p->cur.type != TOK_BAD)
+		usage_error(p, c, p->cur.pos, "too many arguments");
 	end_of_statement(p);
+}
 
-	if (f->kind < 0) {
-		uint64_t us;
-		if (alloc_usable_size(p->s->eng->heap, v[0], &us) != ALLOC_OK) {
-			sess_printf(p->s, SESS_FAULT, "%s\n", p->s->eng->heap->msg);
-			return SESS_FAULTED;
-		}
-		sess_printf(p->s, SESS_OUT, "malloc_usable_size = %llu (0x%llx)\n", (unsigned long long)us,
-			    (unsigned long long)us);
-		return SESS_OK;
+/* Run an allocator verb with its parsed arguments; dst is the variable
+ * assigned (or -1). */
+static int run_verb(parser *p, const sess_cmd *c, const sess_args *a, int32_t dst, const char *dstname)
+{
+	session *s = p->s;
+	eng_op op = {.kind = (uint8_t)c->op, .dst = -1};
+	op.x = a->n > 0 ? a->v[0].num : 0;
+	op.y = a->n > 1 ? a->v[1].num : 0;
+	op.z = a->n > 2 ? a->v[2].num : 0;
+	char argname[128] = "";
+	if (a->n > 0 && a->v[0].text && a->v[0].len < sizeof argname) {
+		memcpy(argname, a->v[0].text, a->v[0].len);
+		argname[a->v[0].len] = 0;
 	}
-	eng_op op = {.kind = (uint8_t)f->kind, .dst = -1, .x = v[0], .y = v[1], .z = v[2]};
 	const char *id = NULL;
-	bool yields_ptr = f->kind == ENG_MALLOC || f->kind == ENG_CALLOC || f->kind == ENG_REALLOC;
+	bool yields_ptr = c->op == ENG_MALLOC || c->op == ENG_CALLOC || c->op == ENG_REALLOC;
 	if (dst >= 0) {
 		op.dst = dst;
 		id = dstname;
 	} else if (yields_ptr) {
-		if (f->kind == ENG_REALLOC && argvar && eng_var(p->s->eng, argname, false) >= 0)
-			op.dst = eng_var(p->s->eng, argname, false);
+		if (c->op == ENG_REALLOC && argname[0] && eng_var(s->eng, argname, false) >= 0)
+			op.dst = eng_var(s->eng, argname, false);
 		else
-			op.dst = script_autoname(p->s);
-		id = eng_var_name(p->s->eng, op.dst);
-	} else if (dst < 0 && (f->kind == ENG_TRIM || f->kind == ENG_MALLOPT)) {
-		op.dst = -1;
+			op.dst = script_autoname(s);
+		id = eng_var_name(s->eng, op.dst);
 	}
-	if (f->kind == ENG_FREE && argvar)
+	if (c->op == ENG_FREE && argname[0])
 		id = argname;
-	if (f->kind == ENG_STRCPY) {
-		op.y = eng_blob_add(p->s->eng, str, slen);
+	if (c->op == ENG_STRCPY) {
+		char str[4096];
+		size_t slen = string_value(p, a->v[1].text, a->v[1].len, a->v[1].col - 1, str, sizeof str - 1);
+		str[slen++] = 0; /* strcpy copies the terminator */
+		op.y = eng_blob_add(s->eng, str, slen);
 		op.z = slen;
 	}
-	if (f->kind == ENG_MEMSET)
+	if (c->op == ENG_MEMSET)
 		op.y &= 0xff;
-	return script_run_op(p->s, &op, p->text, id);
+	return script_run_op(s, &op, id);
+}
+
+static bool is_constant(const char *name)
+{
+	int param;
+	return !strcmp(name, "NULL") || alloc_mallopt_find(name, &param);
+}
+
+/* After an identifier: is the next thing '=' (an assignment)?  Looked at
+ * in the raw text, so a command's word arguments are never lexed as code. */
+static bool assignment_follows(const parser *p)
+{
+	size_t i = p->lx.pos;
+	while (i < p->lx.len && (p->lx.text[i] == ' ' || p->lx.text[i] == '\t'))
+		i++;
+	return i < p->lx.len && p->lx.text[i] == '=';
 }
 
 static int statement(parser *p)
 {
 	next(p);
-	if (p->cur.type == T_EOF)
+	if (p->cur.type == TOK_EOF)
 		return SESS_OK;
+	if (p->cur.type == TOK_BAD)
+		bad_token(p);
 	if (is_punct(p, '*')) {
 		/* *(addr) = value: the simulated program stores one 64-bit word */
 		next(p);
@@ -488,53 +461,73 @@ static int statement(parser *p)
 		uint64_t val = expr(p);
 		end_of_statement(p);
 		eng_op op = {.kind = ENG_POKE, .dst = -1, .x = addr, .y = val, .z = 8};
-		return script_run_op(p->s, &op, p->text, NULL);
+		return script_run_op(p->s, &op, NULL);
 	}
-	if (p->cur.type != T_IDENT)
+	if (p->cur.type != TOK_IDENT)
 		perr(p, p->cur.pos, "expected a statement such as p = malloc(24) or a command (try 'help')");
 	char name[128];
 	size_t namepos = p->cur.pos;
 	if (p->cur.len >= sizeof name)
 		perr(p, namepos, "name is too long");
 	ident(p, name, sizeof name);
-	next(p);
-	if (is_punct(p, '=')) {
+	const sess_cmd *c = sess_find_cmd(name);
+	if (assignment_follows(p)) {
+		next(p); /* '=' */
 		next(p);
-		if (sess_find_cmd(name) || find_fn(name))
+		if (c)
 			perr(p, namepos, "'%s' is a command and cannot be a variable", name);
-		for (size_t i = 0; i < sizeof consts / sizeof *consts; i++)
-			if (!strcmp(consts[i].name, name))
-				perr(p, namepos, "'%s' is a constant", name);
-		if (p->cur.type == T_IDENT) {
+		if (is_constant(name))
+			perr(p, namepos, "'%s' is a constant", name);
+		if (p->cur.type == TOK_IDENT) {
 			char fname[128];
 			ident(p, fname, sizeof fname);
-			const struct fn *f = find_fn(fname);
-			if (f) {
+			const sess_cmd *f = sess_find_cmd(fname);
+			if (f && f->fn) {
 				size_t fpos = p->cur.pos;
 				next(p);
 				if (!is_punct(p, '('))
 					perr(p, p->cur.pos, "expected '(' after %s", fname);
-				if (f->kind == ENG_FREE || f->kind == ENG_MEMSET || f->kind == ENG_STRCPY || f->kind < 0)
-					perr(p, fpos, "%s does not return a pointer to assign", fname);
+				if (!f->yields)
+					perr(p, fpos, "%s does not return a value to assign", fname);
+				next(p);
+				sess_args a = {.file = p->file, .line = p->line, .col = fpos + 1};
+				parse_args(p, f, true, &a);
 				int32_t dst = eng_var(p->s->eng, name, true);
-				return call(p, f, fpos, true, dst, name);
+				return run_verb(p, f, &a, dst, name);
 			}
 		}
 		uint64_t v = expr(p);
 		end_of_statement(p);
 		eng_op op = {.kind = ENG_SET, .dst = eng_var(p->s->eng, name, true), .x = v};
-		return script_run_op(p->s, &op, p->text, name);
+		return script_run_op(p->s, &op, name);
 	}
-	const struct fn *f = find_fn(name);
-	if (f)
-		return call(p, f, namepos, is_punct(p, '('), -1, NULL);
-	const sess_cmd *c = sess_find_cmd(name);
-	if (c && c->run) {
-		size_t argpos = p->cur.pos;
-		const char *args = p->text + argpos;
-		return c->run(p->s, args, p->file, p->line, argpos + 1);
+	if (c) {
+		sess_args a = {.file = p->file, .line = p->line, .col = namepos + 1};
+		bool word_first = c->spec[0] && strchr("WwPpNn", c->spec[0]);
+		if (word_first) {
+			/* the lookahead is not lexed as code: `load ./x.hs` */
+			p->cur.type = TOK_PUNCT;
+			p->cur.punct = 0;
+			p->cur.pos = p->lx.pos;
+			size_t i = p->lx.pos;
+			while (i < p->lx.len && (p->lx.text[i] == ' ' || p->lx.text[i] == '\t'))
+				i++;
+			p->cur.pos = i;
+			if (i >= p->lx.len)
+				p->cur.type = TOK_EOF;
+		} else {
+			next(p);
+		}
+		bool paren = c->fn && is_punct(p, '(');
+		if (paren)
+			next(p);
+		parse_args(p, c, paren, &a);
+		if (c->op >= 0)
+			return run_verb(p, c, &a, -1, NULL);
+		return c->run(p->s, &a);
 	}
-	if (p->cur.type == T_EOF && eng_var(p->s->eng, name, false) >= 0) {
+	next(p);
+	if (p->cur.type == TOK_EOF && eng_var(p->s->eng, name, false) >= 0) {
 		uint64_t v = var_value(p, name, namepos);
 		sess_printf(p->s, SESS_OUT, "%s = 0x%llx (%llu)\n", name, (unsigned long long)v, (unsigned long long)v);
 		return SESS_OK;
@@ -542,20 +535,26 @@ static int statement(parser *p)
 	perr(p, namepos, "unknown command '%s' (type 'help' for the list)", name);
 }
 
-int sess_exec(session *s, const char *line, const char *file, size_t lineno)
+int script_exec_line(session *s, const char *line, const char *file, size_t lineno)
 {
 	parser p;
 	memset(&p, 0, sizeof p);
 	p.s = s;
-	p.text = line;
-	p.len = strlen(line);
 	p.file = file;
 	p.line = lineno;
-	if (p.len > SCRIPT_MAX_LINE) {
-		script_error(s, file, lineno, 0, NULL, "line is too long (%zu bytes; the limit is %u)", p.len,
-			     SCRIPT_MAX_LINE);
+	size_t len = strlen(line);
+	if (len > SESS_MAX_LINE) {
+		script_error(s, file, lineno, 0, NULL, "line is too long (%zu bytes; the limit is %u)", len,
+			     SESS_MAX_LINE);
 		return SESS_ERROR;
 	}
+	script_lex_init(&p.lx, line);
+	/* the statement as logs show it: the code, without comment or ';' */
+	size_t n = p.lx.len;
+	while (n && line[n - 1] == ';')
+		n--;
+	if (!script_set_code(s, line, n))
+		return SESS_ERROR;
 	const char *saved = s->curline;
 	s->curline = line;
 	if (setjmp(p.jb)) {
@@ -566,28 +565,4 @@ int sess_exec(session *s, const char *line, const char *file, size_t lineno)
 	int rc = statement(&p);
 	s->curline = saved;
 	return rc;
-}
-
-bool script_eval(session *s, const char *text, uint64_t *out, const char *file, size_t line, size_t col)
-{
-	parser p;
-	memset(&p, 0, sizeof p);
-	p.s = s;
-	p.text = text;
-	p.len = strlen(text);
-	p.file = file;
-	p.line = line;
-	if (setjmp(p.jb)) {
-		script_error(s, file, line, p.errcol + col - 1, NULL, "%s", p.msg);
-		return false;
-	}
-	next(&p);
-	*out = expr(&p);
-	if (is_punct(&p, ';'))
-		next(&p);
-	if (p.cur.type != T_EOF) {
-		script_error(s, file, line, p.cur.pos + col, NULL, "unexpected text after the value");
-		return false;
-	}
-	return true;
 }

@@ -1,6 +1,7 @@
 /*
- * session.c - a session: an engine, a frontend's callbacks, a loaded
- * script, and the cached heap snapshot views draw from.
+ * session.c - a session: an engine, a frontend's output callbacks, the
+ * requests queued for the frontend, and the cached heap snapshot views
+ * draw from.  Playback of the loaded script lives in playback.c.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -8,13 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heapscope/xalloc.h"
 #include "internal.h"
 
 session *sess_new(engine *e, const sess_frontend *fe)
 {
-	session *s = calloc(1, sizeof *s);
-	if (!s)
-		abort();
+	session *s = xcalloc(1, sizeof *s);
 	s->eng = e;
 	if (fe)
 		s->fe = *fe;
@@ -28,7 +28,17 @@ void sess_free(session *s)
 	if (s->view_ok)
 		hv_free(&s->view);
 	script_free(s->scr);
+	for (int i = 0; i < s->nreqs; i++)
+		free(s->reqs[i]);
+	free(s->steps);
+	free(s->code);
+	free(s->play_path);
 	free(s);
+}
+
+engine *sess_engine(const session *s)
+{
+	return s->eng;
 }
 
 void sess_printf(session *s, int kind, const char *fmt, ...)
@@ -42,9 +52,7 @@ void sess_printf(session *s, int kind, const char *fmt, ...)
 		return;
 	char *text = small;
 	if ((size_t)n >= sizeof small) {
-		text = malloc((size_t)n + 1);
-		if (!text)
-			abort();
+		text = xmalloc((size_t)n + 1);
 		va_start(ap, fmt);
 		vsnprintf(text, (size_t)n + 1, fmt, ap);
 		va_end(ap);
@@ -112,13 +120,66 @@ int32_t script_autoname(session *s)
 	}
 }
 
-int script_run_op(session *s, eng_op *op, const char *text, const char *id)
+bool script_set_code(session *s, const char *code, size_t n)
+{
+	if (n + 1 > s->codecap) {
+		size_t cap = n + 1 > 256 ? n + 1 : 256;
+		char *c = realloc(s->code, cap);
+		if (!c) {
+			sess_printf(s, SESS_ERR, "error: no memory for a statement of %zu bytes\n", n);
+			return false;
+		}
+		s->code = c;
+		s->codecap = cap;
+	}
+	while (n && (code[n - 1] == ' ' || code[n - 1] == '\t' || code[n - 1] == '\r'))
+		n--;
+	memcpy(s->code, code, n);
+	s->code[n] = 0;
+	return true;
+}
+
+int script_run_op(session *s, eng_op *op, const char *id)
 {
 	eng_result r;
 	int st = eng_exec(s->eng, op, &r);
 	if (s->fe.op)
-		s->fe.op(s->fe.ctx, &r, text, id);
+		s->fe.op(s->fe.ctx, &r, s->code ? s->code : "", id);
 	return st == ALLOC_OK ? SESS_OK : SESS_FAULTED;
+}
+
+void script_request(session *s, sess_req_kind kind, double delay, const char *arg, size_t len)
+{
+	sess_req *r = NULL;
+	for (int i = 0; i < s->nreqs; i++)
+		if (s->reqs[i]->kind == kind) {
+			/* a newer request of a kind replaces the pending one */
+			r = s->reqs[i];
+			memmove(&s->reqs[i], &s->reqs[i + 1], sizeof *s->reqs * (size_t)(s->nreqs - i - 1));
+			s->nreqs--;
+			break;
+		}
+	if (!r)
+		r = xmalloc(sizeof *r);
+	r->kind = kind;
+	r->delay = delay;
+	if (len >= sizeof r->arg)
+		len = sizeof r->arg - 1;
+	memcpy(r->arg, arg, len);
+	r->arg[len] = 0;
+	s->reqs[s->nreqs++] = r;
+}
+
+bool sess_take_request(session *s, sess_req *out)
+{
+	if (!s->nreqs)
+		return false;
+	sess_req *r = s->reqs[0];
+	*out = *r;
+	free(r);
+	memmove(&s->reqs[0], &s->reqs[1], sizeof *s->reqs * (size_t)(s->nreqs - 1));
+	s->nreqs--;
+	return true;
 }
 
 const heapview *sess_view(session *s)
@@ -131,25 +192,4 @@ const heapview *sess_view(session *s)
 		s->view_gen = s->eng->generation;
 	}
 	return &s->view;
-}
-
-int sess_step(session *s)
-{
-	script *sc = s->scr;
-	if (!sc)
-		return SESS_QUIT;
-	while (sc->next < sc->n) {
-		size_t i = sc->next++;
-		const char *l = sc->lines[i];
-		const char *t = l;
-		while (*t == ' ' || *t == '\t' || *t == '\r')
-			t++;
-		if (i < sc->skip || !*t || *t == '#' || (t[0] == '/' && t[1] == '/'))
-			continue;
-		s->curline = l;
-		int rc = sc->trace ? sess_exec_trace(s, l, sc->path, i + 1) : sess_exec(s, l, sc->path, i + 1);
-		s->curline = NULL;
-		return rc;
-	}
-	return SESS_QUIT;
 }

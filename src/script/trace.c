@@ -8,10 +8,15 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "heapscope/xalloc.h"
 #include "internal.h"
 
 void script_free(script *sc)
@@ -21,6 +26,7 @@ void script_free(script *sc)
 	for (size_t i = 0; i < sc->n; i++)
 		free(sc->lines[i]);
 	free(sc->lines);
+	free(sc->nul);
 	free(sc->path);
 	free(sc);
 }
@@ -59,46 +65,95 @@ static bool blank(const char *l)
 	return !*l;
 }
 
+/* Append one line of len bytes (which may hold NUL bytes) to sc. */
+static void add_line(script *sc, size_t *cap, const char *text, size_t len)
+{
+	if (len && text[len - 1] == '\r')
+		len--;
+	if (sc->n == *cap) {
+		*cap = *cap ? 2 * *cap : 64;
+		sc->lines = xreallocarray(sc->lines, *cap, sizeof *sc->lines);
+		sc->nul = xreallocarray(sc->nul, *cap, sizeof *sc->nul);
+	}
+	char *l = xmalloc(len + 1);
+	memcpy(l, text, len);
+	l[len] = 0;
+	const char *z = memchr(text, 0, len);
+	sc->nul[sc->n] = z ? (size_t)(z - text) + 1 : 0;
+	sc->lines[sc->n++] = l;
+}
+
+/* Read every line of fd into sc; false with a message in err. */
+static bool read_lines(script *sc, int fd, const char *path, char *err, size_t errlen)
+{
+	size_t cap = 0, have = 0, bufcap = 1 << 16;
+	char *buf = xmalloc(bufcap);
+	bool ok = true;
+	for (;;) {
+		if (have == bufcap) {
+			if (bufcap > SESS_MAX_LINE) {
+				snprintf(err, errlen, "%s:%zu: line is longer than %u bytes; is this a script?", path, sc->n + 1,
+					 SESS_MAX_LINE);
+				ok = false;
+				break;
+			}
+			bufcap *= 2;
+			buf = xrealloc(buf, bufcap);
+		}
+		ssize_t got = read(fd, buf + have, bufcap - have);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+			ok = false;
+			break;
+		}
+		if (got == 0) {
+			if (have)
+				add_line(sc, &cap, buf, have);
+			break;
+		}
+		size_t start = 0, end = have + (size_t)got;
+		for (size_t i = have; i < end; i++)
+			if (buf[i] == '\n') {
+				add_line(sc, &cap, buf + start, i - start);
+				start = i + 1;
+			}
+		memmove(buf, buf + start, end - start);
+		have = end - start;
+	}
+	free(buf);
+	return ok;
+}
+
 script *script_load(const char *path, char *err, size_t errlen)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	if (!f) {
+	bool in = !strcmp(path, "-");
+	/* never block in open(): a FIFO without a writer would hang the TUI */
+	int fd = in ? STDIN_FILENO : open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return NULL;
 	}
-	script *sc = calloc(1, sizeof *sc);
-	if (!sc)
-		abort();
-	sc->path = strdup(strcmp(path, "-") ? path : "<stdin>");
-	size_t cap = 0;
-	char *line = NULL;
-	size_t lcap = 0;
-	ssize_t len;
-	while ((len = getline(&line, &lcap, f)) >= 0) {
-		if (len > 0 && line[len - 1] == '\n')
-			line[--len] = 0;
-		if (len > 0 && line[len - 1] == '\r')
-			line[--len] = 0;
-		if ((size_t)len != strlen(line)) {
-			/* a NUL byte inside the line: keep the text, mark the rest */
-			for (ssize_t i = 0; i < len; i++)
-				if (!line[i])
-					line[i] = '\x01';
-		}
-		if (sc->n == cap) {
-			cap = cap ? 2 * cap : 64;
-			sc->lines = realloc(sc->lines, sizeof *sc->lines * cap);
-			if (!sc->lines)
-				abort();
-		}
-		sc->lines[sc->n++] = strdup(line);
+	struct stat st;
+	if (!in && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		const char *what = S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISCHR(st.st_mode) ? "a device" : "not a regular file";
+		snprintf(err, errlen, "%s: cannot read a script from %s; give it on standard input with '-' instead", path,
+			 what);
+		close(fd);
+		return NULL;
 	}
-	free(line);
-	bool rerr = ferror(f);
-	if (f != stdin)
-		fclose(f);
-	if (rerr) {
-		snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+	if (!in) {
+		int fl = fcntl(fd, F_GETFL);
+		if (fl >= 0)
+			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	}
+	script *sc = xcalloc(1, sizeof *sc);
+	sc->path = xstrdup(in ? "<stdin>" : path);
+	bool ok = read_lines(sc, fd, sc->path, err, errlen);
+	if (!in)
+		close(fd);
+	if (!ok) {
 		script_free(sc);
 		return NULL;
 	}
@@ -121,9 +176,10 @@ script *script_load(const char *path, char *err, size_t errlen)
 	return sc;
 }
 
-void script_check_header(const script *sc, void (*warn)(void *, const char *), void *ctx)
+void sess_check_header(session *s)
 {
-	if (!sc->trace || !sc->skip)
+	const script *sc = s->scr;
+	if (!sc || !sc->trace || !sc->skip)
 		return;
 	unsigned long long h[4] = {0};
 	int k = 0;
@@ -146,53 +202,54 @@ void script_check_header(const script *sc, void (*warn)(void *, const char *), v
 				maxid = id + 1;
 		}
 	}
-	char msg[300];
-	if (k < 4) {
-		snprintf(msg, sizeof msg, "%s:%zu: warning: the trace header has %d numbers, not 4", sc->path,
-			 hl[0] ? hl[0] : (size_t)1, k);
-		warn(ctx, msg);
-	}
-	if (k >= 3 && h[2] != ops) {
-		snprintf(msg, sizeof msg, "%s:%zu: warning: the header says %llu operations but the file has %zu; running all %zu",
-			 sc->path, hl[2], h[2], ops, ops);
-		warn(ctx, msg);
-	}
-	if (k >= 2 && h[1] < maxid) {
-		snprintf(msg, sizeof msg, "%s:%zu: warning: the header says %llu ids but the trace uses ids up to %llu",
-			 sc->path, hl[1], h[1], maxid ? maxid - 1 : 0);
-		warn(ctx, msg);
-	}
+	if (k < 4)
+		sess_printf(s, SESS_WARN, "%s:%zu: warning: the trace header has %d numbers, not 4\n", sc->path,
+			    hl[0] ? hl[0] : (size_t)1, k);
+	if (k >= 3 && h[2] != ops)
+		sess_printf(s, SESS_WARN, "%s:%zu: warning: the header says %llu operations but the file has %zu; running all %zu\n",
+			    sc->path, hl[2], h[2], ops, ops);
+	if (k >= 2 && h[1] < maxid)
+		sess_printf(s, SESS_WARN, "%s:%zu: warning: the header says %llu ids but the trace uses ids up to %llu\n",
+			    sc->path, hl[1], h[1], maxid ? maxid - 1 : 0);
 }
 
-/* Parse a non-negative decimal number at *p; false if there is none. */
-static bool number(const char **p, unsigned long long *v, bool *neg)
+enum { NUM_NONE, NUM_OVERFLOW, NUM_OK };
+
+/* Parse a decimal number at *p (a leading '-' sets *neg). */
+static int number(const char **p, const char *end, unsigned long long *v, bool *neg)
 {
 	const char *s = *p;
-	while (*s == ' ' || *s == '\t')
+	while (s < end && (*s == ' ' || *s == '\t'))
 		s++;
 	*neg = false;
-	if (*s == '-') {
+	if (s < end && *s == '-') {
 		*neg = true;
 		s++;
 	}
-	if (!isdigit((unsigned char)*s))
-		return false;
-	errno = 0;
-	char *end;
-	*v = strtoull(s, &end, 10);
-	if (errno == ERANGE)
-		return false;
-	*p = end;
-	return true;
+	if (s >= end || !isdigit((unsigned char)*s))
+		return NUM_NONE;
+	unsigned long long x = 0;
+	for (; s < end && isdigit((unsigned char)*s); s++) {
+		unsigned d = (unsigned)(*s - '0');
+		if (x > (ULLONG_MAX - d) / 10)
+			return NUM_OVERFLOW;
+		x = x * 10 + d;
+	}
+	*v = x;
+	*p = s;
+	return NUM_OK;
 }
 
 int sess_exec_trace(session *s, const char *line, const char *file, size_t lineno)
 {
-	const char *p = line;
-	while (*p == ' ' || *p == '\t')
+	size_t len = script_code_len(line);
+	const char *p = line, *end = line + len;
+	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
-	if (!*p || *p == '\r' || *p == '#')
+	if (p >= end)
 		return SESS_OK;
+	if (!script_set_code(s, p, (size_t)(end - p)))
+		return SESS_ERROR;
 	char opc = *p;
 	size_t col = (size_t)(p - line) + 1;
 	if (opc != 'a' && opc != 'f' && opc != 'r') {
@@ -204,22 +261,26 @@ int sess_exec_trace(session *s, const char *line, const char *file, size_t linen
 	unsigned long long id, size = 0;
 	bool neg;
 	const char *at = p;
-	if (!number(&p, &id, &neg) || neg) {
-		script_error(s, file, lineno, (size_t)(at - line) + 2, line, "expected a non-negative id");
+	int k = number(&p, end, &id, &neg);
+	if (k != NUM_OK || neg) {
+		script_error(s, file, lineno, (size_t)(at - line) + 2, line,
+			     k == NUM_OVERFLOW ? "the id does not fit in 64 bits" : "expected a non-negative id");
 		return SESS_ERROR;
 	}
 	if (opc != 'f') {
 		at = p;
-		if (!number(&p, &size, &neg)) {
-			script_error(s, file, lineno, (size_t)(at - line) + 2, line, "expected a size");
+		k = number(&p, end, &size, &neg);
+		if (k != NUM_OK) {
+			script_error(s, file, lineno, (size_t)(at - line) + 2, line,
+				     k == NUM_OVERFLOW ? "the size does not fit in 64 bits" : "expected a size");
 			return SESS_ERROR;
 		}
 		if (neg)
 			size = (unsigned long long)0 - size; /* like C: malloc(-1) */
 	}
-	while (*p == ' ' || *p == '\t' || *p == '\r')
+	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
-	if (*p) {
+	if (p < end) {
 		script_error(s, file, lineno, (size_t)(p - line) + 1, line, "unexpected text after the operation");
 		return SESS_ERROR;
 	}
@@ -244,5 +305,5 @@ int sess_exec_trace(session *s, const char *line, const char *file, size_t linen
 		op.x = ptr;
 		op.y = size;
 	}
-	return script_run_op(s, &op, line, name);
+	return script_run_op(s, &op, name);
 }

@@ -27,7 +27,8 @@ void layout_compute(tui *t)
 	t->too_small = W < TUI_MIN_W || H < TUI_MIN_H;
 	if (t->too_small)
 		return;
-	bool has_script = t->sess->scr != NULL;
+	sess_script_view v;
+	bool has_script = sess_script(t->sess, &v);
 	int area = H - 2;
 	if (t->zoom >= 0 && (t->zoom != P_SCRIPT || has_script)) {
 		t->pane[t->zoom] = R(0, 0, area, W);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heapscope/xalloc.h"
 #include "tui_internal.h"
 
 static void add_one(tui *t, int role, const char *s, size_t n)
@@ -15,14 +16,9 @@ static void add_one(tui *t, int role, const char *s, size_t n)
 		memmove(&t->log[0], &t->log[1], sizeof *t->log * (TUI_LOG_MAX - 1));
 		t->nlog--;
 	}
-	if (!t->log) {
-		t->log = malloc(sizeof *t->log * TUI_LOG_MAX);
-		if (!t->log)
-			abort();
-	}
-	char *c = malloc(n + 1);
-	if (!c)
-		abort();
+	if (!t->log)
+		t->log = xreallocarray(NULL, TUI_LOG_MAX, sizeof *t->log);
+	char *c = xmalloc(n + 1);
 	/* keep the screen clean: control bytes become '?' */
 	for (size_t i = 0; i < n; i++)
 		c[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? (s[i] == '\t' ? ' ' : '?') : s[i];

@@ -16,15 +16,15 @@
 
 int pane_state_role(int state)
 {
-	static const int roles[BIN_KIND_COUNT] = {ROLE_INUSE, ROLE_TCACHE, ROLE_FAST,  ROLE_UNSORTED,
+	static const int roles[ALLOC_BIN_KIND_COUNT] = {ROLE_INUSE, ROLE_TCACHE, ROLE_FAST,  ROLE_UNSORTED,
 						  ROLE_SMALL, ROLE_LARGE,  ROLE_TOP,   ROLE_MMAP};
-	return state >= 0 && state < BIN_KIND_COUNT ? roles[state] : ROLE_NORMAL;
+	return state >= 0 && state < ALLOC_BIN_KIND_COUNT ? roles[state] : ROLE_NORMAL;
 }
 
 char pane_state_char(int state)
 {
-	static const char c[BIN_KIND_COUNT + 1] = "#tfuslTm";
-	return state >= 0 && state < BIN_KIND_COUNT ? c[state] : '?';
+	static const char c[ALLOC_BIN_KIND_COUNT + 1] = "#tfuslTm";
+	return state >= 0 && state < ALLOC_BIN_KIND_COUNT ? c[state] : '?';
 }
 
 static int vref_cmp(const void *x, const void *y)
@@ -73,16 +73,16 @@ size_t pane_chunks_lines(tui *t)
 static void state_text(char *buf, size_t n, const hv_chunk *c)
 {
 	switch (c->state) {
-	case BIN_TCACHE:
+	case ALLOC_BIN_TCACHE:
 		snprintf(buf, n, "tcache 0x%x", 0x20 + 16 * c->bin);
 		break;
-	case BIN_FAST:
+	case ALLOC_BIN_FAST:
 		snprintf(buf, n, "fastbin 0x%x", 0x20 + 16 * c->bin);
 		break;
-	case BIN_SMALL:
+	case ALLOC_BIN_SMALL:
 		snprintf(buf, n, "smallbin %u", c->bin);
 		break;
-	case BIN_LARGE:
+	case ALLOC_BIN_LARGE:
 		snprintf(buf, n, "largebin %u", c->bin);
 		break;
 	default:
@@ -111,11 +111,11 @@ static void heap_map(tui *t, const heapview *v, int y, int x, int w)
 		} else {
 			k = hv_find(v, lo + (uint64_t)(per * i + per / 2));
 		}
-		int st = k >= 0 ? v->chunks[k].state : BIN_TOP;
+		int st = k >= 0 ? v->chunks[k].state : ALLOC_BIN_TOP;
 		int role = pane_state_role(st);
 		if (k >= 0 && v->chunks[k].addr == t->hl_chunk)
 			role = ROLE_HIGHLIGHT;
-		attrset(theme_attr(role) | (st == BIN_NONE ? 0 : A_BOLD));
+		attrset(theme_attr(role) | (st == ALLOC_BIN_NONE ? 0 : A_BOLD));
 		mvaddch(y, x + i, (chtype)pane_state_char(st));
 	}
 	attrset(A_NORMAL);
@@ -124,7 +124,7 @@ static void heap_map(tui *t, const heapview *v, int y, int x, int w)
 static void legend(int y, int x, int w)
 {
 	int c = 0;
-	for (int s = 0; s < BIN_KIND_COUNT && c < w; s++) {
+	for (int s = 0; s < ALLOC_BIN_KIND_COUNT && c < w; s++) {
 		char buf[32];
 		snprintf(buf, sizeof buf, "%c %s", pane_state_char(s), alloc_bin_name(s));
 		c += ui_put(y, x + c, w - c, pane_state_role(s), buf);
@@ -192,13 +192,13 @@ void pane_chunks_draw(tui *t, rect r)
 			sbuf vs = {0};
 			if (a->tcache && c->addr + 16 == a->tcache)
 				sb_printf(&vs, "(tcache)");
-			else if (c->state != BIN_TOP)
+			else if (c->state != ALLOC_BIN_TOP)
 				vars_in(t, &vs, c->addr, c->size);
 			int vw = showdata ? 12 : w - col - 1;
 			col += ui_putf(yy, x + col, w - col, base, " %-*.*s", vw, vw, vs.s ? vs.s : "");
 			sb_free(&vs);
 		}
-		if (showdata && c->state != BIN_TOP) {
+		if (showdata && c->state != ALLOC_BIN_TOP) {
 			uint8_t d[8] = {0};
 			mem_read(a->mem, c->addr + 16, d, 8);
 			col += ui_putf(yy, x + col, w - col, hl ? ROLE_HIGHLIGHT : ROLE_DIM,

@@ -9,13 +9,14 @@
 
 size_t pane_script_lines(tui *t)
 {
-	return t->sess->scr ? t->sess->scr->n : 0;
+	sess_script_view v;
+	return sess_script(t->sess, &v) ? v.n : 0;
 }
 
 void pane_script_draw(tui *t, rect r)
 {
-	script *sc = t->sess->scr;
-	if (!sc)
+	sess_script_view view, *sc = &view;
+	if (!sess_script(t->sess, sc))
 		return;
 	char title[120];
 	const char *base = strrchr(sc->path, '/') ? strrchr(sc->path, '/') + 1 : sc->path;

@@ -13,11 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include "heapscope/xalloc.h"
 #include "tui_internal.h"
 
 #define PROMPT "heapscope> "
@@ -25,8 +28,8 @@
 static tui *T;
 static unsigned char queue[64];
 static int qhead, qtail;
-static char histpath[600];
-static bool history_on;
+static char *histpath;
+static bool history_on, history_warned;
 
 static int q_getc(FILE *f)
 {
@@ -64,6 +67,8 @@ static void deprep_term(void)
 {
 }
 
+static void history_save(void);
+
 static void on_line(char *line)
 {
 	if (!line) {
@@ -72,8 +77,7 @@ static void on_line(char *line)
 	}
 	if (*line) {
 		add_history(line);
-		if (history_on && append_history(1, histpath) != 0)
-			write_history(histpath);
+		history_save();
 	}
 	tui_run_line(T, line);
 	free(line);
@@ -104,9 +108,7 @@ static char *generator(const char *text, int state)
 			if (!strncmp(n, text, len))
 				return strdup(n);
 		}
-		size_t k = gen_i - e->nnames;
-		while (sess_params[k]) {
-			const char *n = sess_params[k++];
+		for (const char *n; (n = alloc_mallopt_name_at((unsigned)(gen_i - e->nnames)));) {
 			gen_i++;
 			if (!strncmp(n, text, len))
 				return strdup(n);
@@ -161,16 +163,23 @@ static void show_matches(char **matches, int n, int maxlen)
 	log_add(T, ROLE_INFO, buf);
 }
 
-static void history_setup(void)
+/* The history file: $XDG_STATE_HOME/heapscope/history, else
+ * ~/.local/state/heapscope/history; its directory is made if missing.
+ * NULL (with a reason in why) when there is none to be had. */
+static char *history_path(char *why, size_t n)
 {
 	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	char dir[520];
-	if (state && *state)
-		snprintf(dir, sizeof dir, "%s/heapscope", state);
-	else if (home && *home)
-		snprintf(dir, sizeof dir, "%s/.local/state/heapscope", home);
-	else
-		return;
+	char *dir;
+	if (state && *state) {
+		dir = xmalloc(strlen(state) + 16);
+		sprintf(dir, "%s/heapscope", state);
+	} else if (home && *home) {
+		dir = xmalloc(strlen(home) + 32);
+		sprintf(dir, "%s/.local/state/heapscope", home);
+	} else {
+		snprintf(why, n, "neither XDG_STATE_HOME nor HOME is set");
+		return NULL;
+	}
 	/* mkdir -p */
 	for (char *p = dir + 1; *p; p++)
 		if (*p == '/') {
@@ -178,11 +187,87 @@ static void history_setup(void)
 			mkdir(dir, 0700);
 			*p = '/';
 		}
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+	struct stat st;
+	if ((mkdir(dir, 0700) != 0 && errno != EEXIST) || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    access(dir, W_OK | X_OK) != 0) {
+		snprintf(why, n, "%.400s is not a writable directory", dir);
+		free(dir);
+		return NULL;
+	}
+	char *path = xmalloc(strlen(dir) + 16);
+	sprintf(path, "%s/history", dir);
+	free(dir);
+	return path;
+}
+
+/* Read the history without following a symlink planted in its place. */
+static void history_read(void)
+{
+	int fd = open(histpath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
 		return;
-	snprintf(histpath, sizeof histpath, "%s/history", dir);
+	FILE *f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		if (line[len - 1] == '\n')
+			line[--len] = 0;
+		if (len)
+			add_history(line);
+	}
+	free(line);
+	fclose(f);
+}
+
+/* Write the history atomically: a fresh file beside it, then rename, so a
+ * crash never truncates it and a symlink in its place is replaced, never
+ * followed.  Says once in the log when it cannot. */
+static void history_save(void)
+{
+	if (!history_on)
+		return;
+	size_t n = strlen(histpath) + 32;
+	char *tmp = xmalloc(n);
+	snprintf(tmp, n, "%s.%ld.tmp", histpath, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	bool ok = fd >= 0;
+	if (ok) {
+		HIST_ENTRY **h = history_list();
+		for (int i = 0; h && h[i] && ok; i++) {
+			size_t len = strlen(h[i]->line);
+			ok = write(fd, h[i]->line, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
+		}
+		ok = close(fd) == 0 && ok;
+		ok = ok && rename(tmp, histpath) == 0;
+		if (!ok)
+			unlink(tmp);
+	}
+	if (!ok && !history_warned) {
+		char m[600];
+		snprintf(m, sizeof m, "warning: the history cannot be saved to %.500s: %s", histpath, strerror(errno));
+		log_add(T, ROLE_WARN, m);
+		history_warned = true;
+	}
+	free(tmp);
+}
+
+static void history_setup(void)
+{
+	char why[500];
+	histpath = history_path(why, sizeof why);
+	if (!histpath) {
+		char m[600];
+		snprintf(m, sizeof m, "warning: the history will not be saved: %s", why);
+		log_add(T, ROLE_WARN, m);
+		return;
+	}
 	history_on = true;
-	read_history(histpath);
+	history_read();
 }
 
 void prompt_init(tui *t)
@@ -211,8 +296,10 @@ void prompt_done(tui *t)
 {
 	(void)t;
 	rl_callback_handler_remove();
-	if (history_on)
-		history_truncate_file(histpath, 1000);
+	free(histpath);
+	histpath = NULL;
+	history_on = false;
+	clear_history();
 	if (rl_outstream)
 		fclose(rl_outstream);
 	rl_outstream = NULL;

@@ -1,8 +1,9 @@
 /*
  * tui.c - the interactive interface: state, the session's callbacks, keys,
- * script stepping and playing, the status bar, the help overlay and the
- * main loop.  The terminal is restored on every exit path (quit, Ctrl-D,
- * SIGTERM, SIGHUP).
+ * the session's requests (play, theme, clear, quit), the status bar, the
+ * help overlay and the main loop.  The terminal is restored on every exit
+ * path (quit, Ctrl-D, SIGTERM, SIGHUP, SIGINT: exit status 128 + signal;
+ * fatal signals through term.c's crash guard).
  */
 #define _GNU_SOURCE
 #include <curses.h>
@@ -15,15 +16,9 @@
 #include <unistd.h>
 
 #include "heapscope/report.h"
+#include "heapscope/status.h"
+#include "heapscope/xalloc.h"
 #include "tui_internal.h"
-
-static volatile sig_atomic_t got_term;
-
-static void on_term(int sig)
-{
-	(void)sig;
-	got_term = 1;
-}
 
 /* --- session callbacks ------------------------------------------------ */
 
@@ -55,8 +50,8 @@ static uint64_t changed_chunk(const eng_result *r)
 {
 	for (uint32_t i = 0; i < r->nev; i++) {
 		const alloc_ev *e = &r->ev[i];
-		if (e->kind == EV_TOP_MERGE || e->kind == EV_UNSORTED_PUT || e->kind == EV_TCACHE_PUT ||
-		    e->kind == EV_FAST_PUT)
+		if (e->kind == ALLOC_EV_TOP_MERGE || e->kind == ALLOC_EV_UNSORTED_PUT || e->kind == ALLOC_EV_TCACHE_PUT ||
+		    e->kind == ALLOC_EV_FAST_PUT)
 			if (r->kind == ENG_FREE)
 				return e->a;
 	}
@@ -71,22 +66,22 @@ static const char *path_word(const eng_result *r)
 	const char *w = NULL;
 	for (uint32_t i = 0; i < r->nev; i++) {
 		switch (r->ev[i].kind) {
-		case EV_TCACHE_GET: w = "from the tcache"; break;
-		case EV_FAST_GET: w = "from a fastbin"; break;
-		case EV_SMALL_GET: w = "from a small bin"; break;
-		case EV_EXACT: w = "exact fit from the unsorted bin"; break;
-		case EV_LAST_REMAINDER: w = "split from the last remainder"; break;
-		case EV_BEST_FIT: w = "best fit from a large bin"; break;
-		case EV_BINMAP: w = "found by the binmap search"; break;
-		case EV_TOP_SPLIT: w = "carved from top"; break;
-		case EV_MMAP: w = "its own mmap"; break;
-		case EV_TCACHE_PUT: if (r->kind == ENG_FREE) w = "into the tcache"; break;
-		case EV_FAST_PUT: if (r->kind == ENG_FREE) w = "into a fastbin"; break;
-		case EV_UNSORTED_PUT: if (r->kind == ENG_FREE && !w) w = "into the unsorted bin"; break;
-		case EV_TOP_MERGE: if (r->kind == ENG_FREE) w = "merged into top"; break;
-		case EV_MUNMAP: if (r->kind == ENG_FREE) w = "munmapped"; break;
-		case EV_INPLACE: w = "in place"; break;
-		case EV_COPY: w = "moved (malloc, copy, free)"; break;
+		case ALLOC_EV_TCACHE_GET: w = "from the tcache"; break;
+		case ALLOC_EV_FAST_GET: w = "from a fastbin"; break;
+		case ALLOC_EV_SMALL_GET: w = "from a small bin"; break;
+		case ALLOC_EV_EXACT: w = "exact fit from the unsorted bin"; break;
+		case ALLOC_EV_LAST_REMAINDER: w = "split from the last remainder"; break;
+		case ALLOC_EV_BEST_FIT: w = "best fit from a large bin"; break;
+		case ALLOC_EV_BINMAP: w = "found by the binmap search"; break;
+		case ALLOC_EV_TOP_SPLIT: w = "carved from top"; break;
+		case ALLOC_EV_MMAP: w = "its own mmap"; break;
+		case ALLOC_EV_TCACHE_PUT: if (r->kind == ENG_FREE) w = "into the tcache"; break;
+		case ALLOC_EV_FAST_PUT: if (r->kind == ENG_FREE) w = "into a fastbin"; break;
+		case ALLOC_EV_UNSORTED_PUT: if (r->kind == ENG_FREE && !w) w = "into the unsorted bin"; break;
+		case ALLOC_EV_TOP_MERGE: if (r->kind == ENG_FREE) w = "merged into top"; break;
+		case ALLOC_EV_MUNMAP: if (r->kind == ENG_FREE) w = "munmapped"; break;
+		case ALLOC_EV_INPLACE: w = "in place"; break;
+		case ALLOC_EV_COPY: w = "moved (malloc, copy, free)"; break;
 		default: break;
 		}
 	}
@@ -99,8 +94,7 @@ static void t_op(void *ctx, const eng_result *r, const char *text, const char *i
 	t->hl_chunk = changed_chunk(r);
 	t->follow_hl = true;
 	t->dirty = true;
-	if (t->bulk) {
-		t->bulk_ops++;
+	if (sess_continuing(t->sess)) {
 		if (r->status == ALLOC_OK) {
 			for (uint32_t i = 0; i < r->nev; i++) {
 				sbuf b = {0};
@@ -146,128 +140,7 @@ static void t_op(void *ctx, const eng_result *r, const char *text, const char *i
 	}
 }
 
-/* --- running scripts -------------------------------------------------- */
-
-static bool next_is_pause(script *sc)
-{
-	while (sc->next < sc->n) {
-		const char *l = sc->lines[sc->next];
-		while (*l == ' ' || *l == '\t')
-			l++;
-		if (*l && *l != '#' && *l != '\r' && !(l[0] == '/' && l[1] == '/'))
-			return !strncmp(l, "pause", 5) && (l[5] == 0 || l[5] == ' ' || l[5] == ';' || l[5] == '\r');
-		sc->next++;
-	}
-	return false;
-}
-
-/* Remember that the line about to run starts at the current engine position. */
-static void record_step(tui *t, size_t line)
-{
-	size_t pos = t->eng->pos;
-	/* records past this point belong to a history that was undone */
-	while (t->nsteps && (t->steps[t->nsteps - 1].pos > pos ||
-			     (t->steps[t->nsteps - 1].pos == pos && t->steps[t->nsteps - 1].line >= line)))
-		t->nsteps--;
-	if (t->nsteps == t->capsteps) {
-		t->capsteps = t->capsteps ? 2 * t->capsteps : 256;
-		t->steps = realloc(t->steps, sizeof *t->steps * t->capsteps);
-		if (!t->steps)
-			abort();
-	}
-	t->steps[t->nsteps++] = (struct tui_step){line, pos};
-}
-
-/* After undo, redo or goto: the next script line is the first one that ran
- * at or after the engine's new position. */
-static void sync_script(tui *t)
-{
-	script *sc = t->sess->scr;
-	if (!sc || !t->nsteps)
-		return;
-	size_t pos = t->eng->pos;
-	for (size_t i = 0; i < t->nsteps; i++)
-		if (t->steps[i].pos >= pos) {
-			sc->next = t->steps[i].line;
-			return;
-		}
-	sc->next = t->steps[t->nsteps - 1].line + 1;
-}
-
-/* Run one line; false when the script is over or stopped with a problem. */
-static bool step(tui *t)
-{
-	script *sc = t->sess->scr;
-	if (!sc) {
-		log_add(t, ROLE_WARN, "no script is loaded: open one with `heapscope FILE` or `load FILE`");
-		return false;
-	}
-	/* skip blank and comment lines so the record names the line that runs */
-	while (sc->next < sc->n) {
-		const char *l = sc->lines[sc->next];
-		while (*l == ' ' || *l == '\t' || *l == '\r')
-			l++;
-		if (sc->next >= sc->skip && *l && *l != '#' && !(l[0] == '/' && l[1] == '/'))
-			break;
-		sc->next++;
-	}
-	if (sc->next < sc->n)
-		record_step(t, sc->next);
-	int rc = sess_step(t->sess);
-	t->dirty = true;
-	if (rc == SESS_QUIT) {
-		log_add(t, ROLE_INFO, "end of the script");
-		return false;
-	}
-	return rc == SESS_OK;
-}
-
-static void run_to_pause(tui *t)
-{
-	script *sc = t->sess->scr;
-	if (!sc) {
-		step(t);
-		return;
-	}
-	t->bulk = true;
-	t->bulk_ops = 0;
-	size_t lines = 0;
-	bool ok = true;
-	while (ok && !next_is_pause(sc) && sc->next < sc->n) {
-		ok = step(t);
-		lines++;
-	}
-	t->bulk = false;
-	char m[160];
-	if (next_is_pause(sc)) {
-		sc->next++;
-		snprintf(m, sizeof m, "ran %zu lines (%zu operations); paused at line %zu", lines, t->bulk_ops, sc->next);
-	} else {
-		snprintf(m, sizeof m, "ran %zu lines (%zu operations)%s", lines, t->bulk_ops,
-			 sc->next >= sc->n ? "; end of the script" : "; stopped");
-	}
-	log_add(t, ROLE_INFO, m);
-}
-
-static void load_script(tui *t, const char *path)
-{
-	char err[512];
-	script *sc = script_load(path, err, sizeof err);
-	if (!sc) {
-		log_add(t, ROLE_ERROR, err);
-		return;
-	}
-	script_free(t->sess->scr);
-	t->sess->scr = sc;
-	t->nsteps = 0;
-	char m[600];
-	snprintf(m, sizeof m, "loaded %s (%zu lines%s): F8 or `step` runs one line, F5 or `continue` runs to the end, "
-			      "F6 or `play` plays it",
-		 sc->path, sc->n, sc->trace ? ", malloc-lab trace" : "");
-	log_add(t, ROLE_INFO, m);
-	t->scroll[P_SCRIPT] = 0;
-	layout_compute(t);
-}
+/* --- requests and playback ------------------------------------------- */
 
 static void set_theme(tui *t, const char *name)
 {
@@ -283,71 +156,80 @@ static void set_theme(tui *t, const char *name)
 	t->dirty = true;
 }
 
-static int t_ui(void *ctx, int cmd, const char *args)
+static void list_themes(tui *t)
 {
-	tui *t = ctx;
-	char arg[512];
-	while (*args == ' ' || *args == '\t')
-		args++;
-	snprintf(arg, sizeof arg, "%s", args);
-	char *hash = strchr(arg, '#');
-	if (hash)
-		*hash = 0;
-	for (size_t n = strlen(arg); n && (arg[n - 1] == ' ' || arg[n - 1] == '\r' || arg[n - 1] == ';'); n--)
-		arg[n - 1] = 0;
-	switch (cmd) {
-	case UI_STEP:
-		step(t);
-		return SESS_OK;
-	case UI_CONTINUE:
-		run_to_pause(t);
-		return SESS_OK;
-	case UI_PLAY: {
-		double secs = 0.5;
-		if (*arg) {
-			char *end;
-			secs = strtod(arg, &end);
-			if (*end || secs < 0 || secs > 60) {
-				log_add(t, ROLE_ERROR, "usage: play [DELAY], DELAY in seconds from 0 to 60 (default 0.5)");
-				return SESS_ERROR;
+	char m[300];
+	const char *const *names = theme_names();
+	size_t o = (size_t)snprintf(m, sizeof m, "theme %s; available:", t->th.name);
+	for (int i = 0; names[i] && o < sizeof m; i++)
+		o += (size_t)snprintf(m + o, sizeof m - o, " %s", names[i]);
+	log_add(t, ROLE_INFO, m);
+}
+
+/* Carry out what the session asked of the frontend. */
+static void take_requests(tui *t)
+{
+	sess_req req;
+	while (sess_take_request(t->sess, &req)) {
+		switch (req.kind) {
+		case SESS_REQ_PLAY: {
+			sess_script_view v;
+			if (!sess_script(t->sess, &v)) {
+				log_add(t, ROLE_WARN, "no script is loaded: open one with `heapscope FILE` or `load FILE`");
+				break;
 			}
+			t->playing = true;
+			t->play_ms = (int)(req.delay * 1000);
+			t->play_started = true;
+			log_add(t, ROLE_INFO, "playing: any key (or Ctrl-C) stops");
+			break;
 		}
-		if (!t->sess->scr) {
-			step(t);
-			return SESS_ERROR;
+		case SESS_REQ_THEME:
+			if (req.arg[0])
+				set_theme(t, req.arg);
+			else
+				list_themes(t);
+			break;
+		case SESS_REQ_CLEAR:
+			log_clear(t);
+			break;
+		case SESS_REQ_QUIT:
+			t->quit = true;
+			break;
+		case SESS_REQ_COUNT:
+			break;
 		}
-		t->playing = true;
-		t->play_ms = (int)(secs * 1000);
-		log_add(t, ROLE_INFO, "playing: any key (or Ctrl-C) stops");
-		return SESS_OK;
 	}
-	case UI_THEME:
-		if (!*arg) {
-			char m[300];
-			const char *const *names = theme_names();
-			size_t o = (size_t)snprintf(m, sizeof m, "theme %s; available:", t->th.name);
-			for (int i = 0; names[i] && o < sizeof m; i++)
-				o += (size_t)snprintf(m + o, sizeof m - o, " %s", names[i]);
-			log_add(t, ROLE_INFO, m);
-			return SESS_OK;
-		}
-		set_theme(t, arg);
-		return SESS_OK;
-	case UI_CLEAR:
-		log_clear(t);
-		return SESS_OK;
-	case UI_QUIT:
-		t->quit = true;
-		return SESS_QUIT;
-	case UI_LOAD:
-		if (!*arg) {
-			log_add(t, ROLE_ERROR, "usage: load FILE");
-			return SESS_ERROR;
-		}
-		load_script(t, arg);
-		return SESS_OK;
+	if (sess_script_generation(t->sess) != t->script_gen) {
+		t->script_gen = sess_script_generation(t->sess);
+		t->scroll[P_SCRIPT] = 0;
+		layout_compute(t);
 	}
-	return -1;
+	t->dirty = true;
+}
+
+/* One line of play; false when playing must stop. */
+static bool play_tick(tui *t)
+{
+	sess_step r = sess_step_script(t->sess);
+	take_requests(t);
+	switch (r) {
+	case SESS_STEP_OK:
+		return true;
+	case SESS_STEP_PAUSE: {
+		sess_script_view v;
+		sess_script(t->sess, &v);
+		char m[80];
+		snprintf(m, sizeof m, "paused at line %zu (F6 plays on)", v.next);
+		log_add(t, ROLE_INFO, m);
+		return false;
+	}
+	case SESS_STEP_END:
+		log_add(t, ROLE_INFO, "end of the script");
+		return false;
+	default:
+		return false;
+	}
 }
 
 void tui_run_line(tui *t, const char *line)
@@ -355,13 +237,8 @@ void tui_run_line(tui *t, const char *line)
 	char echo[300];
 	snprintf(echo, sizeof echo, "> %.280s", line);
 	log_add(t, ROLE_PROMPT, echo);
-	size_t count = eng_count(t->eng), pos = t->eng->pos;
-	int rc = sess_exec(t->sess, line, NULL, 0);
-	if (eng_count(t->eng) == count && t->eng->pos != pos)
-		sync_script(t); /* undo, redo or goto moved the heap */
-	if (rc == SESS_QUIT)
-		t->quit = true;
-	t->dirty = true;
+	sess_exec(t->sess, line, NULL, 0);
+	take_requests(t);
 }
 
 /* --- drawing ---------------------------------------------------------- */
@@ -371,11 +248,11 @@ static void draw_status(tui *t)
 	int y = t->rows - 2;
 	ui_fill(y, 0, t->cols, ROLE_STATUS);
 	char left[200];
-	script *sc = t->sess->scr;
+	sess_script_view sc;
 	int n = snprintf(left, sizeof left, " heapscope  op %zu/%zu", t->eng->pos, eng_count(t->eng));
-	if (sc)
-		n += snprintf(left + n, sizeof left - (size_t)n, "  line %zu/%zu", sc->next < sc->n ? sc->next + 1 : sc->n,
-			      sc->n);
+	if (sess_script(t->sess, &sc))
+		n += snprintf(left + n, sizeof left - (size_t)n, "  line %zu/%zu", sc.next < sc.n ? sc.next + 1 : sc.n,
+			      sc.n);
 	if (t->playing)
 		n += snprintf(left + n, sizeof left - (size_t)n, "  PLAYING");
 	if (t->zoom >= 0)
@@ -424,7 +301,7 @@ static void draw_help(tui *t)
 			ui_put(y, x, cw, ROLE_NORMAL, help_keys[i - 1]);
 		} else if (i == 11) {
 			int c = ui_put(y, x, cw, ROLE_TITLE, "Colours: ");
-			for (int st = 0; st < BIN_KIND_COUNT; st++) {
+			for (int st = 0; st < ALLOC_BIN_KIND_COUNT; st++) {
 				char b[40];
 				snprintf(b, sizeof b, "%c %s  ", pane_state_char(st), alloc_bin_name(st));
 				c += ui_put(y, x + c, cw - c, pane_state_role(st), b);
@@ -436,7 +313,7 @@ static void draw_help(tui *t)
 		} else {
 			const sess_cmd *c = &sess_cmds[i - 14];
 			char line[240];
-			snprintf(line, sizeof line, "  %-10s %-14s %s", c->name, c->args, c->help);
+			snprintf(line, sizeof line, "  %-10s %-14s %s", c->name, c->usage, c->help);
 			ui_put(y, x, cw, ROLE_NORMAL, line);
 		}
 	}
@@ -653,11 +530,9 @@ static void mouse(tui *t)
 
 tui *tui_new(const tui_opts *o)
 {
-	tui *t = calloc(1, sizeof *t);
-	if (!t)
-		abort();
+	tui *t = xcalloc(1, sizeof *t);
 	t->eng = eng_new(o->aslr, o->seed);
-	sess_frontend fe = {.ctx = t, .print = t_print, .op = t_op, .ui = t_ui};
+	sess_frontend fe = {.ctx = t, .print = t_print, .op = t_op};
 	t->sess = sess_new(t->eng, &fe);
 	t->focus = -1;
 	t->last_pane = P_CHUNKS;
@@ -685,7 +560,6 @@ void tui_free(tui *t)
 	free(t->bins.l);
 	free(t->space.l);
 	free(t->vref);
-	free(t->steps);
 	sess_free(t->sess);
 	eng_free(t->eng);
 	free(t);
@@ -698,24 +572,8 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-int tui_run(const tui_opts *o)
+static void curses_start(tui *t)
 {
-	setlocale(LC_ALL, "");
-	tui *t = tui_new(o);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_term;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGTSTP, SIG_IGN);
-
-	set_escdelay(25);
-	if (!initscr()) {
-		fprintf(stderr, "heapscope: cannot initialise the terminal\n");
-		tui_free(t);
-		return 2;
-	}
 	raw();
 	noecho();
 	nonl();
@@ -734,22 +592,87 @@ int tui_run(const tui_opts *o)
 			  NULL);
 		mouseinterval(0);
 	}
+}
+
+/* Ctrl-Z (a byte in raw mode) or SIGTSTP: give the terminal back, stop,
+ * and take it again when the shell continues us. */
+static void suspend(tui *t)
+{
+	endwin();
+	term_suspend();
+	refresh();
+	getmaxyx(stdscr, t->rows, t->cols);
+	layout_compute(t);
+	clearok(curscr, TRUE);
+	t->dirty = true;
+}
+
+/* Read the keys already waiting (a paste arrives as thousands) before the
+ * next frame, for at most budget_ms. */
+static void keys(tui *t, int ch, double budget_ms)
+{
+	double until = now_ms() + budget_ms;
+	for (;;) {
+		if (ch == KEY_RESIZE) {
+			getmaxyx(stdscr, t->rows, t->cols);
+			layout_compute(t);
+			t->dirty = true;
+		} else if (ch == KEY_MOUSE) {
+			mouse(t);
+		} else if (ch == 26) {
+			suspend(t);
+		} else {
+			key(t, ch);
+			sess_script_view v;
+			if (sess_script(t->sess, &v) && !t->visible[P_SCRIPT] && t->zoom < 0)
+				layout_compute(t);
+		}
+		if (t->quit || term_signal() || t->playing || now_ms() > until)
+			return;
+		timeout(0);
+		ch = getch();
+		if (ch == ERR)
+			return;
+	}
+}
+
+int tui_run(const tui_opts *o)
+{
+	setlocale(LC_ALL, "");
+	tui *t = tui_new(o);
+	set_escdelay(25);
+	term_signals_install();
+	if (!initscr()) {
+		fprintf(stderr, "heapscope: cannot initialise the terminal\n");
+		tui_free(t);
+		return HS_EXIT_NO_TERMINAL;
+	}
+	term_crash_guard();
+	xalloc_on_fatal(term_restore);
+	curses_start(t);
 	getmaxyx(stdscr, t->rows, t->cols);
 	prompt_init(t);
 	log_add(t, ROLE_INFO, "Welcome to heapscope: a model of glibc 2.36 malloc in a simulated process.");
 	log_add(t, ROLE_INFO, "Try:  p = malloc(24)   q = malloc(100)   free(p)   chunks   bins   help   (F1: keys)");
-	if (o->script)
-		load_script(t, o->script);
+	if (o->script && sess_load(t->sess, o->script) == SESS_OK)
+		log_add(t, ROLE_INFO, "F8 steps one line, F5 continues to the next pause, F6 plays");
+	take_requests(t);
 	layout_compute(t);
 	t->dirty = true;
 	double next_play = 0;
-	while (!t->quit && !got_term) {
+	while (!t->quit && !term_signal()) {
+		if (term_take_stop())
+			suspend(t);
 		if (t->dirty) {
 			tui_draw(t);
 			refresh();
 			t->dirty = false;
 		}
 		int wait = 250;
+		if (t->play_started) {
+			t->play_started = false;
+			next_play = now_ms();
+		}
 		if (t->playing) {
 			double left = next_play - now_ms();
 			wait = left < 0 ? 0 : (int)left;
@@ -758,31 +681,19 @@ int tui_run(const tui_opts *o)
 		int ch = getch();
 		if (ch == ERR) {
 			if (t->playing && now_ms() >= next_play) {
-				if (!step(t))
+				if (!play_tick(t))
 					t->playing = false;
 				next_play = now_ms() + t->play_ms;
+				t->dirty = true;
 			}
 			continue;
 		}
-		if (ch == KEY_RESIZE) {
-			getmaxyx(stdscr, t->rows, t->cols);
-			layout_compute(t);
-			t->dirty = true;
-			continue;
-		}
-		if (ch == KEY_MOUSE) {
-			mouse(t);
-			continue;
-		}
-		bool was_playing = t->playing;
-		key(t, ch);
-		if (t->playing && !was_playing)
-			next_play = now_ms();
-		if (t->sess->scr && !t->visible[P_SCRIPT] && t->zoom < 0)
-			layout_compute(t);
+		keys(t, ch, 30);
 	}
 	prompt_done(t);
 	endwin();
+	xalloc_on_fatal(NULL);
 	tui_free(t);
-	return 0;
+	int sig = term_signal();
+	return sig ? HS_EXIT_SIGNAL(sig) : HS_EXIT_OK;
 }

@@ -81,15 +81,8 @@ typedef struct tui {
 	/* running a script */
 	bool playing;
 	int play_ms;
-	bool bulk; /* continue: log a summary, not every operation */
-	size_t bulk_ops;
-	char status[200];
-	/* script lines run, with the engine position before each, so undo,
-	 * redo and goto can move the script's next line with the heap */
-	struct tui_step {
-		size_t line, pos;
-	} * steps;
-	size_t nsteps, capsteps;
+	bool play_started; /* the first line of a play runs at once */
+	uint64_t script_gen; /* the session's script generation last laid out */
 } tui;
 
 /* drawing helpers (draw.c) */
@@ -147,6 +140,19 @@ void prompt_cancel(tui *t);
 bool prompt_empty(void);
 /* Draw the prompt row and place the cursor. */
 void prompt_draw(tui *t);
+
+/* terminal.c: signals, suspend and the crash guard */
+void term_signals_install(void);
+/* The signal (SIGTERM, SIGHUP, SIGINT) that asked heapscope to end, or 0. */
+int term_signal(void);
+/* Whether SIGTSTP arrived since the last call. */
+bool term_take_stop(void);
+/* Stop the process until SIGCONT (curses must have let go already). */
+void term_suspend(void);
+/* After initscr: fatal signals restore the terminal before they kill. */
+void term_crash_guard(void);
+/* Let go of the terminal (before a fatal message). */
+void term_restore(void);
 
 /* tui.c */
 /* Run a line the user typed (or a key's command). */

@@ -182,7 +182,7 @@ expect s200 "38;5;201m" "a user theme from XDG_CONFIG_HOME" -e
 # SIGTERM restores the terminal and exits
 pid=$($T list-panes -t s200 -F '#{pane_pid}')
 pkill -TERM -P "$pid" -f heapscope 2>/dev/null || true
-expect s200 "EXITED:0" "SIGTERM ends heapscope cleanly"
+expect s200 "EXITED:143" "SIGTERM ends heapscope cleanly with status 128+15"
 
 # --- NO_COLOR and a mid-size terminal -----------------------------------------
 start snc 100 30 NO_COLOR=1

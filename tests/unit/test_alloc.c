@@ -324,15 +324,15 @@ static void e20_mallopt_consolidates(void)
 static void tunable_tcache_count_zero(void)
 {
 	alloc *a = alloc_new(false, 1);
-	CHECK(alloc_tunable(a, "tcache_count", 0) == 0);
-	CHECK(alloc_tunable(a, "tcache_count", 70000) != 0);
+	CHECK(alloc_tunable(a, ALLOC_TUNABLE_TCACHE_COUNT, 0) == 0);
+	CHECK(alloc_tunable(a, ALLOC_TUNABLE_TCACHE_COUNT, 70000) != 0);
 	uint64_t x = M(0x18), y = M(0x18);
 	CHECK_EQ(x - a->lay.heap, 0x2a0);
 	F(x);
 	F(y);
 	CHECK_EQ(a->fastbins[0], y - 16);
 	CHECK_EQ(M(0x18), y);
-	CHECK(alloc_tunable(a, "tcache_count", 3) != 0); /* too late: initialised */
+	CHECK(alloc_tunable(a, ALLOC_TUNABLE_TCACHE_COUNT, 3) != 0); /* too late: initialised */
 	alloc_free(a);
 }
 

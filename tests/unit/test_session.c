@@ -36,7 +36,7 @@ static session *fresh(void)
 
 static void done(session *s)
 {
-	engine *e = s->eng;
+	engine *e = sess_engine(s);
 	sess_free(s);
 	eng_free(e);
 }
@@ -44,8 +44,8 @@ static void done(session *s)
 static uint64_t var(session *s, const char *name)
 {
 	uint64_t v = 0;
-	int32_t i = eng_var(s->eng, name, false);
-	CHECK(i >= 0 && eng_var_get(s->eng, i, &v));
+	int32_t i = eng_var(sess_engine(s), name, false);
+	CHECK(i >= 0 && eng_var_get(sess_engine(s), i, &v));
 	return v;
 }
 
@@ -53,7 +53,7 @@ static uint64_t var(session *s, const char *name)
 static void bad(session *s, const char *line, const char *want, int line_no)
 {
 	sb_reset(&err);
-	size_t before = eng_count(s->eng);
+	size_t before = eng_count(sess_engine(s));
 	int rc = sess_exec(s, line, "t.hs", 7);
 	if (rc != SESS_ERROR || !err.s || !strstr(err.s, want)) {
 		check_fail++;
@@ -62,7 +62,7 @@ static void bad(session *s, const char *line, const char *want, int line_no)
 	} else {
 		check_pass++;
 	}
-	CHECK_EQ(eng_count(s->eng), before);
+	CHECK_EQ(eng_count(sess_engine(s)), before);
 }
 #define BAD(line, want) bad(s, line, want, __LINE__)
 
@@ -70,7 +70,7 @@ static void statements(void)
 {
 	session *s = fresh();
 	CHECK(sess_exec(s, "p = malloc(24);", NULL, 1) == SESS_OK);
-	CHECK_EQ(var(s, "p") - s->eng->heap->lay.heap, 0x2a0);
+	CHECK_EQ(var(s, "p") - sess_engine(s)->heap->lay.heap, 0x2a0);
 	CHECK_STR(lastid, "p");
 	CHECK(sess_exec(s, "malloc 24", NULL, 1) == SESS_OK);
 	CHECK_STR(lastid, "p1");
@@ -90,17 +90,17 @@ static void statements(void)
 	CHECK(sess_exec(s, "y = q + 16 * 2 - (8 / 4) % 3", NULL, 1) == SESS_OK);
 	CHECK_EQ(var(s, "y"), var(s, "q") + 30);
 	CHECK(sess_exec(s, "mallopt(M_MMAP_THRESHOLD, 65536);", NULL, 1) == SESS_OK);
-	CHECK_EQ(s->eng->heap->mp.mmap_threshold, 65536);
+	CHECK_EQ(sess_engine(s)->heap->mp.mmap_threshold, 65536);
 	CHECK(sess_exec(s, "r = malloc_trim(0)", NULL, 1) == SESS_OK);
 	CHECK(sess_exec(s, "z = malloc(100); strcpy(z, \"hi\\n\")", NULL, 1) == SESS_ERROR); /* one statement a line */
 	CHECK(sess_exec(s, "z = malloc(100)", NULL, 1) == SESS_OK);
 	CHECK(sess_exec(s, "strcpy(z, \"hi\\x41\")", NULL, 1) == SESS_OK);
 	uint8_t buf[4];
-	mem_read(s->eng->heap->mem, var(s, "z"), buf, 4);
+	mem_read(sess_engine(s)->heap->mem, var(s, "z"), buf, 4);
 	CHECK(!memcmp(buf, "hiA", 4));
 	CHECK(sess_exec(s, "*(z + 8) = 0x4142434445464748", NULL, 1) == SESS_OK);
 	uint64_t w;
-	mem_rd64(s->eng->heap->mem, var(s, "z") + 8, &w);
+	mem_rd64(sess_engine(s)->heap->mem, var(s, "z") + 8, &w);
 	CHECK_EQ(w, 0x4142434445464748ull);
 	CHECK(sess_exec(s, "memset(z, 0x41, 4)", NULL, 1) == SESS_OK);
 	sb_reset(&out);
@@ -118,8 +118,11 @@ static void statements(void)
 	CHECK(sess_exec(s, "undo", NULL, 1) == SESS_OK);
 	CHECK(sess_exec(s, "redo", NULL, 1) == SESS_OK);
 	CHECK(sess_exec(s, "goto 2", NULL, 1) == SESS_OK);
-	CHECK_EQ(s->eng->pos, 2);
-	CHECK(sess_exec(s, "quit", NULL, 1) == SESS_QUIT);
+	CHECK_EQ(sess_engine(s)->pos, 2);
+	CHECK(sess_exec(s, "quit", NULL, 1) == SESS_OK);
+	sess_req req;
+	CHECK(sess_take_request(s, &req) && req.kind == SESS_REQ_QUIT);
+	CHECK(!sess_take_request(s, &req));
 	done(s);
 }
 
@@ -145,9 +148,9 @@ static void bad_input(void)
 	session *s = fresh();
 	CHECK(sess_exec(s, "p = malloc(24)", NULL, 1) == SESS_OK);
 	BAD("frobnicate 3", "t.hs:7:1: error: unknown command 'frobnicate'");
-	BAD("malloc(1, 2)", "malloc takes 1 argument (size)");
-	BAD("calloc(1)", "calloc takes 2 arguments (nmemb, size), got 1");
-	BAD("free()", "free takes 1 argument (ptr), got 0");
+	BAD("malloc(1, 2)", "too many arguments: usage: malloc SIZE");
+	BAD("calloc(1)", "an argument is missing: usage: calloc N SIZE");
+	BAD("free()", "t.hs:7:6: error: an argument is needed: usage: free PTR");
 	BAD("free(nosuch)", "t.hs:7:6: error: unknown variable 'nosuch'");
 	BAD("x = malloc(99999999999999999999999)", "number does not fit in 64 bits");
 	BAD("x = malloc(0x)", "'0x' must be followed by hex digits");
@@ -160,20 +163,20 @@ static void bad_input(void)
 	BAD("\xff\xfe garbage", "unexpected byte 0xff");
 	BAD("x = @", "unexpected character '@'");
 	BAD("strcpy(p, \"open", "string is not terminated");
-	BAD("x = free(p)", "free does not return a pointer");
+	BAD("x = free(p)", "free does not return a value to assign");
 	BAD("malloc = 3", "is a command and cannot be a variable");
 	BAD("bins sideways", "bins takes 'all' and/or 'raw'");
-	BAD("goto 999", "there are only");
+	BAD("goto 999", "goto takes a position from 0 to 1 (the operations so far), not 999");
+	BAD("goto -1", "not a negative number");
 	BAD("hexdump", "usage: hexdump");
 	BAD("help frob", "no command named 'frob'");
-	BAD("step", "works only in the interactive TUI");
-	BAD("tunable tcache_count 3", "tunables apply when the process starts");
+		BAD("tunable tcache_count 3", "tunables apply when the process starts");
 	char *longline = malloc(3u << 20);
 	memset(longline, 'a', (3u << 20) - 1);
 	longline[(3u << 20) - 1] = 0;
 	BAD(longline, "line is too long");
 	free(longline);
-	CHECK_EQ(var(s, "p") - s->eng->heap->lay.heap, 0x2a0);
+	CHECK_EQ(var(s, "p") - sess_engine(s)->heap->lay.heap, 0x2a0);
 	done(s);
 }
 
