@@ -13,15 +13,18 @@ CURSES_LIBS := $(shell $(PKG_CONFIG) --libs $(CURSES_PC) 2>/dev/null || echo -ln
 RL_CFLAGS := $(shell $(PKG_CONFIG) --cflags readline 2>/dev/null)
 RL_LIBS := $(shell $(PKG_CONFIG) --libs readline 2>/dev/null || echo -lreadline)
 
+MANDIR ?= $(PREFIX)/share/man
+
+# The user's CFLAGS, CPPFLAGS and LDFLAGS are the user's: what heapscope
+# needs to build at all lives in HS_* and is always added.
+CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 ifeq ($(CI),true)
 WARN += -Werror
 endif
-OPT ?= -O2 -g
-CFLAGS ?=
-CFLAGS += -std=c11 -D_DEFAULT_SOURCE $(WARN) -Iinclude -MMD -MP
-CFLAGS += -DHS_DATADIR='"$(DATADIR)"'
-SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+HS_CPPFLAGS = -std=c11 -D_DEFAULT_SOURCE -Iinclude -MMD -MP -DHS_DATADIR='"$(DATADIR)"'
+HS_CFLAGS = $(HS_CPPFLAGS) $(WARN) $(CPPFLAGS) $(CFLAGS)
+SAN = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 LIB_SRC := $(wildcard src/util/*.c src/mem/*.c src/alloc/*.c src/engine/*.c src/script/*.c src/report/*.c)
 APP_SRC := $(wildcard src/app/*.c src/batch/*.c src/tui/*.c)
@@ -41,7 +44,7 @@ heapscope: $(B)/heapscope
 	@cp $< $@.tmp && mv -f $@.tmp $@
 
 $(B)/heapscope: $(APP_OBJ) $(B)/libheapscope.a
-	$(CC) $(CFLAGS) $(OPT) -o $@ $^ $(CURSES_LIBS) $(RL_LIBS) $(LDFLAGS)
+	$(CC) $(HS_CFLAGS) -o $@ $^ $(LDFLAGS) $(CURSES_LIBS) $(RL_LIBS)
 
 $(B)/libheapscope.a: $(LIB_OBJ)
 	@rm -f $@
@@ -49,57 +52,79 @@ $(B)/libheapscope.a: $(LIB_OBJ)
 
 $(B)/rel/src/tui/%.o: src/tui/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(OPT) $(CURSES_CFLAGS) $(RL_CFLAGS) -c -o $@ $<
+	$(CC) $(HS_CFLAGS) $(CURSES_CFLAGS) $(RL_CFLAGS) -c -o $@ $<
 
 $(B)/rel/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(OPT) -c -o $@ $<
+	$(CC) $(HS_CFLAGS) -c -o $@ $<
 
 # sanitized build used by the tests
 $(B)/san/src/tui/%.o: src/tui/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -O1 -g $(SAN) $(CURSES_CFLAGS) $(RL_CFLAGS) -c -o $@ $<
+	$(CC) $(HS_CFLAGS) $(SAN) $(CURSES_CFLAGS) $(RL_CFLAGS) -c -o $@ $<
 
 $(B)/san/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -O1 -g $(SAN) -c -o $@ $<
+	$(CC) $(HS_CFLAGS) $(SAN) -c -o $@ $<
 
 $(B)/libheapscope-san.a: $(SLIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
 $(B)/heapscope-san: $(SAPP_OBJ) $(B)/libheapscope-san.a
-	$(CC) $(CFLAGS) -O1 -g $(SAN) -o $@ $^ $(CURSES_LIBS) $(RL_LIBS) $(LDFLAGS)
+	$(CC) $(HS_CFLAGS) $(SAN) -o $@ $^ $(LDFLAGS) $(CURSES_LIBS) $(RL_LIBS)
 
 $(B)/tests/%: tests/unit/%.c tests/unit/check.h $(B)/libheapscope-san.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -O1 -g $(SAN) -o $@ $< $(B)/libheapscope-san.a
+	$(CC) $(HS_CFLAGS) $(SAN) -o $@ $< $(B)/libheapscope-san.a $(LDFLAGS)
 
 # the real-glibc driver must not be sanitized: ASan replaces malloc
 $(B)/tests/glibc-driver: tests/diff/glibc-driver.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_DEFAULT_SOURCE $(WARN) -O0 -g -o $@ $<
+	$(CC) -std=c11 -D_DEFAULT_SOURCE $(WARN) $(CPPFLAGS) -O0 -g -o $@ $<
 
 $(B)/tests/gen-trace: tests/gen/gen-trace.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_DEFAULT_SOURCE $(WARN) -O2 -o $@ $<
+	$(CC) -std=c11 -D_DEFAULT_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) -O2 -o $@ $< $(LDFLAGS)
 
 $(B)/bench/bench-engine: tests/bench/bench-engine.c $(B)/libheapscope.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -O2 -g -o $@ $< $(B)/libheapscope.a
+	$(CC) $(HS_CFLAGS) -O2 -o $@ $< $(B)/libheapscope.a $(LDFLAGS)
 
 $(B)/bench/bench-glibc: tests/bench/bench-glibc.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_DEFAULT_SOURCE $(WARN) -O2 -o $@ $<
+	$(CC) -std=c11 -D_DEFAULT_SOURCE $(WARN) $(CPPFLAGS) -O2 -o $@ $<
 
 $(B)/bench/bench-draw: tests/bench/bench-draw.c $(filter-out $(B)/rel/src/app/main.o,$(APP_OBJ)) $(B)/libheapscope.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -O2 -g -Isrc/tui $(CURSES_CFLAGS) -o $@ $^ $(CURSES_LIBS) $(RL_LIBS)
+	$(CC) $(HS_CFLAGS) -O2 -Isrc/tui $(CURSES_CFLAGS) -o $@ $^ $(LDFLAGS) $(CURSES_LIBS) $(RL_LIBS)
+
+# libFuzzer harnesses (clang): the library instrumented for coverage,
+# AddressSanitizer and UndefinedBehaviorSanitizer
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 300
+FUZZ_SAN = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_OBJ := $(LIB_SRC:%.c=$(B)/fuzz/%.o)
+FUZZ_BIN := $(B)/fuzz/fuzz-session $(B)/fuzz/fuzz-ops
+
+$(B)/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(HS_CPPFLAGS) $(WARN) $(CPPFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(B)/fuzz/libheapscope-fuzz.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(B)/fuzz/libheapscope-fuzz.a
+	$(FUZZ_CC) $(HS_CPPFLAGS) $(WARN) $(CPPFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(B)/fuzz/libheapscope-fuzz.a $(LDFLAGS)
+
+fuzz: $(FUZZ_BIN) heapscope
+	@HS_BUILD=$(B) sh tests/fuzz/run.sh fuzz $(FUZZ_SECONDS)
 
 run: heapscope
 	./heapscope
 
-test: heapscope $(B)/heapscope-san $(UNIT_BIN) $(B)/tests/glibc-driver $(B)/tests/gen-trace
+test: heapscope $(B)/heapscope-san $(UNIT_BIN) $(B)/tests/glibc-driver $(B)/tests/gen-trace $(FUZZ_BIN)
 	@HS_BUILD=$(B) sh tests/run-all.sh
 
 bench: $(B)/bench/bench-engine $(B)/bench/bench-glibc $(B)/bench/bench-draw $(B)/tests/gen-trace
@@ -117,6 +142,6 @@ uninstall:
 clean:
 	rm -rf $(B) heapscope
 
-.PHONY: all run test bench install uninstall clean
+.PHONY: all run test bench fuzz install uninstall clean
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

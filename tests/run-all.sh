@@ -1,7 +1,7 @@
 #!/bin/sh
 # run-all.sh - every test, as `make test` runs it: unit tests (sanitized),
 # golden batch output, the command line, the differential test against the
-# real glibc, and the TUI driven in tmux.  Ends with "N passed, M failed".
+# real glibc, the TUI driven in tmux, and the fuzz harnesses.  Ends with "N passed, M failed".
 b=${HS_BUILD:-build}
 tp=0 tf=0
 log=$(mktemp)
@@ -33,8 +33,8 @@ done
 run sh tests/golden/run.sh "$b/heapscope-san"
 run sh tests/cli.sh "$b/heapscope-san"
 run sh tests/diff/run.sh "$b/heapscope"
-if [ -f tests/tui/run.sh ]; then
-	run sh tests/tui/run.sh "$b/heapscope"
-fi
+run sh tests/tui/run.sh "$b/heapscope"
+# the fuzz corpus (regressions) and a short fuzzing run, about 60 s in all
+run sh tests/fuzz/run.sh test "${HS_FUZZ_SECONDS:-25}"
 echo "$tp passed, $tf failed"
 [ "$tf" = 0 ]

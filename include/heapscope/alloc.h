@@ -165,7 +165,7 @@ typedef struct alloc {
 	uint32_t nev, evcap;
 	int status;
 	char msg[256];
-	void **jb; /* the operation's unwind point (__builtin_setjmp buffer) */
+	void *jb; /* the operation's unwind point (see OP_BEGIN in internal.h) */
 } alloc;
 
 /* Set up a fresh process; seed 0 means no ASLR (gdb's default layout). */

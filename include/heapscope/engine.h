@@ -8,6 +8,11 @@
  * stays under ~100 bytes per operation; going to operation N clones the
  * nearest checkpoint at or before N and replays the log from there.
  *
+ * Going back from a position far from a checkpoint lays a ladder of
+ * temporary clones ("rungs") between the checkpoint and the target, at
+ * halving distances, so the undos that follow replay a few operations each
+ * instead of all of them again: one long replay, then short ones.
+ *
  * A failed operation (a glibc check or a simulated SIGSEGV) is logged with
  * its message but changes nothing: the engine rebuilds the state it had
  * before the operation and skips that entry on every replay.
@@ -77,6 +82,8 @@ typedef struct engine {
 	size_t pos; /* operations applied to the current state */
 	eng_checkpoint *cps;
 	size_t ncps, capcps;
+	eng_checkpoint *rungs; /* temporary clones near where goto/undo went */
+	size_t nrungs;
 	size_t interval; /* operations between checkpoints */
 	size_t cp_bytes; /* bytes held by checkpoints (estimate, exact after thinning) */
 	size_t cp_mark; /* cp_bytes when the newest checkpoint was taken */
@@ -109,6 +116,9 @@ int eng_exec(engine *e, const eng_op *op, eng_result *r);
 size_t eng_count(const engine *e);
 /* Rebuild the state after the first n operations; false if n is past the log. */
 bool eng_goto(engine *e, size_t n);
+/* Idle work: lay rungs below the current position so that the undos that
+ * follow are cheap; the state does not change.  False if nothing was to do. */
+bool eng_prepare_undo(engine *e);
 /* Step back one operation; false at the start. */
 bool eng_undo(engine *e);
 /* Re-run the next logged operation; false at the end. */

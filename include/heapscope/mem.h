@@ -90,8 +90,9 @@ void mem_unmap(mem_space *m, uint64_t start, uint64_t len);
 bool mem_resize(mem_space *m, uint64_t start, uint64_t newlen);
 /* Move the mapping that starts at from so that it starts at to (mremap). */
 bool mem_move(mem_space *m, uint64_t from, uint64_t to);
-/* Drop the pages of a page-aligned range so it reads as zeros (MADV_DONTNEED). */
-void mem_discard(mem_space *m, uint64_t start, uint64_t len);
+/* Drop the pages of a page-aligned range so it reads as zeros (MADV_DONTNEED);
+ * only what is mapped is touched.  Returns whether anything changed. */
+bool mem_discard(mem_space *m, uint64_t start, uint64_t len);
 /* The mapping containing addr, or NULL. */
 const mem_map *mem_find(mem_space *m, uint64_t addr);
 /* Lowest free address range of len bytes at or below hint-len, searching down. */
@@ -162,6 +163,9 @@ size_t mem_extra_bytes(mem_space *const *snaps, size_t n, const mem_space *cur);
  * (copy-on-write copies and drops of shared pages and leaves): memory now
  * held only by the clones. */
 uint64_t mem_take_detached(mem_space *m);
+/* A hash of the mappings and their contents (equal contents hash equal,
+ * however the pages are stored); costs the materialised pages only. */
+uint64_t mem_digest(const mem_space *m);
 /* Number of materialised pages referenced (shared or not). */
 size_t mem_page_count(const mem_space *m);
 

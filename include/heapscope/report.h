@@ -32,7 +32,26 @@ void report_json(sbuf *b, engine *e, const eng_result *r, const char *id);
 /* The statement as shown in logs: without its comment and trailing `;`, and
  * with the automatic name a short form got ("p1 = malloc 24"). */
 void report_statement(char *dst, size_t cap, const char *text, const char *id, int kind);
-/* The names of the variables pointing into [addr, addr+size), comma-separated. */
-void report_vars_in(sbuf *b, engine *e, uint64_t addr, uint64_t size);
+/* The variables sorted by value, so those pointing into a chunk are one
+ * range; rebuilt by report_vars_update only when the engine changed. */
+typedef struct report_varref {
+	uint64_t val;
+	int32_t var;
+} report_varref;
+typedef struct report_vars {
+	report_varref *v;
+	size_t n, cap;
+	uint64_t gen;
+	bool built;
+} report_vars;
+/* Bring the index up to date with the engine. */
+void report_vars_update(report_vars *x, const engine *e);
+/* Append the names of the variables pointing into [addr, addr+size),
+ * comma-separated, stopping once about max bytes were written. */
+void report_vars_names(sbuf *b, const report_vars *x, const engine *e, uint64_t addr, uint64_t size, size_t max);
+/* Release the index. */
+void report_vars_free(report_vars *x);
+/* The P, M and A flags of a size word as three characters ("P--"). */
+void report_flags(char out[4], uint64_t raw);
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heapscope/xalloc.h"
 #include "internal.h"
 
 static uint64_t splitmix(uint64_t *s)
@@ -54,9 +55,7 @@ static void layout(alloc_layout *l, bool aslr, uint64_t seed)
 
 alloc *alloc_new(bool aslr, uint64_t seed)
 {
-	alloc *a = calloc(1, sizeof *a);
-	if (!a)
-		abort();
+	alloc *a = xcalloc(1, sizeof *a);
 	layout(&a->lay, aslr, seed);
 	a->mem = mem_new();
 	alloc_layout *l = &a->lay;
@@ -96,9 +95,7 @@ void alloc_free(alloc *a)
 
 alloc *alloc_clone(const alloc *a)
 {
-	alloc *c = malloc(sizeof *c);
-	if (!c)
-		abort();
+	alloc *c = xmalloc(sizeof *c);
 	*c = *a;
 	c->mem = mem_clone(a->mem);
 	c->ev = NULL;
@@ -111,9 +108,7 @@ alloc *alloc_clone(const alloc *a)
 void alloc_ev_grow(alloc *a)
 {
 	a->evcap = a->evcap ? 2 * a->evcap : 32;
-	a->ev = realloc(a->ev, sizeof *a->ev * a->evcap);
-	if (!a->ev)
-		abort();
+	a->ev = xreallocarray(a->ev, a->evcap, sizeof *a->ev);
 }
 
 noreturn void alloc_fail(alloc *a, const char *msg)
@@ -121,7 +116,7 @@ noreturn void alloc_fail(alloc *a, const char *msg)
 	snprintf(a->msg, sizeof a->msg, "%s", msg);
 	a->status = ALLOC_ABORT;
 	alloc_emit(a, ALLOC_EV_FAIL, 0, 0, 0, 0, 0);
-	__builtin_longjmp(a->jb, 1);
+	ALLOC_UNWIND(a);
 }
 
 noreturn void alloc_assert_fail(alloc *a, const char *fn, const char *expr)
@@ -129,7 +124,7 @@ noreturn void alloc_assert_fail(alloc *a, const char *fn, const char *expr)
 	snprintf(a->msg, sizeof a->msg, "Fatal glibc error: malloc assertion failure in %s: %s", fn, expr);
 	a->status = ALLOC_ABORT;
 	alloc_emit(a, ALLOC_EV_FAIL, 0, 0, 0, 0, 0);
-	__builtin_longjmp(a->jb, 1);
+	ALLOC_UNWIND(a);
 }
 
 noreturn void alloc_hang(alloc *a, const char *where)
@@ -140,7 +135,7 @@ noreturn void alloc_hang(alloc *a, const char *where)
 		 where);
 	a->status = ALLOC_ABORT;
 	alloc_emit(a, ALLOC_EV_FAIL, 0, 0, 0, 0, 0);
-	__builtin_longjmp(a->jb, 1);
+	ALLOC_UNWIND(a);
 }
 
 noreturn void alloc_segv(alloc *a, uint64_t addr, const char *what)
@@ -149,7 +144,7 @@ noreturn void alloc_segv(alloc *a, uint64_t addr, const char *what)
 		 (unsigned long long)addr);
 	a->status = ALLOC_SEGV;
 	alloc_emit(a, ALLOC_EV_FAIL, 0, 0, addr, 0, 0);
-	__builtin_longjmp(a->jb, 1);
+	ALLOC_UNWIND(a);
 }
 
 void alloc_ptmalloc_init(alloc *a)

@@ -13,8 +13,10 @@
  * as `key`; a fastbin chunk uses +0x10 as a safe-linked chunk address.
  *
  * Every accessor goes through simulated memory; a fault ends the operation
- * with a simulated SIGSEGV (a non-local jump to the operation's entry point;
- * GCC's and Clang's __builtin_setjmp, which saves only what unwinding needs).
+ * with a simulated SIGSEGV (a non-local jump to the operation's entry point:
+ * __builtin_setjmp, which saves only what unwinding needs, or the standard
+ * setjmp under AddressSanitizer, whose fake stack frames
+ * __builtin_longjmp cannot unwind through).
  */
 #ifndef HEAPSCOPE_ALLOC_INTERNAL_H
 #define HEAPSCOPE_ALLOC_INTERNAL_H
@@ -43,14 +45,38 @@ noreturn void alloc_fail(alloc *a, const char *msg);
 noreturn void alloc_assert_fail(alloc *a, const char *fn, const char *expr);
 /* End the operation because glibc would loop forever on a cyclic list. */
 noreturn void alloc_hang(alloc *a, const char *where);
-/* Count one step of a list walk; a walk longer than any real heap allows
- * means the list has a cycle (glibc does not check, the program would hang). */
+/* A walk along a list that corruption may have turned into a cycle (glibc
+ * does not check: the program would hang).  Brent's cycle detection finds
+ * a cycle within about twice its length, however long the walk before it,
+ * as long as the walk does not change what it walks (a walk that does calls
+ * alloc_walk_changed after each change); a walk longer than any real heap
+ * allows also ends. */
 #define ALLOC_SPIN_LIMIT 10000000u
-#define SPIN(a, counter, where)                          \
-	do {                                              \
-		if (++(counter) > ALLOC_SPIN_LIMIT)        \
-			alloc_hang((a), (where));          \
-	} while (0)
+typedef struct alloc_walk {
+	uint64_t mark, steps, power, lam;
+} alloc_walk;
+#define ALLOC_WALK_INIT {UINT64_MAX, 0, 1, 0}
+
+/* The walk changed the memory it walks (a revisit is no longer a cycle):
+ * start the cycle detection again; the step count goes on. */
+static inline void alloc_walk_changed(alloc_walk *w)
+{
+	w->mark = UINT64_MAX;
+	w->power = 1;
+	w->lam = 0;
+}
+
+/* Count one step of a walk that has reached node. */
+static inline void alloc_walk_step(alloc *a, alloc_walk *w, uint64_t node, const char *where)
+{
+	if (node == w->mark || ++w->steps > ALLOC_SPIN_LIMIT)
+		alloc_hang(a, where);
+	if (++w->lam == w->power) {
+		w->mark = node;
+		w->power *= 2;
+		w->lam = 0;
+	}
+}
 /* End the operation with a simulated segmentation fault at addr. */
 noreturn void alloc_segv(alloc *a, uint64_t addr, const char *what);
 /* Grow the event list (slow path of alloc_emit). */
@@ -205,13 +231,35 @@ static inline uint64_t alloc_tcache_get(alloc *a, uint64_t i)
 
 
 /* Begin/end of a public operation: events cleared, faults caught. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ALLOC_STD_SETJMP 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define ALLOC_STD_SETJMP 1
+#endif
+
+#ifdef ALLOC_STD_SETJMP
+#include <setjmp.h>
+#define ALLOC_JB_DECL jmp_buf op_jb_
+#define ALLOC_JB_SET setjmp(op_jb_)
+#define ALLOC_UNWIND(a) longjmp(*(jmp_buf *)(a)->jb, 1)
+#define ALLOC_JB_PTR &op_jb_
+#else
+#define ALLOC_JB_DECL void *op_jb_[5]
+#define ALLOC_JB_SET __builtin_setjmp(op_jb_)
+#define ALLOC_UNWIND(a) __builtin_longjmp((void **)(a)->jb, 1)
+#define ALLOC_JB_PTR op_jb_
+#endif
+
 #define OP_BEGIN(a)                       \
-	void *op_jb_[5];                  \
+	ALLOC_JB_DECL;                    \
 	(a)->nev = 0;                     \
 	(a)->status = ALLOC_OK;           \
 	(a)->msg[0] = 0;                  \
-	(a)->jb = op_jb_;                 \
-	if (__builtin_setjmp(op_jb_)) {   \
+	(a)->jb = ALLOC_JB_PTR;           \
+	if (ALLOC_JB_SET) {               \
 		(a)->jb = NULL;           \
 		return (a)->status;       \
 	}

@@ -81,10 +81,10 @@ static void bin_chunk(alloc *a, uint64_t victim, uint64_t size)
 				set_bkn(a, first, victim);
 				set_fdn(a, bkn(a, victim), victim);
 			} else {
-				uint64_t steps = 0;
+				alloc_walk walk = ALLOC_WALK_INIT;
 				while (sz < size_raw(a, fwd)) {
 					fwd = fdn(a, fwd);
-					SPIN(a, steps, "malloc()");
+					alloc_walk_step(a, &walk, fwd, "malloc()");
 				}
 				if (sz == size_raw(a, fwd)) {
 					/* same size: second in the group, skip list untouched */
@@ -271,11 +271,12 @@ uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 			uint64_t bin = bin_at(a, idx);
 			victim = fd(a, bin);
 			if (victim != bin && size_raw(a, victim) >= nb) {
-				uint64_t size, steps = 0;
+				uint64_t size;
+				alloc_walk walk = ALLOC_WALK_INIT;
 				victim = bkn(a, victim);
 				while ((size = csize(a, victim)) < nb) {
 					victim = bkn(a, victim);
-					SPIN(a, steps, "malloc()");
+					alloc_walk_step(a, &walk, victim, "malloc()");
 				}
 				if (victim != bk(a, bin) && size_raw(a, victim) == size_raw(a, fd(a, victim)))
 					victim = fd(a, victim);
@@ -360,7 +361,8 @@ uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 void alloc_consolidate(alloc *a)
 {
 	uint64_t U = unsorted(a);
-	uint64_t n = 0, steps = 0;
+	uint64_t n = 0;
+	alloc_walk walk = ALLOC_WALK_INIT;
 	uint32_t at = a->nev;
 	alloc_emit(a, ALLOC_EV_CONSOLIDATE, ALLOC_BIN_FAST, 0, 0, 0, 0);
 	a->have_fastchunks = false;
@@ -372,7 +374,9 @@ void alloc_consolidate(alloc *a)
 				alloc_fail(a, "malloc_consolidate(): unaligned fastbin chunk detected");
 			if (fastbin_index(csize(a, p)) != fi)
 				alloc_fail(a, "malloc_consolidate(): invalid chunk size");
-			SPIN(a, steps, "malloc_consolidate()");
+			/* every step rewrites chunks: a revisit may end differently */
+			alloc_walk_changed(&walk);
+			alloc_walk_step(a, &walk, p, "malloc_consolidate()");
 			uint64_t nextp = protect(p + HDR, fd(a, p));
 			uint64_t size = csize(a, p);
 			uint64_t next = p + size;

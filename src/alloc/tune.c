@@ -166,15 +166,17 @@ static uint64_t mtrim(alloc *a, uint64_t pad)
 	for (unsigned i = 1; i < ALLOC_NBINS; i++) {
 		if (i != 1 && i < psindex)
 			continue;
-		uint64_t bin = bin_at(a, i), steps = 0;
+		uint64_t bin = bin_at(a, i);
+		alloc_walk walk = ALLOC_WALK_INIT;
 		for (uint64_t p = bk(a, bin); p != bin; p = bk(a, p)) {
-			SPIN(a, steps, "malloc_trim()");
+			alloc_walk_step(a, &walk, p, "malloc_trim()");
 			uint64_t size = csize(a, p);
 			if (size > PAGE - 1 + 48) {
 				uint64_t pal = (p + 48 + PAGE - 1) & ~(uint64_t)(PAGE - 1);
 				size -= pal - p;
 				if (size > PAGE - 1) {
-					mem_discard(a->mem, pal, size & ~(uint64_t)(PAGE - 1));
+					if (mem_discard(a->mem, pal, size & ~(uint64_t)(PAGE - 1)))
+						alloc_walk_changed(&walk);
 					alloc_emit(a, ALLOC_EV_MADVISE, ALLOC_BIN_NONE, i, pal, size & ~(uint64_t)(PAGE - 1), 0);
 					result = 1;
 				}
@@ -231,10 +233,10 @@ int alloc_mallinfo(alloc *a, alloc_info *o)
 	if (!a->initialized)
 		OP_END(a);
 	uint64_t avail = a->top ? csize(a, a->top) : 0, fastavail = 0, nblocks = 1, nfast = 0;
-	uint64_t steps = 0;
 	for (unsigned i = 0; i < ALLOC_NFASTBINS; i++) {
+		alloc_walk walk = ALLOC_WALK_INIT;
 		for (uint64_t p = a->fastbins[i]; p; p = protect(p + HDR, fd(a, p))) {
-			SPIN(a, steps, "mallinfo2()");
+			alloc_walk_step(a, &walk, p, "mallinfo2()");
 			if (misaligned(p))
 				alloc_fail(a, "int_mallinfo(): unaligned fastbin chunk detected");
 			nfast++;
@@ -244,8 +246,9 @@ int alloc_mallinfo(alloc *a, alloc_info *o)
 	avail += fastavail;
 	for (unsigned i = 1; i < ALLOC_NBINS; i++) {
 		uint64_t b = bin_at(a, i);
+		alloc_walk walk = ALLOC_WALK_INIT;
 		for (uint64_t p = bk(a, b); p != b; p = bk(a, p)) {
-			SPIN(a, steps, "mallinfo2()");
+			alloc_walk_step(a, &walk, p, "mallinfo2()");
 			nblocks++;
 			avail += csize(a, p);
 		}

@@ -6,6 +6,7 @@
  * plus replay of log[k.pos, pos) with failed entries skipped.
  */
 #include "heapscope/engine.h"
+#include "heapscope/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 #define CP_MIN_INTERVAL 256
 #define CP_BYTES_PER_OP 50 /* history budget for checkpoints per operation */
 #define CP_BUDGET_FLOOR (8u << 20)
+#define RUNG_MAX 40 /* temporary clones kept for undo */
+#define RUNG_MIN 16 /* the shortest replay worth a rung */
 
 struct eng_checkpoint {
 	size_t pos;
@@ -22,22 +25,6 @@ struct eng_checkpoint {
 	uint8_t *vset;
 	uint32_t nvars;
 };
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *d = xrealloc(NULL, n);
-	memcpy(d, s, n);
-	return d;
-}
 
 static void cp_take(engine *e)
 {
@@ -66,9 +53,7 @@ static void cp_drop(eng_checkpoint *c)
 
 engine *eng_new(bool aslr, uint64_t seed)
 {
-	engine *e = calloc(1, sizeof *e);
-	if (!e)
-		abort();
+	engine *e = xcalloc(1, sizeof *e);
 	e->aslr = aslr;
 	e->seed = seed;
 	e->heap = alloc_new(aslr, seed);
@@ -87,6 +72,9 @@ void eng_free(engine *e)
 	for (size_t i = 0; i < e->ncps; i++)
 		cp_drop(&e->cps[i]);
 	free(e->cps);
+	for (size_t i = 0; i < e->nrungs; i++)
+		cp_drop(&e->rungs[i]);
+	free(e->rungs);
 	for (uint32_t i = 0; i < e->nnames; i++)
 		free(e->names[i]);
 	free(e->names);
@@ -266,13 +254,66 @@ static void replay(engine *e, size_t from, size_t to)
 	e->no_events = true;
 }
 
-/* Rebuild the current state as it is after n operations. */
-static void rebuild(engine *e, size_t n)
+/* The clone (checkpoint or rung) closest below or at position n. */
+static const eng_checkpoint *base_for(const engine *e, size_t n)
 {
 	size_t k = e->ncps;
 	while (k > 1 && e->cps[k - 1].pos > n)
 		k--;
-	eng_checkpoint *c = &e->cps[k - 1];
+	const eng_checkpoint *best = &e->cps[k - 1];
+	for (size_t i = 0; i < e->nrungs; i++)
+		if (e->rungs[i].pos <= n && e->rungs[i].pos > best->pos)
+			best = &e->rungs[i];
+	return best;
+}
+
+/* Keep a clone of the current state as a rung; past RUNG_MAX the rung
+ * farthest from here goes. */
+static void rung_take(engine *e)
+{
+	if (!e->rungs)
+		e->rungs = xreallocarray(NULL, RUNG_MAX, sizeof *e->rungs);
+	if (e->nrungs == RUNG_MAX) {
+		size_t far = 0, dist = 0;
+		for (size_t i = 0; i < e->nrungs; i++) {
+			size_t d = e->rungs[i].pos > e->pos ? e->rungs[i].pos - e->pos : e->pos - e->rungs[i].pos;
+			if (d >= dist)
+				dist = d, far = i;
+		}
+		cp_drop(&e->rungs[far]);
+		e->rungs[far] = e->rungs[--e->nrungs];
+	}
+	eng_checkpoint *c = &e->rungs[e->nrungs++];
+	c->pos = e->pos;
+	c->heap = alloc_clone(e->heap);
+	c->nvars = e->nvars;
+	c->vars = xreallocarray(NULL, e->nvars ? e->nvars : 1, sizeof *c->vars);
+	c->vset = xmalloc(e->nvars ? e->nvars : 1);
+	if (e->nvars) {
+		memcpy(c->vars, e->vars, sizeof *c->vars * e->nvars);
+		memcpy(c->vset, e->vset, e->nvars);
+	}
+}
+
+/* Forget rungs past position n (their history was replaced). */
+static void rungs_drop_after(engine *e, size_t n)
+{
+	for (size_t i = 0; i < e->nrungs;)
+		if (e->rungs[i].pos > n) {
+			cp_drop(&e->rungs[i]);
+			e->rungs[i] = e->rungs[--e->nrungs];
+		} else {
+			i++;
+		}
+}
+
+/* Rebuild the current state as it is after n operations: clone the
+ * nearest clone below and replay, leaving rungs at n - d/2, n - d/4, ...
+ * so that the positions just below n are cheap to reach next. */
+static void rebuild(engine *e, size_t n)
+{
+	const eng_checkpoint *c = base_for(e, n);
+	size_t from = c->pos;
 	alloc_free(e->heap);
 	e->heap = alloc_clone(c->heap);
 	vars_reserve(e, c->nvars);
@@ -281,7 +322,16 @@ static void rebuild(engine *e, size_t n)
 		memcpy(e->vset, c->vset, c->nvars);
 	}
 	e->nvars = c->nvars;
-	replay(e, c->pos, n);
+	e->pos = from;
+	size_t d = n - from;
+	for (size_t gap = d / 2; gap >= RUNG_MIN; gap /= 2) {
+		size_t p = n - gap;
+		if (p <= e->pos)
+			continue;
+		replay(e, e->pos, p);
+		rung_take(e);
+	}
+	replay(e, e->pos, n);
 }
 
 static void keep_events(engine *e)
@@ -311,10 +361,8 @@ static size_t cp_fixed_cost(const engine *e)
 /* Exact bytes the checkpoints hold beyond the current state. */
 static size_t cp_exact_bytes(const engine *e)
 {
-	mem_space **snaps = malloc(sizeof *snaps * (e->ncps ? e->ncps : 1));
+	mem_space **snaps = xreallocarray(NULL, e->ncps ? e->ncps : 1, sizeof *snaps);
 	size_t vars = 0;
-	if (!snaps)
-		abort();
 	for (size_t i = 0; i < e->ncps; i++) {
 		snaps[i] = e->cps[i].heap->mem;
 		vars += e->cps[i].nvars * 9 + sizeof(alloc) + sizeof(eng_checkpoint);
@@ -407,6 +455,7 @@ int eng_exec(engine *e, const eng_op *op, eng_result *r)
 		}
 		if (dropped)
 			e->cp_mark = e->cp_bytes = cp_exact_bytes(e);
+		rungs_drop_after(e, e->pos);
 	}
 	if (e->nlog == e->caplog) {
 		e->caplog = e->caplog ? 2 * e->caplog : 1024;
@@ -485,11 +534,8 @@ bool eng_goto(engine *e, size_t n)
 	if (n == e->pos)
 		return true;
 	if (n > e->pos) {
-		/* forward: replay from here unless a checkpoint is closer */
-		size_t k = e->ncps;
-		while (k > 1 && e->cps[k - 1].pos > n)
-			k--;
-		if (e->cps[k - 1].pos <= e->pos) {
+		/* forward: replay from here unless a clone is closer */
+		if (base_for(e, n)->pos <= e->pos) {
 			replay(e, e->pos, n);
 			e->ev_saved = false;
 			return true;
@@ -497,6 +543,43 @@ bool eng_goto(engine *e, size_t n)
 	}
 	rebuild(e, n);
 	e->ev_saved = false;
+	return true;
+}
+
+bool eng_prepare_undo(engine *e)
+{
+	if (!e->pos)
+		return false;
+	size_t n = e->pos - 1;
+	if (n - base_for(e, n)->pos < RUNG_MIN)
+		return false;
+	/* lay the ladder on a scratch state; the current one stays as it is */
+	alloc *cur = e->heap;
+	size_t pos = e->pos;
+	uint64_t gen = e->generation;
+	bool noev = e->no_events;
+	uint32_t nvars = e->nvars;
+	uint64_t *vars = xreallocarray(NULL, nvars ? nvars : 1, sizeof *vars);
+	uint8_t *vset = xmalloc(nvars ? nvars : 1);
+	if (nvars) {
+		memcpy(vars, e->vars, sizeof *vars * nvars);
+		memcpy(vset, e->vset, nvars);
+	}
+	e->heap = alloc_clone(cur);
+	rebuild(e, n);
+	alloc_free(e->heap);
+	e->heap = cur;
+	vars_reserve(e, nvars);
+	if (nvars) {
+		memcpy(e->vars, vars, sizeof *vars * nvars);
+		memcpy(e->vset, vset, nvars);
+	}
+	e->nvars = nvars;
+	e->pos = pos;
+	e->generation = gen;
+	e->no_events = noev;
+	free(vars);
+	free(vset);
 	return true;
 }
 

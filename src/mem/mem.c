@@ -311,13 +311,20 @@ static void remove_at(mem_space *m, size_t i)
 }
 
 /* Set pages [ka, kb) of mp to v (NULL or HOLE), a whole leaf at a time
- * where the range covers one; holes stay holes when keep_holes is set. */
-static void set_range(mem_space *m, mem_map *mp, size_t ka, size_t kb, mem_page *v, bool keep_holes)
+ * where the range covers one; holes stay holes when keep_holes is set.
+ * Returns whether anything changed. */
+static bool set_range(mem_space *m, mem_map *mp, size_t ka, size_t kb, mem_page *v, bool keep_holes)
 {
+	bool changed = false;
 	size_t k = ka;
 	while (k < kb) {
 		size_t li = k >> LEAF_SHIFT;
 		if (!(k & LEAF_MASK) && k + MEM_LEAF_PAGES <= kb && (v == HOLE || !keep_holes || !leaf_has_hole(mp->dir[li]))) {
+			if (v == NULL && !mp->dir[li]) {
+				k += MEM_LEAF_PAGES; /* already zeros */
+				continue;
+			}
+			changed = true;
 			if (v == NULL) {
 				leaf_release(m, mp->dir[li]);
 				mp->dir[li] = NULL;
@@ -335,11 +342,14 @@ static void set_range(mem_space *m, mem_map *mp, size_t ka, size_t kb, mem_page 
 		}
 		if (mp->dir[li] || v == HOLE) {
 			mem_page *cur = slot_get(mp, k);
-			if (cur != v && !(keep_holes && cur == HOLE))
+			if (cur != v && !(keep_holes && cur == HOLE)) {
 				slot_set(m, mp, k, v);
+				changed = true;
+			}
 		}
 		k++;
 	}
+	return changed;
 }
 
 void mem_unmap(mem_space *m, uint64_t start, uint64_t len)
@@ -428,18 +438,21 @@ bool mem_move(mem_space *m, uint64_t from, uint64_t to)
 	return true;
 }
 
-void mem_discard(mem_space *m, uint64_t start, uint64_t len)
+bool mem_discard(mem_space *m, uint64_t start, uint64_t len)
 {
-	mem_tlb_flush(m);
+	bool changed = false;
 	uint64_t end = start + len < start ? UINT64_MAX : start + len;
 	/* only what is mapped: a bogus range costs the mappings it meets */
 	for (size_t i = find_index(m, start); i < m->n && m->maps[i].start < end; i++) {
 		mem_map *mp = &m->maps[i];
 		uint64_t a = start > mp->start ? start : mp->start;
 		uint64_t b = end < mp->end ? end : mp->end;
-		set_range(m, mp, (size_t)((a - mp->start + MEM_PAGE - 1) / MEM_PAGE), (size_t)((b - mp->start) / MEM_PAGE),
-			  NULL, true);
+		changed |= set_range(m, mp, (size_t)((a - mp->start + MEM_PAGE - 1) / MEM_PAGE),
+				     (size_t)((b - mp->start) / MEM_PAGE), NULL, true);
 	}
+	if (changed)
+		mem_tlb_flush(m);
+	return changed;
 }
 
 uint64_t mem_find_gap_below(const mem_space *m, uint64_t hint, uint64_t len, uint64_t floor)
@@ -762,3 +775,96 @@ size_t mem_page_count(const mem_space *m)
 	}
 	return c;
 }
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+	return h * 0xff51afd7ed558ccdull;
+}
+
+/* Runs of pages that read as one byte value (256 = punched out), so a
+ * digest costs one step per leaf of uniform memory. */
+typedef struct page_run {
+	uint64_t h, start, len;
+	int byte;
+} page_run;
+
+static void run_flush(page_run *r)
+{
+	if (r->len)
+		r->h = mix(mix(mix(r->h, r->start), r->len), (uint64_t)r->byte);
+	r->len = 0;
+}
+
+static void run_add(page_run *r, int byte, uint64_t idx, uint64_t n)
+{
+	if (r->len && r->byte == byte && r->start + r->len == idx) {
+		r->len += n;
+		return;
+	}
+	run_flush(r);
+	r->byte = byte;
+	r->start = idx;
+	r->len = n;
+}
+
+/* The byte a page reads as everywhere, 256 for a hole, or -1. */
+static int page_byte(const mem_page *p)
+{
+	if (p == HOLE)
+		return 256;
+	if (!p)
+		return 0;
+	int u = uniform_byte(p);
+	if (u >= 0)
+		return u;
+	return memcmp(p->b, p->b + 1, MEM_PAGE - 1) ? -1 : p->b[0];
+}
+
+uint64_t mem_digest(const mem_space *m)
+{
+	page_run r = {.h = 0x1234567};
+	for (size_t i = 0; i < m->n; i++) {
+		const mem_map *mp = &m->maps[i];
+		run_flush(&r);
+		r.h = mix(mix(mix(r.h, mp->start), mp->end), (uint64_t)mp->prot << 8 | mp->kind);
+		size_t np = map_npages(mp), nl = map_nleaves(mp);
+		for (size_t li = 0; li < nl; li++) {
+			const mem_leaf *l = mp->dir[li];
+			uint64_t base = (uint64_t)li << LEAF_SHIFT;
+			if (!l) {
+				/* a stretch of never-written leaves is one run of zeros */
+				size_t lj = li;
+				while (lj + 1 < nl && !mp->dir[lj + 1])
+					lj++;
+				uint64_t end = ((uint64_t)lj + 1) << LEAF_SHIFT;
+				run_add(&r, 0, base, (end < np ? end : np) - base);
+				li = lj;
+				continue;
+			}
+			size_t here = np - base < MEM_LEAF_PAGES ? np - base : MEM_LEAF_PAGES;
+			int lb = page_byte(l->p[0]);
+			if (lb >= 0 && lb < 256 && fill_leaves[lb] == l) {
+				run_add(&r, lb, base, here);
+				continue;
+			}
+			for (unsigned k = 0; k < here; k++) {
+				int pb = page_byte(l->p[k]);
+				if (pb >= 0) {
+					run_add(&r, pb, base + k, 1);
+					continue;
+				}
+				run_flush(&r);
+				r.h = mix(r.h, base + k);
+				for (unsigned w = 0; w < MEM_PAGE; w += 8) {
+					uint64_t v;
+					memcpy(&v, l->p[k]->b + w, 8);
+					r.h = mix(r.h, v);
+				}
+			}
+		}
+	}
+	run_flush(&r);
+	return r.h;
+}
+

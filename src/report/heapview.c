@@ -1,6 +1,7 @@
 /*
  * heapview.c - builds the read-only heap snapshot that views draw from.
  */
+#include "heapscope/xalloc.h"
 #include "heapscope/heapview.h"
 
 #include <stdio.h>
@@ -13,13 +14,6 @@ typedef struct tag {
 	uint16_t bin;
 } tag;
 
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
 
 static void list_push(hv_list *l, uint64_t chunk, uint64_t stored, uint32_t *cap)
 {

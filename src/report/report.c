@@ -9,62 +9,58 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define X(v) ((unsigned long long)(v))
+#include "heapscope/xalloc.h"
 
-typedef struct varref {
-	uint64_t val;
-	int32_t var;
-} varref;
+#define X(v) ((unsigned long long)(v))
 
 static int varref_cmp(const void *x, const void *y)
 {
-	const varref *a = x, *b = y;
+	const report_varref *a = x, *b = y;
 	if (a->val != b->val)
 		return a->val < b->val ? -1 : 1;
 	return a->var - b->var;
 }
 
-/* variables sorted by value, so a chunk's pointers are one range */
-static varref *sorted_vars(engine *e, size_t *n)
+void report_vars_update(report_vars *x, const engine *e)
 {
-	varref *r = malloc(sizeof *r * (e->nvars ? e->nvars : 1));
+	if (x->built && x->gen == e->generation)
+		return;
+	if (x->cap < e->nvars) {
+		x->cap = e->nvars;
+		x->v = xreallocarray(x->v, x->cap, sizeof *x->v);
+	}
 	size_t k = 0;
-	if (!r)
-		abort();
 	for (uint32_t i = 0; i < e->nvars; i++)
 		if (e->vset[i] && e->vars[i])
-			r[k++] = (varref){e->vars[i], (int32_t)i};
+			x->v[k++] = (report_varref){e->vars[i], (int32_t)i};
 	if (k)
-		qsort(r, k, sizeof *r, varref_cmp);
-	*n = k;
-	return r;
+		qsort(x->v, k, sizeof *x->v, varref_cmp);
+	x->n = k;
+	x->gen = e->generation;
+	x->built = true;
 }
 
-static size_t lower_bound(const varref *r, size_t n, uint64_t v)
+void report_vars_names(sbuf *b, const report_vars *x, const engine *e, uint64_t addr, uint64_t size, size_t max)
 {
-	size_t lo = 0, hi = n;
+	size_t lo = 0, hi = x->n, start = b->n;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		if (r[mid].val < v)
+		if (x->v[mid].val < addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo;
+	for (size_t k = lo; k < x->n && x->v[k].val - addr < size && b->n - start < max; k++)
+		sb_printf(b, "%s%s", b->n > start ? "," : "", eng_var_name(e, x->v[k].var));
 }
 
-void report_vars_in(sbuf *b, engine *e, uint64_t addr, uint64_t size)
+void report_vars_free(report_vars *x)
 {
-	int first = 1;
-	for (uint32_t i = 0; i < e->nvars; i++) {
-		if (e->vset[i] && e->vars[i] >= addr && e->vars[i] < addr + size) {
-			sb_printf(b, "%s%s", first ? "" : ",", e->names[i]);
-			first = 0;
-		}
-	}
+	free(x->v);
+	memset(x, 0, sizeof *x);
 }
 
-static void flags(char out[4], uint64_t raw)
+void report_flags(char out[4], uint64_t raw)
 {
 	out[0] = raw & ALLOC_PREV_INUSE ? 'P' : '-';
 	out[1] = raw & ALLOC_IS_MMAPPED ? 'M' : '-';
@@ -95,8 +91,8 @@ static void state_name(sbuf *b, const hv_chunk *c)
 void report_chunks(sbuf *b, engine *e, const heapview *v)
 {
 	alloc *a = e->heap;
-	size_t nv;
-	varref *vr = sorted_vars(e, &nv);
+	report_vars vr = {0};
+	report_vars_update(&vr, e);
 	if (!a->top)
 		sb_printf(b, "The heap does not exist yet: the first allocation creates it.\n");
 	else
@@ -109,13 +105,12 @@ void report_chunks(sbuf *b, engine *e, const heapview *v)
 		if (i == v->nheap)
 			sb_printf(b, "mmapped chunks:\n");
 		char fl[4];
-		flags(fl, c->raw);
+		report_flags(fl, c->raw);
 		sbuf st = {0}, vs = {0};
 		state_name(&st, c);
 		if (c->addr == a->tcache - 16 && a->tcache)
 			sb_printf(&vs, "(tcache)");
-		for (size_t k = lower_bound(vr, nv, c->addr); k < nv && vr[k].val < c->addr + c->size; k++)
-			sb_printf(&vs, "%s%s", vs.n ? "," : "", e->names[vr[k].var]);
+		report_vars_names(&vs, &vr, e, c->addr, c->size, SIZE_MAX);
 		uint8_t data[8] = {0};
 		char hex[32] = "";
 		if (c->state != ALLOC_BIN_TOP && mem_read(a->mem, c->addr + 16, data, 8))
@@ -128,7 +123,7 @@ void report_chunks(sbuf *b, engine *e, const heapview *v)
 	}
 	if (v->corrupt)
 		sb_printf(b, "  !! heap walk stopped: %s\n", v->corrupt_msg);
-	free(vr);
+	report_vars_free(&vr);
 }
 
 static void chain(sbuf *b, const hv_list *l, bool raw, uint64_t show_off)

@@ -1,6 +1,7 @@
 /*
  * sbuf.c - growable text buffer; always NUL-terminated after the first write.
  */
+#include "heapscope/xalloc.h"
 #include "heapscope/sbuf.h"
 
 #include <stdarg.h>
@@ -15,9 +16,7 @@ static void grow(sbuf *b, size_t need)
 	size_t c = b->cap ? b->cap : 128;
 	while (c < b->n + need + 1)
 		c *= 2;
-	b->s = realloc(b->s, c);
-	if (!b->s)
-		abort();
+	b->s = xrealloc(b->s, c);
 	b->cap = c;
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heapscope/xalloc.h"
 #include "tui_internal.h"
 
 void ui_fill(int y, int x, int w, int role)
@@ -111,15 +112,11 @@ styled_line *vl_new(styled_lines *v)
 {
 	if (v->n == v->cap) {
 		v->cap = v->cap ? 2 * v->cap : 64;
-		v->l = realloc(v->l, sizeof *v->l * v->cap);
-		if (!v->l)
-			abort();
+		v->l = xreallocarray(v->l, v->cap, sizeof *v->l);
 	}
 	styled_line *l = &v->l[v->n++];
-	l->text = calloc(1, 1);
+	l->text = xcalloc(1, 1);
 	l->roles = NULL;
-	if (!l->text)
-		abort();
 	return l;
 }
 
@@ -131,10 +128,8 @@ void vl_add(styled_line *l, int role, const char *fmt, ...)
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	size_t old = strlen(l->text), add = strlen(buf);
-	l->text = realloc(l->text, old + add + 1);
-	l->roles = realloc(l->roles, old + add + 1);
-	if (!l->text || !l->roles)
-		abort();
+	l->text = xrealloc(l->text, old + add + 1);
+	l->roles = xrealloc(l->roles, old + add + 1);
 	memcpy(l->text + old, buf, add + 1);
 	memset(l->roles + old, role, add);
 }

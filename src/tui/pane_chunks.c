@@ -27,44 +27,6 @@ char pane_state_char(int state)
 	return state >= 0 && state < ALLOC_BIN_KIND_COUNT ? c[state] : '?';
 }
 
-static int vref_cmp(const void *x, const void *y)
-{
-	const struct tui_varref *a = x, *b = y;
-	return a->val < b->val ? -1 : a->val > b->val ? 1 : a->var - b->var;
-}
-
-static void vars_index(tui *t)
-{
-	engine *e = t->eng;
-	if (t->gen_vars == e->generation + 1)
-		return;
-	t->vref = realloc(t->vref, sizeof *t->vref * (e->nvars ? e->nvars : 1));
-	if (!t->vref)
-		abort();
-	t->nvref = 0;
-	for (uint32_t i = 0; i < e->nvars; i++)
-		if (e->vset[i] && e->vars[i])
-			t->vref[t->nvref++] = (struct tui_varref){e->vars[i], (int32_t)i};
-	if (t->nvref)
-		qsort(t->vref, t->nvref, sizeof *t->vref, vref_cmp);
-	t->gen_vars = e->generation + 1;
-}
-
-/* names of the variables pointing into [addr, addr+size) */
-static void vars_in(tui *t, sbuf *b, uint64_t addr, uint64_t size)
-{
-	size_t lo = 0, hi = t->nvref;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (t->vref[mid].val < addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t k = lo; k < t->nvref && t->vref[k].val < addr + size && b->n < 40; k++)
-		sb_printf(b, "%s%s", b->n ? "," : "", eng_var_name(t->eng, t->vref[k].var));
-}
-
 size_t pane_chunks_lines(tui *t)
 {
 	return sess_view(t->sess)->n;
@@ -168,7 +130,7 @@ void pane_chunks_draw(tui *t, rect r)
 		t->scroll[P_CHUNKS] = 0;
 	bool showflags = w >= 56, showvars = w >= 40, showdata = w >= 72;
 	if (showvars)
-		vars_index(t);
+		report_vars_update(&t->vars, t->eng);
 	for (int i = 0; i < rows; i++) {
 		long k = t->scroll[P_CHUNKS] + i;
 		if (k >= n)
@@ -179,7 +141,8 @@ void pane_chunks_draw(tui *t, rect r)
 		if (hl)
 			ui_fill(yy, x, w, ROLE_HIGHLIGHT);
 		int col = 0;
-		char st[32], fl[4] = {c->raw & 1 ? 'P' : '-', c->raw & 2 ? 'M' : '-', c->raw & 4 ? 'A' : '-', 0};
+		char st[32], fl[4];
+		report_flags(fl, c->raw);
 		state_text(st, sizeof st, c);
 		int base = hl ? ROLE_HIGHLIGHT : ROLE_NORMAL;
 		col += ui_putf(yy, x + col, w - col, base, "%s0x%llx ", k == (long)v->nheap ? "" : "",
@@ -193,7 +156,7 @@ void pane_chunks_draw(tui *t, rect r)
 			if (a->tcache && c->addr + 16 == a->tcache)
 				sb_printf(&vs, "(tcache)");
 			else if (c->state != ALLOC_BIN_TOP)
-				vars_in(t, &vs, c->addr, c->size);
+				report_vars_names(&vs, &t->vars, t->eng, c->addr, c->size, 40);
 			int vw = showdata ? 12 : w - col - 1;
 			col += ui_putf(yy, x + col, w - col, base, " %-*.*s", vw, vw, vs.s ? vs.s : "");
 			sb_free(&vs);

@@ -8,10 +8,14 @@
 #include <curses.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "heapscope/xalloc.h"
 
 #ifndef HS_DATADIR
 #define HS_DATADIR "/usr/local/share/heapscope"
@@ -166,7 +170,15 @@ bool theme_parse(theme *t, const char *text, const char *where, char *err, size_
 			if (!strcmp(tok[0], keys[i]))
 				role = i;
 		if (role < 0) {
-			snprintf(err, errlen, "%s:%zu: unknown role '%s'", where, lineno, tok[0]);
+			/* echo a word only when it could be a role: never a foreign file's contents */
+			bool word = strlen(tok[0]) <= 24;
+			for (const char *c = tok[0]; *c && word; c++)
+				word = isalnum((unsigned char)*c) || *c == '_';
+			if (word)
+				snprintf(err, errlen, "%s:%zu: unknown role '%s'", where, lineno, tok[0]);
+			else
+				snprintf(err, errlen, "%s:%zu: expected a role name such as 'tcache'; is this a theme file?", where,
+					 lineno);
 			return false;
 		}
 		if (nt < 3) {
@@ -213,27 +225,51 @@ void theme_default(theme *t)
 	snprintf(t->name, sizeof t->name, "default");
 }
 
-static bool read_file(const char *path, char **out)
+#define THEME_MAX_BYTES (64u << 10)
+
+/* Read a theme file: a regular text file of at most 64 KiB.  Never blocks
+ * (a FIFO is refused before it is read).  False with errno or *why set. */
+static bool read_file(const char *path, char **out, const char **why)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
+	*why = NULL;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
 		return false;
-	size_t cap = 4096, n = 0;
-	char *b = malloc(cap);
-	size_t k;
-	while (b && (k = fread(b + n, 1, cap - n - 1, f)) > 0) {
-		n += k;
-		if (n + 1 == cap) {
-			if (cap > (1u << 20))
-				break;
-			b = realloc(b, cap *= 2);
-		}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		*why = S_ISDIR(st.st_mode) ? "it is a directory" : "it is not a regular file";
+		close(fd);
+		return false;
 	}
-	fclose(f);
-	if (!b)
+	if (st.st_size > (off_t)THEME_MAX_BYTES) {
+		*why = "it is larger than 64 KiB; is this a theme file?";
+		close(fd);
 		return false;
+	}
+	char *b = xmalloc(THEME_MAX_BYTES + 1);
+	size_t n = 0;
+	ssize_t k;
+	while (n < THEME_MAX_BYTES && (k = read(fd, b + n, THEME_MAX_BYTES - n)) > 0)
+		n += (size_t)k;
+	close(fd);
 	b[n] = 0;
+	if (memchr(b, 0, n)) {
+		*why = "it is not a text file";
+		free(b);
+		return false;
+	}
 	*out = b;
+	return true;
+}
+
+/* A theme name: letters, digits, '-' and '_' (anything else is a path). */
+static bool is_name(const char *spec)
+{
+	if (!*spec || strlen(spec) > 64)
+		return false;
+	for (const char *c = spec; *c; c++)
+		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_')
+			return false;
 	return true;
 }
 
@@ -270,11 +306,17 @@ bool theme_load(theme *t, const char *spec, char *err, size_t errlen)
 {
 	char *text = NULL;
 	char path[1100];
+	const char *why;
 	theme_default(t);
-	if (strchr(spec, '/') || strstr(spec, ".theme")) {
+	if (!is_name(spec)) {
+		/* not a name: a path to a theme file, read only as one */
+		if (strlen(spec) >= sizeof path) {
+			snprintf(err, errlen, "the theme's path is too long");
+			return false;
+		}
 		snprintf(path, sizeof path, "%s", spec);
-		if (!read_file(path, &text)) {
-			snprintf(err, errlen, "%.300s: cannot read theme: %s", spec, strerror(errno));
+		if (!read_file(path, &text, &why)) {
+			snprintf(err, errlen, "%.300s: cannot read as a theme: %s", spec, why ? why : strerror(errno));
 			return false;
 		}
 	} else {
@@ -282,7 +324,7 @@ bool theme_load(theme *t, const char *spec, char *err, size_t errlen)
 		int nd = theme_dirs(dirs, 6);
 		for (int i = 0; i < nd && !text; i++) {
 			snprintf(path, sizeof path, "%.511s/%.200s.theme", dirs[i], spec);
-			read_file(path, &text);
+			read_file(path, &text, &why);
 		}
 		if (!text) {
 			if (!strcmp(spec, "default"))
@@ -293,6 +335,9 @@ bool theme_load(theme *t, const char *spec, char *err, size_t errlen)
 	}
 	const char *base = strrchr(spec, '/') ? strrchr(spec, '/') + 1 : spec;
 	snprintf(t->name, sizeof t->name, "%.*s", (int)strcspn(base, "."), base);
+	for (char *c = t->name; *c; c++)
+		if (!isprint((unsigned char)*c))
+			*c = '?';
 	bool ok = theme_parse(t, text, path, err, errlen);
 	free(text);
 	if (!ok)

@@ -559,7 +559,7 @@ void tui_free(tui *t)
 	vl_clear(&t->space);
 	free(t->bins.l);
 	free(t->space.l);
-	free(t->vref);
+	report_vars_free(&t->vars);
 	sess_free(t->sess);
 	eng_free(t->eng);
 	free(t);
@@ -680,6 +680,9 @@ int tui_run(const tui_opts *o)
 		timeout(wait);
 		int ch = getch();
 		if (ch == ERR) {
+			/* idle: make the next undo cheap (once per position) */
+			if (!t->playing)
+				eng_prepare_undo(t->eng);
 			if (t->playing && now_ms() >= next_play) {
 				if (!play_tick(t))
 					t->playing = false;

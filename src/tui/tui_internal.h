@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "heapscope/report.h"
 #include "heapscope/session.h"
 #include "heapscope/tui.h"
 #include "theme.h"
@@ -69,13 +70,7 @@ typedef struct tui {
 	uint64_t gen_bins, gen_space;
 	styled_lines bins, space;
 	bool bins_all, bins_raw;
-	/* variables sorted by value, rebuilt per generation, for chunk rows */
-	uint64_t gen_vars;
-	struct tui_varref {
-		uint64_t val;
-		int32_t var;
-	} * vref;
-	size_t nvref;
+	report_vars vars; /* variables by value, for chunk rows */
 	uint64_t hl_chunk; /* chunk changed by the last operation */
 	bool follow_hl; /* scroll the chunk pane to it on next draw */
 	/* running a script */

@@ -8,25 +8,13 @@
 #include "heapscope/engine.h"
 #include "trace-ops.h"
 
-int main(int argc, char **argv)
+/* Replay the trace on e; returns the number of failed operations. */
+static size_t run(engine *e, const top *ops, size_t n, const int32_t *var)
 {
-	size_t n;
-	uint32_t nv;
-	if (argc != 2)
-		return 2;
-	top *ops = trace_read(argv[1], &n, &nv);
-	engine *e = eng_new(false, 1);
-	int32_t *var = malloc(sizeof *var * (nv ? nv : 1));
-	char name[24];
-	for (uint32_t i = 0; i < nv; i++) {
-		snprintf(name, sizeof name, "v%u", i);
-		var[i] = eng_var(e, name, true);
-	}
 	eng_result r;
 	size_t faults = 0;
-	double t0 = now_ns();
 	for (size_t i = 0; i < n; i++) {
-		top *o = &ops[i];
+		const top *o = &ops[i];
 		eng_op op = {.dst = var[o->var]};
 		uint64_t cur = 0;
 		switch (o->kind) {
@@ -55,17 +43,82 @@ int main(int argc, char **argv)
 		if (eng_exec(e, &op, &r) != ALLOC_OK)
 			faults++;
 	}
+	return faults;
+}
+
+static int32_t *make_vars(engine *e, uint32_t nv)
+{
+	int32_t *var = malloc(sizeof *var * (nv ? nv : 1));
+	char name[24];
+	for (uint32_t i = 0; i < nv; i++) {
+		snprintf(name, sizeof name, "v%u", i);
+		var[i] = eng_var(e, name, true);
+	}
+	return var;
+}
+
+/* Time one undo. */
+static double undo_ns(engine *e)
+{
+	double a = now_ns();
+	eng_undo(e);
+	return now_ns() - a;
+}
+
+int main(int argc, char **argv)
+{
+	size_t n;
+	uint32_t nv;
+	if (argc != 2)
+		return 2;
+	top *ops = trace_read(argv[1], &n, &nv);
+	engine *e = eng_new(false, 1);
+	int32_t *var = make_vars(e, nv);
+	double t0 = now_ns();
+	size_t faults = run(e, ops, n, var);
 	double t1 = now_ns();
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("%.2f %zu %.1f %ld %zu\n", (t1 - t0) / (double)n, n, (double)eng_history_bytes(e) / (double)n,
 	       ru.ru_maxrss * 1024L, faults);
-	/* undo across the whole trace must stay cheap */
-	double t2 = now_ns();
+	/* the first undo after the run: with the TUI's idle preparation, and
+	 * (on a second engine) without it */
+	double a = now_ns();
+	eng_prepare_undo(e);
+	double prep = now_ns() - a, first_prepared = undo_ns(e);
+	engine *e2 = eng_new(false, 1);
+	int32_t *var2 = make_vars(e2, nv);
+	run(e2, ops, n, var2);
+	double first_cold = undo_ns(e2);
+	eng_free(e2);
+	free(var2);
+	/* then undo and redo one at a time, at the end and in the middle */
+	eng_result r;
+	double worst = 0, total = 0, t2, t3;
+	int steps = 0;
+	t2 = now_ns();
 	eng_goto(e, n / 2);
 	eng_goto(e, 0);
 	eng_goto(e, n);
-	double t3 = now_ns();
-	fprintf(stderr, "goto middle, start, end: %.1f ms (checkpoints %zu, estimate %.1f B/op)\n", (t3 - t2) / 1e6, e->ncps, (double)e->cp_bytes / (double)n);
+	t3 = now_ns();
+	for (int round = 0; round < 2; round++) {
+		eng_goto(e, round ? n / 3 : n);
+		for (int k = 0; k < 2000; k++) {
+			double b = now_ns();
+			if (k < 1000)
+				eng_undo(e);
+			else
+				eng_redo(e, &r);
+			double c = now_ns() - b;
+			total += c;
+			worst = c > worst ? c : worst;
+			steps++;
+		}
+	}
+	fprintf(stderr,
+		"goto middle, start, end: %.1f ms (checkpoints %zu); undo/redo x%d: mean %.1f us, worst %.2f ms; "
+		"first undo after the run %.2f ms cold, %.3f ms after idle preparation (%.1f ms)",
+		(t3 - t2) / 1e6, e->ncps, steps, total / steps / 1e3, worst / 1e6, first_cold / 1e6,
+		first_prepared / 1e6, prep / 1e6);
 	return faults ? 1 : 0;
 }

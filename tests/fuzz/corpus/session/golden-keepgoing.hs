@@ -1,0 +1,4 @@
+a = malloc(24)
+free(a)
+free(a)
+b = malloc(24)

@@ -1,0 +1,3 @@
+p = malloc(24)
+free(p)
+q = malloc(24

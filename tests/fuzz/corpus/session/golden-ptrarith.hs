@@ -1,0 +1,2 @@
+p = malloc(64)
+free(p + 16)
