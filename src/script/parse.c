@@ -526,12 +526,15 @@ static int statement(parser *p)
 			return run_verb(p, c, &a, -1, NULL);
 		return c->run(p->s, &a);
 	}
+	bool dollar = p->lx.text[namepos] == '$';
 	next(p);
 	if (p->cur.type == TOK_EOF && eng_var(p->s->eng, name, false) >= 0) {
 		uint64_t v = var_value(p, name, namepos);
 		sess_printf(p->s, SESS_OUT, "%s = 0x%llx (%llu)\n", name, (unsigned long long)v, (unsigned long long)v);
 		return SESS_OK;
 	}
+	if (dollar)
+		perr(p, namepos, "unknown variable '$%s' (no trace id %s has been allocated)", name, name);
 	perr(p, namepos, "unknown command '%s' (type 'help' for the list)", name);
 }
 

@@ -4,6 +4,8 @@
  * session keeps its state).
  */
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "heapscope/report.h"
@@ -201,8 +203,230 @@ static void traces(void)
 	done(s);
 }
 
+/* write a file for a test; returns its path (static buffer per slot) */
+static const char *file(int slot, const char *text)
+{
+	static char paths[8][64];
+	snprintf(paths[slot], sizeof paths[slot], "/tmp/hs-test-%d-%d.hs", (int)getpid(), slot);
+	FILE *f = fopen(paths[slot], "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+	return paths[slot];
+}
+
+static sess_step step_all(session *s, int *lines)
+{
+	sess_step r;
+	*lines = 0;
+	while ((r = sess_step_script(s)) == SESS_STEP_OK || r == SESS_STEP_PAUSE)
+		(*lines)++;
+	return r;
+}
+
+/* The session owns playback: step/continue/load never re-enter a parse. */
+static void playback(void)
+{
+	session *s = fresh();
+	int n;
+	char line[200];
+	/* load inside a played script goes on with the new file */
+	const char *b = file(1, "q = malloc(48)\n");
+	snprintf(line, sizeof line, "p = malloc(24)\nload %s\nnever = malloc(1)\n", b);
+	const char *a = file(0, line);
+	CHECK(sess_load(s, a) == SESS_OK);
+	CHECK_EQ(step_all(s, &n), SESS_STEP_END);
+	CHECK_EQ(n, 3);
+	CHECK_EQ(var(s, "q") - var(s, "p"), 0x20);
+	CHECK(eng_var(sess_engine(s), "never", false) < 0);
+	sess_script_view v;
+	CHECK(sess_script(s, &v) && strstr(v.path, "-1.hs"));
+	done(s);
+
+	/* ... and the same when the person types continue (F5) */
+	s = fresh();
+	snprintf(line, sizeof line, "load %s", a);
+	CHECK(sess_exec(s, line, NULL, 0) == SESS_OK);
+	CHECK(sess_exec(s, "continue", NULL, 0) == SESS_OK);
+	CHECK(out.s && strstr(out.s, "end of the script"));
+	CHECK_EQ(var(s, "q") - var(s, "p"), 0x20);
+	done(s);
+
+	/* a script that loads itself stops, with an error naming its line */
+	s = fresh();
+	const char *self = file(2, "");
+	snprintf(line, sizeof line, "malloc 16\nload %s\n", self);
+	file(2, line);
+	CHECK(sess_load(s, self) == SESS_OK);
+	sess_step r = step_all(s, &n);
+	CHECK_EQ(r, SESS_STEP_ERROR);
+	CHECK(err.s && strstr(err.s, "scripts loaded one from another"));
+	CHECK(err.s && strstr(err.s, ":2: error:"));
+	done(s);
+
+	/* step, continue and play in a script do nothing (said once) */
+	s = fresh();
+	CHECK(sess_load(s, file(3, "step\ncontinue\nplay 1\nx = malloc(8)\nstep\n")) == SESS_OK);
+	CHECK_EQ(step_all(s, &n), SESS_STEP_END);
+	CHECK_EQ(n, 5);
+	CHECK(err.s && strstr(err.s, "'step' in a script does nothing"));
+	size_t notes = 0;
+	for (const char *q = err.s; (q = strstr(q, "does nothing")); q++)
+		notes++;
+	CHECK_EQ(notes, 1);
+	sess_req req;
+	CHECK(!sess_take_request(s, &req));
+	CHECK(var(s, "x") != 0);
+	done(s);
+
+	/* a long script of step lines: no recursion grows with its length */
+	s = fresh();
+	char big[64];
+	snprintf(big, sizeof big, "%s", file(4, ""));
+	FILE *f = fopen(big, "w");
+	for (int i = 0; f && i < 1000000; i++)
+		fputs("step\n", f);
+	if (f)
+		fclose(f);
+	CHECK(sess_load(s, big) == SESS_OK);
+	CHECK_EQ(step_all(s, &n), SESS_STEP_END);
+	CHECK_EQ(n, 1000000);
+	snprintf(line, sizeof line, "load %s", big);
+	CHECK(sess_exec(s, line, NULL, 0) == SESS_OK);
+	CHECK(sess_exec(s, "continue", NULL, 0) == SESS_OK);
+	CHECK(out.s && strstr(out.s, "ran 1000000 lines (0 operations); end of the script"));
+	done(s);
+
+	/* pause stops continue; step passes over it; undo moves the script */
+	s = fresh();
+	CHECK(sess_load(s, file(5, "a = malloc(16)\npause\nb = malloc(16)\n# c\nc = malloc(16)\n")) == SESS_OK);
+	sb_reset(&out);
+	CHECK(sess_exec(s, "continue", NULL, 0) == SESS_OK);
+	CHECK(out.s && strstr(out.s, "ran 1 lines (1 operations); paused at line 2"));
+	CHECK(sess_exec(s, "step", NULL, 0) == SESS_OK);
+	CHECK(sess_script(s, &v) && v.next == 3);
+	CHECK(sess_exec(s, "undo", NULL, 0) == SESS_OK);
+	CHECK(sess_script(s, &v) && v.next == 2);
+	CHECK(sess_exec(s, "redo", NULL, 0) == SESS_OK);
+	CHECK(sess_script(s, &v) && v.next == 3);
+	CHECK(sess_exec(s, "goto 0", NULL, 0) == SESS_OK);
+	CHECK(sess_script(s, &v) && v.next == 0);
+	done(s);
+
+	/* frontend requests: queued, one per kind, the newest kept */
+	s = fresh();
+	CHECK(sess_exec(s, "theme light", NULL, 0) == SESS_OK);
+	CHECK(sess_exec(s, "clear", NULL, 0) == SESS_OK);
+	CHECK(sess_exec(s, "theme ../t // a path, not a name", NULL, 0) == SESS_OK);
+	CHECK(sess_exec(s, "play 0.25", NULL, 0) == SESS_OK);
+	CHECK(sess_take_request(s, &req) && req.kind == SESS_REQ_CLEAR);
+	CHECK(sess_take_request(s, &req) && req.kind == SESS_REQ_THEME && !strcmp(req.arg, "../t"));
+	CHECK(sess_take_request(s, &req) && req.kind == SESS_REQ_PLAY && req.delay == 0.25);
+	CHECK(!sess_take_request(s, &req));
+	done(s);
+	for (int i = 0; i < 6; i++) {
+		snprintf(line, sizeof line, "/tmp/hs-test-%d-%d.hs", (int)getpid(), i);
+		unlink(line);
+	}
+}
+
+/* Arguments are parsed by each command's specification, before it runs. */
+static void arguments(void)
+{
+	session *s = fresh();
+	CHECK(sess_exec(s, "p = malloc(64)", NULL, 1) == SESS_OK);
+	CHECK(sess_exec(s, "memset(p, 0x41, 4)", NULL, 1) == SESS_OK);
+	sb_reset(&out);
+	CHECK(sess_exec(s, "hexdump p 16 // note", NULL, 1) == SESS_OK);
+	CHECK(out.s && strstr(out.s, "41 41 41 41"));
+	sb_reset(&out);
+	CHECK(sess_exec(s, "hexdump p + 2, 2", NULL, 1) == SESS_OK);
+	CHECK(out.s && strstr(out.s, "41 41") && !strstr(out.s, "41 41 41"));
+	sb_reset(&out);
+	CHECK(sess_exec(s, "hexdump (p - 16) 16 # header", NULL, 1) == SESS_OK);
+	CHECK(out.s && strstr(out.s, "51 00 00 00"));
+	CHECK(sess_exec(s, "strcpy(p, \"a#b // c\") # the comment is after the string", NULL, 1) == SESS_OK);
+	uint8_t buf[9];
+	mem_read(sess_engine(s)->heap->mem, var(s, "p"), buf, 9);
+	CHECK(!memcmp(buf, "a#b // c", 9));
+	/* words and paths are not lexed as code */
+	BAD("load ./no-such-dir/x.hs", "./no-such-dir/x.hs: cannot open");
+	BAD("load 1abc.hs", "1abc.hs: cannot open");
+	BAD("load", "an argument is needed: usage: load FILE");
+	BAD("play nan", "expected a number such as 0.5");
+	BAD("play inf", "expected a number such as 0.5");
+	BAD("play 1e9", "expected a number such as 0.5");
+	BAD("play 61", "play takes a DELAY from 0 to 60 seconds");
+	BAD("play 1 2", "too many arguments: usage: play [DELAY]");
+	BAD("chunks now", "too many arguments: usage: chunks");
+	BAD("tunable nosuch 1", "unknown tunable; NAME is one of tcache_count");
+	BAD("tunable mxfast 500", "value 500 is out of range for mxfast");
+	BAD("mallopt(M_FOO, 1)", "unknown mallopt parameter 'M_FOO'");
+	/* expressions have a nesting limit instead of a stack overflow */
+	size_t deep = 30000;
+	char *line = malloc(2 * deep + 16);
+	size_t k = (size_t)sprintf(line, "x = ");
+	for (size_t i = 0; i < deep; i++)
+		line[k++] = '(';
+	line[k++] = '1';
+	for (size_t i = 0; i < deep; i++)
+		line[k++] = ')';
+	line[k] = 0;
+	BAD(line, "the expression nests too deeply");
+	k = (size_t)sprintf(line, "x = ");
+	for (size_t i = 0; i < 50000; i++)
+		line[k++] = '~';
+	strcpy(line + k, "1");
+	BAD(line, "the expression nests too deeply");
+	free(line);
+	CHECK(sess_exec(s, "x = ((((((((((1))))))))))", NULL, 1) == SESS_OK);
+	CHECK(sess_exec(s, "y = ~~-+-~1", NULL, 1) == SESS_OK);
+	done(s);
+}
+
+/* Precise messages for what the review found. */
+static void messages(void)
+{
+	session *s = fresh();
+	BAD("goto 3", "no operation has run yet: only goto 0 works");
+	BAD("$0", "t.hs:7:1: error: unknown variable '$0'");
+	BAD("x = $7 + 1", "unknown variable '7'");
+	CHECK(sess_exec_trace(s, "a 99999999999999999999999 8", "t.rep", 3) == SESS_ERROR);
+	CHECK(err.s && strstr(err.s, "t.rep:3:3: error: the id does not fit in 64 bits"));
+	sb_reset(&err);
+	CHECK(sess_exec_trace(s, "a 1 99999999999999999999999", "t.rep", 4) == SESS_ERROR);
+	CHECK(err.s && strstr(err.s, "the size does not fit in 64 bits"));
+	sb_reset(&err);
+	CHECK(sess_exec_trace(s, "a 1 8 # a comment", "t.rep", 5) == SESS_OK);
+	/* a NUL byte in a script is called one */
+	FILE *f = fopen("/tmp/hs-nul.hs", "w");
+	if (f) {
+		fwrite("p = mal\0loc(8)\n", 1, 16, f);
+		fclose(f);
+	}
+	CHECK(sess_load(s, "/tmp/hs-nul.hs") == SESS_OK);
+	sb_reset(&err);
+	CHECK_EQ(sess_step_script(s), SESS_STEP_ERROR);
+	CHECK(err.s && strstr(err.s, "hs-nul.hs:1:8: error: unexpected NUL byte (the file is not text)"));
+	unlink("/tmp/hs-nul.hs");
+	/* a directory and a FIFO are refused at once */
+	sb_reset(&err);
+	CHECK(sess_load(s, "/tmp") == SESS_ERROR);
+	CHECK(err.s && strstr(err.s, "cannot read a script from a directory"));
+	mkfifo("/tmp/hs-fifo", 0600);
+	sb_reset(&err);
+	CHECK(sess_load(s, "/tmp/hs-fifo") == SESS_ERROR);
+	CHECK(err.s && strstr(err.s, "cannot read a script from a FIFO"));
+	unlink("/tmp/hs-fifo");
+	done(s);
+}
+
 int main(void)
 {
+	playback();
+	arguments();
+	messages();
 	statements();
 	faults();
 	bad_input();
