@@ -38,7 +38,7 @@ SAPP_OBJ := $(APP_SRC:%.c=$(B)/san/%.o)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-all: heapscope
+all: heapscope heapscope.1
 
 heapscope: $(B)/heapscope
 	@cp $< $@.tmp && mv -f $@.tmp $@
@@ -121,26 +121,32 @@ $(B)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(B)/fuzz/libheapscope-fuzz.a
 fuzz: $(FUZZ_BIN) heapscope
 	@HS_BUILD=$(B) sh tests/fuzz/run.sh fuzz $(FUZZ_SECONDS)
 
+# the manual, with the exit statuses from the program's own list
+heapscope.1: src/app/heapscope.1.in $(B)/heapscope
+	@$(B)/heapscope --help | awk '/^Exit status:/ { on = 1; next } on && NF { s = $$1; $$1 = ""; sub(/^ +/, ""); printf ".TP\n.B %s\n%s\n", s, $$0 }' >$@.status
+	@awk 'FNR == NR { st = st $$0 "\n"; next } /^@EXIT_STATUS@$$/ { printf "%s", st; next } { print }' $@.status $< >$@.tmp
+	@rm -f $@.status && mv -f $@.tmp $@
+
 run: heapscope
 	./heapscope
 
-test: heapscope $(B)/heapscope-san $(UNIT_BIN) $(B)/tests/glibc-driver $(B)/tests/gen-trace $(FUZZ_BIN)
+test: heapscope heapscope.1 $(B)/heapscope-san $(UNIT_BIN) $(B)/tests/glibc-driver $(B)/tests/gen-trace $(FUZZ_BIN)
 	@HS_BUILD=$(B) sh tests/run-all.sh
 
 bench: $(B)/bench/bench-engine $(B)/bench/bench-glibc $(B)/bench/bench-draw $(B)/tests/gen-trace
 	@HS_BUILD=$(B) sh tests/bench/run-bench.sh
 
-install: heapscope
+install: heapscope heapscope.1
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/themes
 	install -m 755 heapscope $(DESTDIR)$(BINDIR)/heapscope
 	install -m 644 themes/*.theme $(DESTDIR)$(DATADIR)/themes/
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/heapscope
+	rm -f $(DESTDIR)$(BINDIR)/heapscope $(DESTDIR)$(MANDIR)/man1/heapscope.1
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
-	rm -rf $(B) heapscope
+	rm -rf $(B) heapscope heapscope.1
 
 .PHONY: all run test bench fuzz install uninstall clean
 

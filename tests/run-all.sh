@@ -32,6 +32,7 @@ for t in "$b"/tests/test_*; do
 done
 run sh tests/golden/run.sh "$b/heapscope-san"
 run sh tests/cli.sh "$b/heapscope-san"
+run sh tests/build.sh
 run sh tests/diff/run.sh "$b/heapscope"
 run sh tests/tui/run.sh "$b/heapscope"
 # the fuzz corpus (regressions) and a short fuzzing run, about 60 s in all
