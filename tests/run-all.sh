@@ -35,6 +35,7 @@ run sh tests/cli.sh "$b/heapscope-san"
 run sh tests/build.sh
 run sh tests/diff/run.sh "$b/heapscope"
 run sh tests/tui/run.sh "$b/heapscope"
+run sh tests/tui/abuse.sh "$b/heapscope"
 # the fuzz corpus (regressions) and a short fuzzing run, about 60 s in all
 run sh tests/fuzz/run.sh test "${HS_FUZZ_SECONDS:-25}"
 echo "$tp passed, $tf failed"

@@ -91,7 +91,7 @@ void term_suspend(void)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGTSTP, &sa, &old);
-	kill(getpid(), SIGTSTP);
+	kill(0, SIGTSTP); /* the whole job stops, as the shell expects */
 	/* stopped here until the shell continues us */
 	sigaction(SIGTSTP, &old, NULL);
 	got_stop = 0;

@@ -3,64 +3,7 @@
 # terminal, also in CI) at several sizes: types commands, steps and plays a
 # script, resizes, switches themes, and asserts on capture-pane output
 # (with -e for colours).  Ends with "tui: N passed, M failed".
-bin=$(cd "$(dirname "${1:-build/heapscope}")" && pwd)/$(basename "${1:-build/heapscope}")
-pass=0 fail=0
-if ! command -v tmux >/dev/null 2>&1; then
-	echo "tui: tmux is not installed (apt-get install tmux); these tests need it"
-	echo "tui: 0 passed, 1 failed"
-	exit 1
-fi
-tmp=$(mktemp -d)
-sock="hs-test-$$"
-T="tmux -L $sock -f /dev/null"
-cleanup() { $T kill-server 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-mkdir -p "$tmp/home" "$tmp/state" "$tmp/config/heapscope/themes"
-
-ok() { pass=$((pass + 1)); }
-bad() {
-	fail=$((fail + 1))
-	echo "tui: FAILED: $1"
-	[ -f "$tmp/screen" ] && sed 's/^/    | /' "$tmp/screen" | head -60
-}
-
-# start NAME COLS ROWS [ARGS...]: a fresh heapscope in its own tmux session
-start() {
-	name=$1 cols=$2 rows=$3
-	shift 3
-	$T kill-session -t "$name" 2>/dev/null
-	$T new-session -d -s "$name" -x "$cols" -y "$rows" \
-		"env HOME=$tmp/home XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config TERM=tmux-256color $* $bin $HS_ARGS; echo EXITED:\$?; sleep 30"
-	$T set-option -t "$name" -g default-terminal tmux-256color >/dev/null 2>&1
-	wait_for "$name" "heapscope>" || bad "$name: heapscope did not start"
-}
-
-snap() { $T capture-pane -t "$1" -p $2 >"$tmp/screen" 2>/dev/null; }
-
-# fits COLS: every captured line is at most COLS characters (box drawing
-# characters are several bytes, so count them as one)
-fits() {
-	sed -e 's/─/-/g' -e 's/│/|/g' -e 's/┌/+/g' -e 's/┐/+/g' -e 's/└/+/g' -e 's/┘/+/g' "$tmp/screen" |
-		awk -v w="$1" '{ if (length($0) > w) exit 1 }'
-}
-
-# wait_for NAME PATTERN [capture flags]: poll the screen for up to 10 s
-wait_for() {
-	i=0
-	while [ $i -lt 100 ]; do
-		snap "$1" "$3"
-		if grep -q -- "$2" "$tmp/screen"; then return 0; fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-expect() { # expect NAME PATTERN DESCRIPTION [capture flags]
-	if wait_for "$1" "$2" "$4"; then ok; else bad "$3 (pattern '$2')"; fi
-}
-
-type_line() { $T send-keys -t "$1" -l "$2"; $T send-keys -t "$1" Enter; }
+. "$(dirname "$0")/lib.sh"
 
 # --- 80x24: malloc and free change the panes ------------------------------
 start s80 80 24

@@ -1,0 +1,75 @@
+#!/bin/sh
+# lib.sh - helpers for the tmux-driven TUI tests (sourced): start heapscope
+# in its own tmux session, capture the screen, wait for text, count results.
+# After heapscope exits the pane prints EXITED:STATUS, ALT:N (whether the
+# terminal is still in the alternate screen) and the tty's line modes.
+bin=$(cd "$(dirname "${1:-build/heapscope}")" && pwd)/$(basename "${1:-build/heapscope}")
+pass=0 fail=0
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "tui: tmux is not installed (apt-get install tmux); these tests need it"
+	echo "tui: 0 passed, 1 failed"
+	exit 1
+fi
+tmp=$(mktemp -d)
+sock="hs-test-$$"
+T="tmux -L $sock -f /dev/null"
+cleanup() { $T kill-server 2>/dev/null; chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+mkdir -p "$tmp/home" "$tmp/state" "$tmp/config/heapscope/themes"
+
+ok() { pass=$((pass + 1)); }
+bad() {
+	fail=$((fail + 1))
+	echo "tui: FAILED: $1"
+	[ -f "$tmp/screen" ] && sed 's/^/    | /' "$tmp/screen" | head -60
+}
+
+# start NAME COLS ROWS [ENV...]: a fresh heapscope in its own tmux session
+# (HS_ARGS: its arguments; HS_ENV: replaces the default environment)
+start() {
+	name=$1 cols=$2 rows=$3
+	shift 3
+	env=${HS_ENV:-"HOME=$tmp/home XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config TERM=tmux-256color"}
+	$T kill-session -t "$name" 2>/dev/null
+	$T new-session -d -s "$name" -x "$cols" -y "$rows" \
+		"env $env $* $bin $HS_ARGS; echo EXITED:\$?; stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo)\$' | tr '\\n' ' '; echo; sleep 60"
+	$T set-option -t "$name" -g default-terminal tmux-256color >/dev/null 2>&1
+	wait_for "$name" "${HS_READY:-heapscope>}" || bad "$name: heapscope did not start"
+}
+
+snap() { $T capture-pane -t "$1" -p $2 >"$tmp/screen" 2>/dev/null; }
+
+# alt NAME: 1 when the pane is in the alternate screen
+alt() { $T display -p -t "$1" '#{alternate_on}'; }
+
+# fits COLS: every captured line is at most COLS characters (box drawing
+# characters are several bytes, so count them as one)
+fits() {
+	sed -e 's/─/-/g' -e 's/│/|/g' -e 's/┌/+/g' -e 's/┐/+/g' -e 's/└/+/g' -e 's/┘/+/g' "$tmp/screen" |
+		awk -v w="$1" '{ if (length($0) > w) exit 1 }'
+}
+
+# wait_for NAME PATTERN [capture flags]: poll the screen for up to 10 s
+wait_for() {
+	i=0
+	while [ $i -lt 100 ]; do
+		snap "$1" "$3"
+		if grep -q -- "$2" "$tmp/screen"; then return 0; fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+expect() { # expect NAME PATTERN DESCRIPTION [capture flags]
+	if wait_for "$1" "$2" "$4"; then ok; else bad "$3 (pattern '$2')"; fi
+}
+
+# sane NAME DESCRIPTION: heapscope has exited and left the terminal as it
+# found it: normal screen, canonical mode and echo on
+sane() {
+	if wait_for "$1" "icanon echo" && [ "$(alt "$1")" = 0 ]; then ok; else bad "$2: the terminal is not sane afterwards"; fi
+}
+
+type_line() { $T send-keys -t "$1" -l "$2"; $T send-keys -t "$1" Enter; }
+
