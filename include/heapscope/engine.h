@@ -57,6 +57,7 @@ typedef struct eng_result {
 	int32_t dst;
 	int status; /* ALLOC_OK / ALLOC_ABORT / ALLOC_SEGV */
 	uint64_t ret; /* returned pointer or value */
+	uint64_t arg; /* the first argument (free: the pointer freed) */
 	uint64_t req; /* requested bytes (calloc: n*m) */
 	uint64_t chunk; /* chunk size of the result (free: of the chunk freed) */
 	bool mmapped;
@@ -66,37 +67,9 @@ typedef struct eng_result {
 	uint32_t nev;
 } eng_result;
 
-typedef struct eng_checkpoint eng_checkpoint;
-
-typedef struct engine {
-	alloc *heap; /* current state */
-	uint64_t *vars;
-	uint8_t *vset; /* whether each variable holds a value */
-	uint32_t nvars, capvars;
-	char **names;
-	uint32_t nnames;
-	int32_t *htab; /* open-addressing index of names */
-	uint32_t hcap;
-	eng_op *log;
-	size_t nlog, caplog;
-	size_t pos; /* operations applied to the current state */
-	eng_checkpoint *cps;
-	size_t ncps, capcps;
-	eng_checkpoint *rungs; /* temporary clones near where goto/undo went */
-	size_t nrungs;
-	size_t interval; /* operations between checkpoints */
-	size_t cp_bytes; /* bytes held by checkpoints (estimate, exact after thinning) */
-	size_t cp_mark; /* cp_bytes when the newest checkpoint was taken */
-	size_t budget_per_op, budget_floor; /* checkpoint memory allowed */
-	uint8_t *blob;
-	size_t nblob, capblob;
-	bool aslr;
-	uint64_t seed;
-	alloc_ev *lastev; /* events of a failed operation, saved before rollback */
-	uint32_t nlastev, caplastev;
-	bool ev_saved, no_events;
-	uint64_t generation; /* bumps on every state change, for views */
-} engine;
+/* The engine is opaque: views and commands read it through the functions
+ * below and change it only through eng_exec, eng_goto, eng_undo, eng_redo. */
+typedef struct engine engine;
 
 /* A fresh process. */
 engine *eng_new(bool aslr, uint64_t seed);
@@ -130,6 +103,16 @@ const alloc_ev *eng_last_events(engine *e, uint32_t *n);
 void eng_set_history_budget(engine *e, size_t per_op, size_t floor);
 /* Bytes of memory the history holds (log, checkpoints, blob). */
 size_t eng_history_bytes(const engine *e);
+/* The current state of the simulated process (read it; never change it). */
+alloc *eng_heap(const engine *e);
+/* Operations applied to the current state (it shows the state after them). */
+size_t eng_pos(const engine *e);
+/* Bumps on every change of the state, so views rebuild only then. */
+uint64_t eng_generation(const engine *e);
+/* Number of variables ever named (indices 0 .. n-1). */
+uint32_t eng_nnames(const engine *e);
+/* Checkpoints held (for tests and benchmarks). */
+size_t eng_checkpoints(const engine *e);
 /* Name of an operation kind ("malloc", ...). */
 const char *eng_op_name(int kind);
 

@@ -18,6 +18,39 @@
 #define RUNG_MAX 40 /* temporary clones kept for undo */
 #define RUNG_MIN 16 /* the shortest replay worth a rung */
 
+typedef struct eng_checkpoint eng_checkpoint;
+
+struct engine {
+	alloc *heap; /* current state */
+	uint64_t *vars;
+	uint8_t *vset; /* whether each variable holds a value */
+	uint32_t nvars, capvars;
+	char **names;
+	uint32_t nnames;
+	int32_t *htab; /* open-addressing index of names */
+	uint32_t hcap;
+	eng_op *log;
+	size_t nlog, caplog;
+	size_t pos; /* operations applied to the current state */
+	eng_checkpoint *cps;
+	size_t ncps, capcps;
+	eng_checkpoint *rungs; /* temporary clones near where goto/undo went */
+	size_t nrungs;
+	size_t interval; /* operations between checkpoints */
+	size_t cp_bytes; /* bytes held by checkpoints (estimate, exact after thinning) */
+	size_t cp_mark; /* cp_bytes when the newest checkpoint was taken */
+	size_t budget_per_op, budget_floor; /* checkpoint memory allowed */
+	uint8_t *blob;
+	size_t nblob, capblob;
+	bool aslr;
+	uint64_t seed;
+	alloc_ev *lastev; /* events of a failed operation, saved before rollback */
+	uint32_t nlastev, caplastev;
+	bool ev_saved, no_events;
+	uint64_t generation; /* bumps on every state change, for views */
+};
+
+
 struct eng_checkpoint {
 	size_t pos;
 	alloc *heap;
@@ -463,6 +496,7 @@ int eng_exec(engine *e, const eng_op *op, eng_result *r)
 	}
 	r->seq = e->nlog;
 	r->kind = op->kind;
+	r->arg = op->x;
 	r->dst = op->dst;
 	r->msg[0] = 0;
 	r->req = r->chunk = r->ret = 0;
@@ -598,6 +632,7 @@ bool eng_redo(engine *e, eng_result *r)
 	memset(r, 0, sizeof *r);
 	r->seq = e->pos;
 	r->kind = op->kind;
+	r->arg = op->x;
 	r->dst = op->dst;
 	if (op->flags & ENG_OPF_FAILED) {
 		r->status = ALLOC_ABORT;
@@ -644,4 +679,29 @@ const char *eng_op_name(int kind)
 		"store", "memset", "strcpy", "set", "tunable",
 	};
 	return kind >= 0 && kind < ENG_OPKIND_COUNT ? names[kind] : "?";
+}
+
+alloc *eng_heap(const engine *e)
+{
+	return e->heap;
+}
+
+size_t eng_pos(const engine *e)
+{
+	return e->pos;
+}
+
+uint64_t eng_generation(const engine *e)
+{
+	return e->generation;
+}
+
+uint32_t eng_nnames(const engine *e)
+{
+	return e->nnames;
+}
+
+size_t eng_checkpoints(const engine *e)
+{
+	return e->ncps;
 }

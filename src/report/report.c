@@ -23,20 +23,23 @@ static int varref_cmp(const void *x, const void *y)
 
 void report_vars_update(report_vars *x, const engine *e)
 {
-	if (x->built && x->gen == e->generation)
+	if (x->built && x->gen == eng_generation(e))
 		return;
-	if (x->cap < e->nvars) {
-		x->cap = e->nvars;
+	uint32_t nv = eng_nnames(e);
+	if (x->cap < nv) {
+		x->cap = nv;
 		x->v = xreallocarray(x->v, x->cap, sizeof *x->v);
 	}
 	size_t k = 0;
-	for (uint32_t i = 0; i < e->nvars; i++)
-		if (e->vset[i] && e->vars[i])
-			x->v[k++] = (report_varref){e->vars[i], (int32_t)i};
+	for (uint32_t i = 0; i < nv; i++) {
+		uint64_t val;
+		if (eng_var_get(e, (int32_t)i, &val) && val)
+			x->v[k++] = (report_varref){val, (int32_t)i};
+	}
 	if (k)
 		qsort(x->v, k, sizeof *x->v, varref_cmp);
 	x->n = k;
-	x->gen = e->generation;
+	x->gen = eng_generation(e);
 	x->built = true;
 }
 
@@ -90,7 +93,7 @@ static void state_name(sbuf *b, const hv_chunk *c)
 
 void report_chunks(sbuf *b, engine *e, const heapview *v)
 {
-	alloc *a = e->heap;
+	alloc *a = eng_heap(e);
 	report_vars vr = {0};
 	report_vars_update(&vr, e);
 	if (!a->top)
@@ -139,7 +142,7 @@ static void chain(sbuf *b, const hv_list *l, bool raw, uint64_t show_off)
 
 void report_bins(sbuf *b, engine *e, const heapview *v, bool all, bool raw)
 {
-	alloc *a = e->heap;
+	alloc *a = eng_heap(e);
 	int any = 0;
 	sb_printf(b, "tcache (%llu per bin):\n", X(a->mp.tcache_count));
 	for (unsigned i = 0; i < ALLOC_TCACHE_BINS; i++) {
@@ -428,7 +431,7 @@ void report_statement(char *dst, size_t cap, const char *text, const char *id, i
 
 static void fmt_off(sbuf *b, engine *e, uint64_t p)
 {
-	alloc *a = e->heap;
+	alloc *a = eng_heap(e);
 	if (p >= a->lay.heap && p < a->brk)
 		sb_printf(b, "heap+0x%llx", X(p - a->lay.heap));
 	else
@@ -469,7 +472,7 @@ void report_op(sbuf *b, engine *e, const eng_result *r, const char *text)
 		if (r->ev[i].kind == ALLOC_EV_BIN_MISS)
 			continue;
 		sb_printf(b, "   ");
-		report_event(b, e->heap, &r->ev[i]);
+		report_event(b, eng_heap(e), &r->ev[i]);
 		sb_printf(b, "\n");
 	}
 }
@@ -491,7 +494,7 @@ static void json_str(sbuf *b, const char *s)
 
 void report_json(sbuf *b, engine *e, const eng_result *r, const char *id)
 {
-	alloc *a = e->heap;
+	alloc *a = eng_heap(e);
 	sb_printf(b, "{\"seq\":%llu,\"op\":", X(r->seq));
 	json_str(b, eng_op_name(r->kind));
 	sb_printf(b, ",\"id\":");
@@ -504,7 +507,7 @@ void report_json(sbuf *b, engine *e, const eng_result *r, const char *id)
 		sb_printf(b, ",\"req\":%llu", X(r->req));
 	uint64_t p = r->ret;
 	if (r->kind == ENG_FREE)
-		p = e->log[r->seq].x;
+		p = r->arg;
 	if (alloc_op || r->kind == ENG_FREE) {
 		if (p && r->status == ALLOC_OK) {
 			sb_printf(b, ",\"ptr\":\"0x%llx\"", X(p));

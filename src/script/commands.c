@@ -192,7 +192,7 @@ static int cmd_maps(session *s, const sess_args *a)
 {
 	(void)a;
 	sbuf b = {0};
-	report_maps(&b, s->eng->heap);
+	report_maps(&b, eng_heap(s->eng));
 	emit(s, &b);
 	return SESS_OK;
 }
@@ -201,7 +201,7 @@ static int cmd_stats(session *s, const sess_args *a)
 {
 	(void)a;
 	sbuf b = {0};
-	report_stats(&b, s->eng->heap);
+	report_stats(&b, eng_heap(s->eng));
 	emit(s, &b);
 	return SESS_OK;
 }
@@ -210,7 +210,7 @@ static int cmd_check(session *s, const sess_args *a)
 {
 	(void)a;
 	char msg[256];
-	if (hv_check(s->eng->heap, msg, sizeof msg) == 0)
+	if (hv_check(eng_heap(s->eng), msg, sizeof msg) == 0)
 		sess_printf(s, SESS_OUT, "heap is consistent\n");
 	else
 		sess_printf(s, SESS_WARN, "heap check: %s\n", msg);
@@ -223,20 +223,20 @@ static int cmd_vars(session *s, const sess_args *a)
 	engine *e = s->eng;
 	const heapview *v = sess_view(s);
 	sbuf b = {0};
-	for (uint32_t i = 0; i < e->nnames; i++) {
+	for (uint32_t i = 0; i < eng_nnames(e); i++) {
 		uint64_t val;
 		if (!eng_var_get(e, (int32_t)i, &val)) {
-			sb_printf(&b, "  %-10s (no value)\n", e->names[i]);
+			sb_printf(&b, "  %-10s (no value)\n", eng_var_name(e, (int32_t)i));
 			continue;
 		}
 		long k = val ? hv_find(v, val) : -1;
-		sb_printf(&b, "  %-10s 0x%llx", e->names[i], (unsigned long long)val);
+		sb_printf(&b, "  %-10s 0x%llx", eng_var_name(e, (int32_t)i), (unsigned long long)val);
 		if (k >= 0)
 			sb_printf(&b, "  in chunk 0x%llx (%s)", (unsigned long long)v->chunks[k].addr,
 				  alloc_bin_name(v->chunks[k].state));
 		sb_printf(&b, "\n");
 	}
-	if (!e->nnames)
+	if (!eng_nnames(e))
 		sb_printf(&b, "no variables yet\n");
 	emit(s, &b);
 	return SESS_OK;
@@ -250,7 +250,7 @@ static int cmd_hexdump(session *s, const sess_args *a)
 		return SESS_ERROR;
 	}
 	sbuf b = {0};
-	report_hexdump(&b, s->eng->heap, a->v[0].num, n);
+	report_hexdump(&b, eng_heap(s->eng), a->v[0].num, n);
 	emit(s, &b);
 	return SESS_OK;
 }
@@ -266,7 +266,7 @@ static int cmd_explain(session *s, const sess_args *a)
 		sb_printf(&b, "the last operation recorded no allocator events\n");
 	for (uint32_t i = 0; i < n; i++) {
 		sb_printf(&b, "  ");
-		report_event(&b, e->heap, &ev[i]);
+		report_event(&b, eng_heap(e), &ev[i]);
 		sb_printf(&b, "\n");
 	}
 	emit(s, &b);
@@ -281,7 +281,7 @@ static int cmd_undo(session *s, const sess_args *a)
 		return SESS_OK;
 	}
 	script_sync(s);
-	sess_printf(s, SESS_INFO, "undone: now after operation %zu of %zu\n", s->eng->pos, eng_count(s->eng));
+	sess_printf(s, SESS_INFO, "undone: now after operation %zu of %zu\n", eng_pos(s->eng), eng_count(s->eng));
 	return SESS_OK;
 }
 
@@ -295,7 +295,7 @@ static int cmd_redo(session *s, const sess_args *a)
 	}
 	script_sync(s);
 	sess_printf(s, SESS_INFO, "redone operation %llu (%s): now after %zu of %zu\n", (unsigned long long)r.seq,
-		    eng_op_name(r.kind), s->eng->pos, eng_count(s->eng));
+		    eng_op_name(r.kind), eng_pos(s->eng), eng_count(s->eng));
 	return SESS_OK;
 }
 
@@ -317,7 +317,7 @@ static int cmd_goto(session *s, const sess_args *a)
 	}
 	eng_goto(s->eng, (size_t)n);
 	script_sync(s);
-	sess_printf(s, SESS_INFO, "now after operation %zu of %zu\n", s->eng->pos, count);
+	sess_printf(s, SESS_INFO, "now after operation %zu of %zu\n", eng_pos(s->eng), count);
 	return SESS_OK;
 }
 
@@ -339,7 +339,7 @@ static int cmd_tunable(session *s, const sess_args *a)
 			     (unsigned long long)v, name);
 		return SESS_ERROR;
 	}
-	if (s->eng->heap->initialized) {
+	if (eng_heap(s->eng)->initialized) {
 		script_error(s, a->file, a->line, a->col, NULL,
 			     "tunables apply when the process starts, before the first allocator call; "
 			     "put them at the top of the script");
@@ -352,8 +352,8 @@ static int cmd_tunable(session *s, const sess_args *a)
 static int cmd_usable(session *s, const sess_args *a)
 {
 	uint64_t us;
-	if (alloc_usable_size(s->eng->heap, a->v[0].num, &us) != ALLOC_OK) {
-		sess_printf(s, SESS_FAULT, "%s\n", s->eng->heap->msg);
+	if (alloc_usable_size(eng_heap(s->eng), a->v[0].num, &us) != ALLOC_OK) {
+		sess_printf(s, SESS_FAULT, "%s\n", eng_heap(s->eng)->msg);
 		return SESS_FAULTED;
 	}
 	sess_printf(s, SESS_OUT, "malloc_usable_size = %llu (0x%llx)\n", (unsigned long long)us, (unsigned long long)us);

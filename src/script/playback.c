@@ -73,7 +73,7 @@ int sess_load(session *s, const char *path)
 /* Remember that script line `line` starts at the engine's position. */
 static void record_step(session *s, size_t line)
 {
-	size_t pos = s->eng->pos;
+	size_t pos = eng_pos(s->eng);
 	/* records past this point belong to a history that was undone */
 	while (s->nsteps && (s->steps[s->nsteps - 1].pos > pos ||
 			     (s->steps[s->nsteps - 1].pos == pos && s->steps[s->nsteps - 1].line >= line)))
@@ -90,7 +90,7 @@ void script_sync(session *s)
 	script *sc = s->scr;
 	if (!sc || !s->nsteps)
 		return;
-	size_t pos = s->eng->pos;
+	size_t pos = eng_pos(s->eng);
 	/* the next line is the first one that ran at or after the new position */
 	size_t lo = 0, hi = s->nsteps;
 	while (lo < hi) {

@@ -184,12 +184,12 @@ bool sess_take_request(session *s, sess_req *out)
 
 const heapview *sess_view(session *s)
 {
-	if (!s->view_ok || s->view_gen != s->eng->generation) {
+	if (!s->view_ok || s->view_gen != eng_generation(s->eng)) {
 		if (s->view_ok)
 			hv_free(&s->view);
-		hv_build(&s->view, s->eng->heap);
+		hv_build(&s->view, eng_heap(s->eng));
 		s->view_ok = true;
-		s->view_gen = s->eng->generation;
+		s->view_gen = eng_generation(s->eng);
 	}
 	return &s->view;
 }

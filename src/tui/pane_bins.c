@@ -29,7 +29,7 @@ static void chain(styled_lines *out, styled_line *l, const hv_list *lst, int rol
 static void build(tui *t, int w)
 {
 	const heapview *v = sess_view(t->sess);
-	alloc *a = t->eng->heap;
+	alloc *a = eng_heap(t->eng);
 	styled_lines *o = &t->bins;
 	vl_clear(o);
 	bool all = t->bins_all, raw = t->bins_raw;
@@ -100,7 +100,7 @@ void pane_bins_draw(tui *t, rect r)
 	char title[80];
 	snprintf(title, sizeof title, "bins%s%s", t->bins_all ? " (all)" : "", t->bins_raw ? " (raw links)" : "");
 	ui_box(r, title, t->focus == P_BINS);
-	uint64_t key = t->eng->generation * 4 + (uint64_t)t->bins_all * 2 + (uint64_t)t->bins_raw + 1;
+	uint64_t key = eng_generation(t->eng) * 4 + (uint64_t)t->bins_all * 2 + (uint64_t)t->bins_raw + 1;
 	if (t->gen_bins != key) {
 		build(t, r.w - 2);
 		t->gen_bins = key;

@@ -97,7 +97,7 @@ static void legend(int y, int x, int w)
 void pane_chunks_draw(tui *t, rect r)
 {
 	const heapview *v = sess_view(t->sess);
-	alloc *a = t->eng->heap;
+	alloc *a = eng_heap(t->eng);
 	char title[96];
 	snprintf(title, sizeof title, "chunks (%zu in the heap, %zu mmapped)", v->nheap, v->n - v->nheap);
 	ui_box(r, title, t->focus == P_CHUNKS);

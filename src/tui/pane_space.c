@@ -55,7 +55,7 @@ static const char *seg_name(const mem_map *mp)
 
 static void build(tui *t, int w)
 {
-	alloc *a = t->eng->heap;
+	alloc *a = eng_heap(t->eng);
 	mem_space *m = a->mem;
 	vl_clear(&t->space);
 	char sz[16];
@@ -104,11 +104,11 @@ size_t pane_space_lines(tui *t)
 void pane_space_draw(tui *t, rect r)
 {
 	char title[64];
-	snprintf(title, sizeof title, r.w >= 36 ? "address space (%zu maps)" : "address space", t->eng->heap->mem->n);
+	snprintf(title, sizeof title, r.w >= 36 ? "address space (%zu maps)" : "address space", eng_heap(t->eng)->mem->n);
 	ui_box(r, title, t->focus == P_SPACE);
-	if (t->gen_space != t->eng->generation + 1 || t->space.n == 0) {
+	if (t->gen_space != eng_generation(t->eng) + 1 || t->space.n == 0) {
 		build(t, r.w - 2);
-		t->gen_space = t->eng->generation + 1;
+		t->gen_space = eng_generation(t->eng) + 1;
 	}
 	int h = r.h - 2;
 	long max = (long)t->space.n - h;

@@ -103,12 +103,12 @@ static char *generator(const char *text, int state)
 	}
 	if (gen_kind == 1) {
 		engine *e = T->eng;
-		while (gen_i < e->nnames) {
-			const char *n = e->names[gen_i++];
+		while (gen_i < eng_nnames(e)) {
+			const char *n = eng_var_name(e, (int32_t)gen_i++);
 			if (!strncmp(n, text, len))
 				return strdup(n);
 		}
-		for (const char *n; (n = alloc_mallopt_name_at((unsigned)(gen_i - e->nnames)));) {
+		for (const char *n; (n = alloc_mallopt_name_at((unsigned)(gen_i - eng_nnames(e))));) {
 			gen_i++;
 			if (!strncmp(n, text, len))
 				return strdup(n);

@@ -249,7 +249,7 @@ static void draw_status(tui *t)
 	ui_fill(y, 0, t->cols, ROLE_STATUS);
 	char left[200];
 	sess_script_view sc;
-	int n = snprintf(left, sizeof left, " heapscope  op %zu/%zu", t->eng->pos, eng_count(t->eng));
+	int n = snprintf(left, sizeof left, " heapscope  op %zu/%zu", eng_pos(t->eng), eng_count(t->eng));
 	if (sess_script(t->sess, &sc))
 		n += snprintf(left + n, sizeof left - (size_t)n, "  line %zu/%zu", sc.next < sc.n ? sc.next + 1 : sc.n,
 			      sc.n);

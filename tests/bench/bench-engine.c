@@ -118,7 +118,7 @@ int main(int argc, char **argv)
 	fprintf(stderr,
 		"goto middle, start, end: %.1f ms (checkpoints %zu); undo/redo x%d: mean %.1f us, worst %.2f ms; "
 		"first undo after the run %.2f ms cold, %.3f ms after idle preparation (%.1f ms)",
-		(t3 - t2) / 1e6, e->ncps, steps, total / steps / 1e3, worst / 1e6, first_cold / 1e6,
+		(t3 - t2) / 1e6, eng_checkpoints(e), steps, total / steps / 1e3, worst / 1e6, first_cold / 1e6,
 		first_prepared / 1e6, prep / 1e6);
 	return faults ? 1 : 0;
 }

@@ -40,7 +40,7 @@ static uint64_t word(input *in, int bytes)
 
 static uint64_t digest(engine *e)
 {
-	alloc *a = e->heap;
+	alloc *a = eng_heap(e);
 	uint64_t h = mem_digest(a->mem);
 	uint64_t s[] = {a->top, a->last_remainder, a->system_mem, a->brk, a->n_mmaps, a->mmapped_mem,
 			a->mp.mmap_threshold, a->mp.trim_threshold, a->mp.top_pad, a->mp.global_max_fast,
@@ -52,8 +52,11 @@ static uint64_t digest(engine *e)
 		h = (h ^ a->fastbins[i]) * 0x100000001b3ull;
 	for (int i = 0; i < 4; i++)
 		h = (h ^ a->binmap[i]) * 0x100000001b3ull;
-	for (uint32_t i = 0; i < e->nvars; i++)
-		h = (h ^ (e->vset[i] ? e->vars[i] : 0xdead)) * 0x100000001b3ull;
+	for (uint32_t i = 0; i < eng_nnames(e); i++) {
+		uint64_t v;
+		if (eng_var_get(e, (int32_t)i, &v))
+			h = (h ^ i ^ (v << 7)) * 0x100000001b3ull;
+	}
 	return h;
 }
 
@@ -120,8 +123,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			switch (byte(&in) % 5) {
 			case 0: v = word(&in, 2) | 1; break; /* a size */
 			case 1: v = ((at >> 12) ^ (var(e, ids, &in) + 16 * ((int64_t)(byte(&in) % 5) - 2))); break;
-			case 2: v = e->heap->lay.arena + 0x60 + 16 * (byte(&in) % 128); break;
-			case 3: v = e->heap->lay.stack_end - 0x100 - 16 * byte(&in); break;
+			case 2: v = eng_heap(e)->lay.arena + 0x60 + 16 * (byte(&in) % 128); break;
+			case 3: v = eng_heap(e)->lay.stack_end - 0x100 - 16 * byte(&in); break;
 			default: v = word(&in, 8); break;
 			}
 			op.kind = ENG_POKE, op.x = at, op.y = v, op.z = 8;
@@ -147,13 +150,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op.kind = ENG_TUNABLE, op.x = byte(&in) % (ALLOC_TUNABLE_COUNT + 1), op.y = word(&in, 2);
 			break;
 		case 13: { /* history: check it rebuilds what each position had; the
-			    * digest of the current state is always fps[e->pos] */
+			    * digest of the current state is always fps[eng_pos(e)] */
 			int how = (int)(byte(&in) % 3);
-			if (how == 0 && eng_undo(e) && digest(e) != fps[e->pos])
-				fail("undo rebuilt a different state", e->pos);
+			if (how == 0 && eng_undo(e) && digest(e) != fps[eng_pos(e)])
+				fail("undo rebuilt a different state", eng_pos(e));
 			eng_result r;
-			if (how == 1 && eng_redo(e, &r) && digest(e) != fps[e->pos])
-				fail("redo rebuilt a different state", e->pos);
+			if (how == 1 && eng_redo(e, &r) && digest(e) != fps[eng_pos(e)])
+				fail("redo rebuilt a different state", eng_pos(e));
 			if (how == 2) {
 				size_t to = eng_count(e) ? (size_t)(word(&in, 2) % (eng_count(e) + 1)) : 0;
 				eng_goto(e, to);
@@ -173,14 +176,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op.kind = ENG_SET, op.dst = dst, op.x = var(e, ids, &in) + 16 * ((int64_t)(byte(&in) % 9) - 4);
 			break;
 		}
-		uint64_t before = fps[e->pos];
+		uint64_t before = fps[eng_pos(e)];
 		eng_result r;
 		int st = eng_exec(e, &op, &r);
 		uint64_t after = digest(e);
 		if (st != ALLOC_OK && after != before)
-			fail("a failed operation changed the state", e->pos);
+			fail("a failed operation changed the state", eng_pos(e));
 		/* the timeline now ends here: what was past it is gone */
-		fps[e->pos] = after;
+		fps[eng_pos(e)] = after;
 	}
 	eng_free(e);
 	return 0;

@@ -11,7 +11,7 @@
 /* FNV-1a over the allocator scalars, the variables and every mapped byte. */
 static uint64_t fingerprint(engine *e)
 {
-	alloc *a = e->heap;
+	alloc *a = eng_heap(e);
 	uint64_t h = 1469598103934665603ull;
 #define MIX(v)                                        \
 	do {                                          \
@@ -32,9 +32,12 @@ static uint64_t fingerprint(engine *e)
 		MIX(a->fastbins[i]);
 	for (int i = 0; i < 4; i++)
 		MIX(a->binmap[i]);
-	for (uint32_t i = 0; i < e->nvars; i++) {
-		MIX(e->vset[i]);
-		MIX(e->vset[i] ? e->vars[i] : 0);
+	for (uint32_t i = 0; i < eng_nnames(e); i++) {
+		uint64_t v = 0;
+		if (eng_var_get(e, (int32_t)i, &v)) {
+			MIX(i);
+			MIX(v);
+		}
 	}
 	mem_space *m = a->mem;
 	static uint8_t page[MEM_PAGE];
@@ -94,14 +97,14 @@ static void run_random(engine *e, size_t nops, uint64_t *prints)
 			op.x = cur;
 			eng_exec(e, &op, &r);
 			CHECK(r.status == ALLOC_OK);
-			prints[e->pos] = fingerprint(e);
+			prints[eng_pos(e)] = fingerprint(e);
 			op.kind = ENG_SET;
 			op.dst = var;
 			op.x = 0;
 		}
 		eng_exec(e, &op, &r);
 		CHECK(r.status == ALLOC_OK);
-		prints[e->pos] = fingerprint(e);
+		prints[eng_pos(e)] = fingerprint(e);
 	}
 }
 
@@ -118,12 +121,12 @@ static void goto_restores_exactly(size_t per_op, size_t floor)
 	for (int k = 0; k < 60; k++) {
 		size_t to = (size_t)(rnd() % (total + 1));
 		CHECK(eng_goto(e, to));
-		CHECK_EQ(e->pos, to);
+		CHECK_EQ(eng_pos(e), to);
 		CHECK_EQ(fingerprint(e), prints[to]);
-		CHECK(hv_check(e->heap, msg, sizeof msg) == 0);
+		CHECK(hv_check(eng_heap(e), msg, sizeof msg) == 0);
 	}
 	if (per_op < 10)
-		CHECK(e->ncps <= 3); /* the tight budget really thinned the checkpoints */
+		CHECK(eng_checkpoints(e) <= 3); /* the tight budget really thinned the checkpoints */
 	CHECK(eng_goto(e, 10));
 	CHECK(eng_undo(e));
 	CHECK_EQ(fingerprint(e), prints[9]);

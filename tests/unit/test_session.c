@@ -72,7 +72,7 @@ static void statements(void)
 {
 	session *s = fresh();
 	CHECK(sess_exec(s, "p = malloc(24);", NULL, 1) == SESS_OK);
-	CHECK_EQ(var(s, "p") - sess_engine(s)->heap->lay.heap, 0x2a0);
+	CHECK_EQ(var(s, "p") - eng_heap(sess_engine(s))->lay.heap, 0x2a0);
 	CHECK_STR(lastid, "p");
 	CHECK(sess_exec(s, "malloc 24", NULL, 1) == SESS_OK);
 	CHECK_STR(lastid, "p1");
@@ -92,17 +92,17 @@ static void statements(void)
 	CHECK(sess_exec(s, "y = q + 16 * 2 - (8 / 4) % 3", NULL, 1) == SESS_OK);
 	CHECK_EQ(var(s, "y"), var(s, "q") + 30);
 	CHECK(sess_exec(s, "mallopt(M_MMAP_THRESHOLD, 65536);", NULL, 1) == SESS_OK);
-	CHECK_EQ(sess_engine(s)->heap->mp.mmap_threshold, 65536);
+	CHECK_EQ(eng_heap(sess_engine(s))->mp.mmap_threshold, 65536);
 	CHECK(sess_exec(s, "r = malloc_trim(0)", NULL, 1) == SESS_OK);
 	CHECK(sess_exec(s, "z = malloc(100); strcpy(z, \"hi\\n\")", NULL, 1) == SESS_ERROR); /* one statement a line */
 	CHECK(sess_exec(s, "z = malloc(100)", NULL, 1) == SESS_OK);
 	CHECK(sess_exec(s, "strcpy(z, \"hi\\x41\")", NULL, 1) == SESS_OK);
 	uint8_t buf[4];
-	mem_read(sess_engine(s)->heap->mem, var(s, "z"), buf, 4);
+	mem_read(eng_heap(sess_engine(s))->mem, var(s, "z"), buf, 4);
 	CHECK(!memcmp(buf, "hiA", 4));
 	CHECK(sess_exec(s, "*(z + 8) = 0x4142434445464748", NULL, 1) == SESS_OK);
 	uint64_t w;
-	mem_rd64(sess_engine(s)->heap->mem, var(s, "z") + 8, &w);
+	mem_rd64(eng_heap(sess_engine(s))->mem, var(s, "z") + 8, &w);
 	CHECK_EQ(w, 0x4142434445464748ull);
 	CHECK(sess_exec(s, "memset(z, 0x41, 4)", NULL, 1) == SESS_OK);
 	sb_reset(&out);
@@ -120,7 +120,7 @@ static void statements(void)
 	CHECK(sess_exec(s, "undo", NULL, 1) == SESS_OK);
 	CHECK(sess_exec(s, "redo", NULL, 1) == SESS_OK);
 	CHECK(sess_exec(s, "goto 2", NULL, 1) == SESS_OK);
-	CHECK_EQ(sess_engine(s)->pos, 2);
+	CHECK_EQ(eng_pos(sess_engine(s)), 2);
 	CHECK(sess_exec(s, "quit", NULL, 1) == SESS_OK);
 	sess_req req;
 	CHECK(sess_take_request(s, &req) && req.kind == SESS_REQ_QUIT);
@@ -178,7 +178,7 @@ static void bad_input(void)
 	longline[(3u << 20) - 1] = 0;
 	BAD(longline, "line is too long");
 	free(longline);
-	CHECK_EQ(var(s, "p") - sess_engine(s)->heap->lay.heap, 0x2a0);
+	CHECK_EQ(var(s, "p") - eng_heap(sess_engine(s))->lay.heap, 0x2a0);
 	done(s);
 }
 
@@ -348,7 +348,7 @@ static void arguments(void)
 	CHECK(out.s && strstr(out.s, "51 00 00 00"));
 	CHECK(sess_exec(s, "strcpy(p, \"a#b // c\") # the comment is after the string", NULL, 1) == SESS_OK);
 	uint8_t buf[9];
-	mem_read(sess_engine(s)->heap->mem, var(s, "p"), buf, 9);
+	mem_read(eng_heap(sess_engine(s))->mem, var(s, "p"), buf, 9);
 	CHECK(!memcmp(buf, "a#b // c", 9));
 	/* words and paths are not lexed as code */
 	BAD("load ./no-such-dir/x.hs", "./no-such-dir/x.hs: cannot open");
