@@ -59,22 +59,46 @@ struct eng_checkpoint {
 	uint32_t nvars;
 };
 
-static void cp_take(engine *e)
+/* Copy the variables into c. */
+static void vars_save(const engine *e, eng_checkpoint *c)
 {
-	if (e->ncps == e->capcps) {
-		e->capcps = e->capcps ? 2 * e->capcps : 16;
-		e->cps = xrealloc(e->cps, sizeof *e->cps * e->capcps);
-	}
-	eng_checkpoint *c = &e->cps[e->ncps++];
-	c->pos = e->pos;
-	c->heap = alloc_clone(e->heap);
 	c->nvars = e->nvars;
-	c->vars = xrealloc(NULL, sizeof *c->vars * (e->nvars ? e->nvars : 1));
-	c->vset = xrealloc(NULL, e->nvars ? e->nvars : 1);
+	c->vars = xreallocarray(NULL, e->nvars ? e->nvars : 1, sizeof *c->vars);
+	c->vset = xmalloc(e->nvars ? e->nvars : 1);
 	if (e->nvars) {
 		memcpy(c->vars, e->vars, sizeof *c->vars * e->nvars);
 		memcpy(c->vset, e->vset, e->nvars);
 	}
+}
+
+static void vars_reserve(engine *e, uint32_t n);
+
+/* Put back the variables saved in c. */
+static void vars_load(engine *e, const eng_checkpoint *c)
+{
+	vars_reserve(e, c->nvars);
+	if (c->nvars) {
+		memcpy(e->vars, c->vars, sizeof *e->vars * c->nvars);
+		memcpy(e->vset, c->vset, c->nvars);
+	}
+	e->nvars = c->nvars;
+}
+
+/* A clone of the current state and its position. */
+static void snapshot(const engine *e, eng_checkpoint *c)
+{
+	c->pos = e->pos;
+	c->heap = alloc_clone(e->heap);
+	vars_save(e, c);
+}
+
+static void cp_take(engine *e)
+{
+	if (e->ncps == e->capcps) {
+		e->capcps = e->capcps ? 2 * e->capcps : 16;
+		e->cps = xreallocarray(e->cps, e->capcps, sizeof *e->cps);
+	}
+	snapshot(e, &e->cps[e->ncps++]);
 }
 
 static void cp_drop(eng_checkpoint *c)
@@ -316,16 +340,7 @@ static void rung_take(engine *e)
 		cp_drop(&e->rungs[far]);
 		e->rungs[far] = e->rungs[--e->nrungs];
 	}
-	eng_checkpoint *c = &e->rungs[e->nrungs++];
-	c->pos = e->pos;
-	c->heap = alloc_clone(e->heap);
-	c->nvars = e->nvars;
-	c->vars = xreallocarray(NULL, e->nvars ? e->nvars : 1, sizeof *c->vars);
-	c->vset = xmalloc(e->nvars ? e->nvars : 1);
-	if (e->nvars) {
-		memcpy(c->vars, e->vars, sizeof *c->vars * e->nvars);
-		memcpy(c->vset, e->vset, e->nvars);
-	}
+	snapshot(e, &e->rungs[e->nrungs++]);
 }
 
 /* Forget rungs past position n (their history was replaced). */
@@ -349,12 +364,7 @@ static void rebuild(engine *e, size_t n)
 	size_t from = c->pos;
 	alloc_free(e->heap);
 	e->heap = alloc_clone(c->heap);
-	vars_reserve(e, c->nvars);
-	if (c->nvars) {
-		memcpy(e->vars, c->vars, sizeof *e->vars * c->nvars);
-		memcpy(e->vset, c->vset, c->nvars);
-	}
-	e->nvars = c->nvars;
+	vars_load(e, c);
 	e->pos = from;
 	size_t d = n - from;
 	for (size_t gap = d / 2; gap >= RUNG_MIN; gap /= 2) {
@@ -588,32 +598,20 @@ bool eng_prepare_undo(engine *e)
 	if (n - base_for(e, n)->pos < RUNG_MIN)
 		return false;
 	/* lay the ladder on a scratch state; the current one stays as it is */
-	alloc *cur = e->heap;
-	size_t pos = e->pos;
+	eng_checkpoint cur = {.pos = e->pos, .heap = e->heap};
 	uint64_t gen = e->generation;
 	bool noev = e->no_events;
-	uint32_t nvars = e->nvars;
-	uint64_t *vars = xreallocarray(NULL, nvars ? nvars : 1, sizeof *vars);
-	uint8_t *vset = xmalloc(nvars ? nvars : 1);
-	if (nvars) {
-		memcpy(vars, e->vars, sizeof *vars * nvars);
-		memcpy(vset, e->vset, nvars);
-	}
-	e->heap = alloc_clone(cur);
+	vars_save(e, &cur);
+	e->heap = alloc_clone(cur.heap);
 	rebuild(e, n);
 	alloc_free(e->heap);
-	e->heap = cur;
-	vars_reserve(e, nvars);
-	if (nvars) {
-		memcpy(e->vars, vars, sizeof *vars * nvars);
-		memcpy(e->vset, vset, nvars);
-	}
-	e->nvars = nvars;
-	e->pos = pos;
+	vars_load(e, &cur);
+	e->heap = cur.heap;
+	e->pos = cur.pos;
 	e->generation = gen;
 	e->no_events = noev;
-	free(vars);
-	free(vset);
+	free(cur.vars);
+	free(cur.vset);
 	return true;
 }
 

@@ -126,17 +126,25 @@ static bool lex_number(script_lexer *lx, size_t i, script_tok *k)
 	return true;
 }
 
+/* Start a token at the next non-blank; true (k is TOK_EOF) at the end. */
+static bool token_start(script_lexer *lx, script_tok *k, size_t *at)
+{
+	size_t i = skip_blanks(lx, lx->pos);
+	memset(k, 0, sizeof *k);
+	k->pos = *at = i;
+	if (i < lx->len)
+		return false;
+	k->type = TOK_EOF;
+	lx->pos = lx->len;
+	return true;
+}
+
 bool script_lex(script_lexer *lx, script_tok *k)
 {
 	const char *t = lx->text;
-	size_t i = skip_blanks(lx, lx->pos);
-	memset(k, 0, sizeof *k);
-	k->pos = i;
-	if (i >= lx->len) {
-		k->type = TOK_EOF;
-		lx->pos = lx->len;
+	size_t i;
+	if (token_start(lx, k, &i))
 		return true;
-	}
 	unsigned char c = (unsigned char)t[i];
 	if (isalpha(c) || c == '_' || c == '$') {
 		size_t j = i + 1;
@@ -185,14 +193,9 @@ bool script_lex(script_lexer *lx, script_tok *k)
 bool script_lex_word(script_lexer *lx, script_tok *k)
 {
 	const char *t = lx->text;
-	size_t i = skip_blanks(lx, lx->pos);
-	memset(k, 0, sizeof *k);
-	k->pos = i;
-	if (i >= lx->len) {
-		k->type = TOK_EOF;
-		lx->pos = lx->len;
+	size_t i;
+	if (token_start(lx, k, &i))
 		return true;
-	}
 	if (t[i] == '"') {
 		/* a quoted word keeps blanks; no escapes in names and paths */
 		size_t j = i + 1;
