@@ -31,14 +31,17 @@ one() { # one NAME ARGS...: run a harness; count it
 
 for h in session ops; do
 	mkdir -p "$b/fuzz/corpus-$h"
+	# the session harness also starts from the demos and the golden scripts
+	seeds="tests/fuzz/corpus/$h"
+	[ $h = session ] && seeds="$seeds demos tests/golden"
 	if [ "$mode" = test ]; then
 		# every corpus input once: the regression part
-		one "$h-corpus" "$b/fuzz/fuzz-$h" $opts -runs=0 tests/fuzz/corpus/$h
+		one "$h-corpus" "$b/fuzz/fuzz-$h" $opts -runs=0 $seeds
 	fi
 	d=""
 	[ $h = session ] && d="-dict=$dict"
 	one "$h-fuzz" "$b/fuzz/fuzz-$h" $opts $d -max_total_time="$secs" -artifact_prefix="$b/fuzz/$h-" \
-		"$b/fuzz/corpus-$h" tests/fuzz/corpus/$h
+		"$b/fuzz/corpus-$h" $seeds
 done
 echo "fuzz: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -1,4 +1,0 @@
-a = malloc(24)
-free(a)
-free(a)
-b = malloc(24)

@@ -1,3 +1,0 @@
-p = malloc(24)
-free(p)
-q = malloc(24

@@ -1,2 +1,0 @@
-p = malloc(64)
-free(p + 16)
