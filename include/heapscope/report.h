@@ -29,9 +29,6 @@ bool report_syscall(sbuf *b, const alloc_ev *ev);
 void report_op(sbuf *b, engine *e, const eng_result *r, const char *text);
 /* One JSON object (and newline) for an operation; id may be NULL. */
 void report_json(sbuf *b, engine *e, const eng_result *r, const char *id);
-/* The statement as shown in logs: without its comment and trailing `;`, and
- * with the automatic name a short form got ("p1 = malloc 24"). */
-void report_statement(char *dst, size_t cap, const char *text, const char *id, int kind);
 /* The variables sorted by value, so those pointing into a chunk are one
  * range; rebuilt by report_vars_update only when the engine changed. */
 typedef struct report_varref {

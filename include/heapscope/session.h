@@ -86,8 +86,9 @@ typedef struct session session;
 typedef struct sess_frontend {
 	void *ctx;
 	void (*print)(void *ctx, int kind, const char *text);
-	/* after every operation: text is the statement (without its comment),
-	 * id the variable it sets or names */
+	/* after every operation: text is the statement as logs show it (no
+	 * comment, no trailing ';', a short form with the name its result got:
+	 * "p1 = malloc 24"), id the variable it sets or names */
 	void (*op)(void *ctx, const eng_result *r, const char *text, const char *id);
 } sess_frontend;
 

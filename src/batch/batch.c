@@ -42,9 +42,7 @@ static void b_op(void *ctx, const eng_result *r, const char *text, const char *i
 	if (c->o->jsonl) {
 		report_json(&c->b, c->e, r, id);
 	} else {
-		char t[200];
-		report_statement(t, sizeof t, text, id, r->kind);
-		report_op(&c->b, c->e, r, t);
+		report_op(&c->b, c->e, r, text);
 	}
 	fputs(c->b.s ? c->b.s : "", stdout);
 	if (c->o->check_heap && r->status == ALLOC_OK) {

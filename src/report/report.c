@@ -401,34 +401,6 @@ void report_event(sbuf *b, const alloc *a, const alloc_ev *ev)
 	}
 }
 
-void report_statement(char *dst, size_t cap, const char *text, const char *id, int kind)
-{
-	while (*text == ' ' || *text == '\t')
-		text++;
-	size_t n = 0;
-	bool quoted = false, assigns = false;
-	char body[400];
-	for (const char *p = text; *p && *p != '\r' && *p != '\n' && n + 1 < sizeof body; p++) {
-		if (*p == '"')
-			quoted = !quoted;
-		if (!quoted && (*p == '#' || (p[0] == '/' && p[1] == '/')))
-			break;
-		if (!quoted && *p == '=' && !assigns && n && body[0] != '*')
-			assigns = true;
-		body[n++] = *p;
-	}
-	while (n && (body[n - 1] == ' ' || body[n - 1] == '\t' || body[n - 1] == ';'))
-		n--;
-	body[n] = 0;
-	/* only the C-like forms: a trace line already names its id */
-	bool named = id && !assigns && (kind == ENG_MALLOC || kind == ENG_CALLOC || kind == ENG_REALLOC) &&
-		     (!strncmp(body, "malloc", 6) || !strncmp(body, "calloc", 6) || !strncmp(body, "realloc", 7));
-	if (named)
-		snprintf(dst, cap, "%s = %.150s", id, body);
-	else
-		snprintf(dst, cap, "%.150s", body);
-}
-
 static void fmt_off(sbuf *b, engine *e, uint64_t p)
 {
 	alloc *a = eng_heap(e);
@@ -440,7 +412,7 @@ static void fmt_off(sbuf *b, engine *e, uint64_t p)
 
 void report_op(sbuf *b, engine *e, const eng_result *r, const char *text)
 {
-	sb_printf(b, "#%llu %s", X(r->seq), text);
+	sb_printf(b, "#%llu %.150s", X(r->seq), text);
 	if (r->status != ALLOC_OK) {
 		sb_printf(b, "\n   %s: %s\n", r->status == ALLOC_SEGV ? "SIGSEGV" : "abort", r->msg);
 		return;

@@ -416,6 +416,16 @@ static int run_verb(parser *p, const sess_cmd *c, const sess_args *a, int32_t ds
 	}
 	if (c->op == ENG_FREE && argname[0])
 		id = argname;
+	/* a short form's result is shown with the name it got: p1 = malloc 24 */
+	if (dst < 0 && yields_ptr && id) {
+		size_t n = strlen(id) + 3 + strlen(s->code);
+		char *shown = malloc(n + 1);
+		if (shown) {
+			snprintf(shown, n + 1, "%s = %s", id, s->code);
+			script_set_code(s, shown, n);
+			free(shown);
+		}
+	}
 	if (c->op == ENG_STRCPY) {
 		char str[4096];
 		size_t slen = string_value(p, a->v[1].text, a->v[1].len, a->v[1].col - 1, str, sizeof str - 1);

@@ -86,7 +86,7 @@ static void on_line(char *line)
 /* completion generators over one list at a time */
 static const char *const *gen_list;
 static size_t gen_i;
-static int gen_kind; /* 0 commands, 1 values (vars, params), 2 themes */
+static int gen_kind; /* 0 commands, 1 values (vars, params), 2 themes, 3 tunables */
 
 static char *generator(const char *text, int state)
 {
@@ -109,6 +109,14 @@ static char *generator(const char *text, int state)
 				return strdup(n);
 		}
 		for (const char *n; (n = alloc_mallopt_name_at((unsigned)(gen_i - eng_nnames(e))));) {
+			gen_i++;
+			if (!strncmp(n, text, len))
+				return strdup(n);
+		}
+		return NULL;
+	}
+	if (gen_kind == 3) {
+		for (const char *n; (n = alloc_tunable_name((int)gen_i));) {
 			gen_i++;
 			if (!strncmp(n, text, len))
 				return strdup(n);
@@ -143,6 +151,10 @@ static char **complete(const char *text, int start, int end)
 	if (!strncmp(rl_line_buffer + s, "load", 4)) {
 		rl_attempted_completion_over = 0; /* file names */
 		return NULL;
+	}
+	if (!strncmp(rl_line_buffer + s, "tunable", 7)) {
+		gen_kind = 3;
+		return rl_completion_matches(text, generator);
 	}
 	if (!strncmp(rl_line_buffer + s, "help", 4)) {
 		gen_kind = 0;

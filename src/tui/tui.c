@@ -107,7 +107,8 @@ static void t_op(void *ctx, const eng_result *r, const char *text, const char *i
 	}
 	sbuf b = {0};
 	char stmt[200];
-	report_statement(stmt, sizeof stmt, text, id, r->kind);
+	(void)id;
+	snprintf(stmt, sizeof stmt, "%.150s", text);
 	sb_printf(&b, "#%llu %s", (unsigned long long)r->seq, stmt);
 	if (r->status == ALLOC_OK) {
 		if (r->kind == ENG_MALLOC || r->kind == ENG_CALLOC || r->kind == ENG_REALLOC) {

@@ -42,6 +42,12 @@ $T send-keys -t s80 Tab
 $T send-keys -t s80 -l ", 4096)"
 $T send-keys -t s80 Enter
 expect s80 "mallopt (M_MMAP_THRESHOLD, 4096) = 1" "80x24: completion of mallopt and M_MMAP_THRESHOLD"
+# tunable names complete from the allocator's list
+$T send-keys -t s80 -l "tunable tcache_co"
+$T send-keys -t s80 Tab
+$T send-keys -t s80 -l "3"
+$T send-keys -t s80 Enter
+expect s80 "tunable tcache_count 3" "80x24: completion of a tunable name"
 # undo with F9 goes back one operation
 $T send-keys -t s80 F9
 expect s80 "undone: now after operation" "80x24: F9 undoes"
