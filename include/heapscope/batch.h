@@ -16,6 +16,7 @@ typedef struct batch_opts {
 	bool aslr;
 	uint64_t seed;
 	bool check_heap; /* run the heap checker after every operation (tests) */
+	bool explain; /* narrate why after every operation (text: "why:" lines; jsonl: "why") */
 } batch_opts;
 
 /* Run a script headless; returns an HS_EXIT_ status (status.h). */

@@ -58,6 +58,7 @@ typedef struct eng_result {
 	int status; /* ALLOC_OK / ALLOC_ABORT / ALLOC_SEGV */
 	uint64_t ret; /* returned pointer or value */
 	uint64_t arg; /* the first argument (free: the pointer freed) */
+	uint64_t arg2; /* the second (calloc: the size; realloc: the new size) */
 	uint64_t req; /* requested bytes (calloc: n*m) */
 	uint64_t chunk; /* chunk size of the result (free: of the chunk freed) */
 	bool mmapped;
@@ -96,6 +97,9 @@ bool eng_prepare_undo(engine *e);
 bool eng_undo(engine *e);
 /* Re-run the next logged operation; false at the end. */
 bool eng_redo(engine *e, eng_result *r);
+/* The result of the last operation run (its events included), or NULL
+ * after goto or undo; valid until the next call that changes the engine. */
+const eng_result *eng_last_result(engine *e);
 /* Events of the last operation run (none after goto/undo). */
 const alloc_ev *eng_last_events(engine *e, uint32_t *n);
 /* Checkpoint memory allowed: per_op bytes per recorded operation, at least

@@ -27,8 +27,9 @@ void report_event(sbuf *b, const alloc *a, const alloc_ev *ev);
 bool report_syscall(sbuf *b, const alloc_ev *ev);
 /* The readable batch line(s) for an operation; text is the source statement. */
 void report_op(sbuf *b, engine *e, const eng_result *r, const char *text);
-/* One JSON object (and newline) for an operation; id may be NULL. */
-void report_json(sbuf *b, engine *e, const eng_result *r, const char *id);
+/* One JSON object (and newline) for an operation; id may be NULL; with why,
+ * a "why" array holds the narration's lines. */
+void report_json(sbuf *b, engine *e, const eng_result *r, const char *id, bool why);
 /* The variables sorted by value, so those pointing into a chunk are one
  * range; rebuilt by report_vars_update only when the engine changed. */
 typedef struct report_varref {
@@ -48,6 +49,16 @@ void report_vars_update(report_vars *x, const engine *e);
 void report_vars_names(sbuf *b, const report_vars *x, const engine *e, uint64_t addr, uint64_t size, size_t max);
 /* Release the index. */
 void report_vars_free(report_vars *x);
+/* A bin named by the sizes it holds: "tcache bin 0x20", "small bin 0x90",
+ * "large bin 0x400-0x430", "the unsorted bin" (kind: alloc_bin_kind). */
+void report_bin_name(sbuf *b, int kind, unsigned idx);
+/* The state of a chunk as its row shows it ("tcache 0x20", "small bin 0x90"). */
+void report_chunk_state(sbuf *b, const hv_chunk *c);
+/* Why the allocator did what it did in r, in plain words with the numbers:
+ * one to three lines, each ending in a newline (narrate.c). */
+void report_narrate(sbuf *b, const alloc *a, const eng_result *r);
+/* The narration, then every step of the decision path with its reason. */
+void report_explain(sbuf *b, const alloc *a, const eng_result *r);
 /* The P, M and A flags of a size word as three characters ("P--"). */
 void report_flags(char out[4], uint64_t raw);
 

@@ -27,6 +27,7 @@ static void usage(FILE *f)
 		   "  --keep-going         in batch mode, continue after a simulated abort or crash\n"
 		   "  --no-summary         in batch mode, skip the final chunk and bin listing\n"
 		   "  --check-heap         in batch mode, verify every heap invariant after each operation\n"
+		   "  --explain            in batch mode, say why after each operation (jsonl: a \"why\" array)\n"
 		   "  --aslr               randomise the process layout like Linux (see --seed)\n"
 		   "  --seed N             seed for --aslr and the tcache key (default 1)\n"
 		   "  --theme NAME|PATH    colour theme: default light classroom colorblind mono, or a file\n"
@@ -115,6 +116,8 @@ int main(int argc, char **argv)
 			}
 		} else if (opts && !strcmp(a, "--keep-going")) {
 			bo.keep_going = true;
+		} else if (opts && !strcmp(a, "--explain")) {
+			bo.explain = true;
 		} else if (opts && !strcmp(a, "--check-heap")) {
 			bo.check_heap = true;
 		} else if (opts && !strcmp(a, "--no-summary")) {

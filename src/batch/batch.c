@@ -40,9 +40,21 @@ static void b_op(void *ctx, const eng_result *r, const char *text, const char *i
 	bctx *c = ctx;
 	sb_reset(&c->b);
 	if (c->o->jsonl) {
-		report_json(&c->b, c->e, r, id);
+		report_json(&c->b, c->e, r, id, c->o->explain);
 	} else {
 		report_op(&c->b, c->e, r, text);
+		if (c->o->explain) {
+			sbuf w = {0};
+			report_narrate(&w, eng_heap(c->e), r);
+			for (char *line = w.s, *nl; line && *line; line = nl + 1) {
+				nl = strchr(line, '\n');
+				if (!nl)
+					break;
+				*nl = 0;
+				sb_printf(&c->b, "   why: %s\n", line);
+			}
+			sb_free(&w);
+		}
 	}
 	fputs(c->b.s ? c->b.s : "", stdout);
 	if (c->o->check_heap && r->status == ALLOC_OK) {

@@ -44,6 +44,8 @@ struct engine {
 	size_t nblob, capblob;
 	bool aslr;
 	uint64_t seed;
+	eng_result last; /* the last operation's result, when has_last */
+	bool has_last;
 	alloc_ev *lastev; /* events of a failed operation, saved before rollback */
 	uint32_t nlastev, caplastev;
 	bool ev_saved, no_events;
@@ -507,6 +509,7 @@ int eng_exec(engine *e, const eng_op *op, eng_result *r)
 	r->seq = e->nlog;
 	r->kind = op->kind;
 	r->arg = op->x;
+	r->arg2 = op->y;
 	r->dst = op->dst;
 	r->msg[0] = 0;
 	r->req = r->chunk = r->ret = 0;
@@ -563,6 +566,8 @@ int eng_exec(engine *e, const eng_op *op, eng_result *r)
 	r->ev = eng_last_events(e, &r->nev);
 	if (st == ALLOC_OK)
 		maybe_checkpoint(e);
+	e->last = *r;
+	e->has_last = true;
 	return st;
 }
 
@@ -577,6 +582,7 @@ bool eng_goto(engine *e, size_t n)
 		return false;
 	if (n == e->pos)
 		return true;
+	e->has_last = false;
 	if (n > e->pos) {
 		/* forward: replay from here unless a clone is closer */
 		if (base_for(e, n)->pos <= e->pos) {
@@ -631,6 +637,7 @@ bool eng_redo(engine *e, eng_result *r)
 	r->seq = e->pos;
 	r->kind = op->kind;
 	r->arg = op->x;
+	r->arg2 = op->y;
 	r->dst = op->dst;
 	if (op->flags & ENG_OPF_FAILED) {
 		r->status = ALLOC_ABORT;
@@ -638,15 +645,27 @@ bool eng_redo(engine *e, eng_result *r)
 		e->pos++;
 		e->no_events = true;
 		e->ev_saved = false;
+		e->has_last = false;
 		return true;
 	}
 	r->status = apply(e, op, &r->ret);
 	e->ev_saved = false;
+	e->has_last = r->status == ALLOC_OK;
 	r->ev = eng_last_events(e, &r->nev);
 	r->brk = e->heap->brk;
 	e->pos++;
 	e->generation++;
+	if (e->has_last)
+		e->last = *r;
 	return true;
+}
+
+const eng_result *eng_last_result(engine *e)
+{
+	if (!e->has_last)
+		return NULL;
+	e->last.ev = eng_last_events(e, &e->last.nev);
+	return &e->last;
 }
 
 const alloc_ev *eng_last_events(engine *e, uint32_t *n)

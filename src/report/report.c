@@ -71,20 +71,47 @@ void report_flags(char out[4], uint64_t raw)
 	out[3] = 0;
 }
 
-static void state_name(sbuf *b, const hv_chunk *c)
+void report_bin_name(sbuf *b, int kind, unsigned idx)
+{
+	uint64_t lo, hi;
+	switch (kind) {
+	case ALLOC_BIN_TCACHE:
+		sb_printf(b, "tcache bin 0x%llx", X(0x20 + 16 * idx));
+		return;
+	case ALLOC_BIN_FAST:
+		sb_printf(b, "fastbin 0x%llx", X(0x20 + 16 * idx));
+		return;
+	case ALLOC_BIN_UNSORTED:
+		sb_printf(b, "the unsorted bin");
+		return;
+	default:
+		break;
+	}
+	if (idx <= 1) {
+		sb_printf(b, "the unsorted bin");
+		return;
+	}
+	alloc_bin_range(idx, &lo, &hi);
+	if (idx < 64)
+		sb_printf(b, "small bin 0x%llx", X(lo));
+	else if (hi == UINT64_MAX)
+		sb_printf(b, "large bin 0x%llx and up", X(lo));
+	else
+		sb_printf(b, "large bin 0x%llx-0x%llx", X(lo), X(hi));
+}
+
+void report_chunk_state(sbuf *b, const hv_chunk *c)
 {
 	switch (c->state) {
 	case ALLOC_BIN_TCACHE:
-		sb_printf(b, "tcache[0x%llx]", X(0x20 + 16 * c->bin));
+		sb_printf(b, "tcache 0x%llx", X(0x20 + 16 * c->bin));
 		break;
 	case ALLOC_BIN_FAST:
-		sb_printf(b, "fastbin[0x%llx]", X(0x20 + 16 * c->bin));
+		sb_printf(b, "fastbin 0x%llx", X(0x20 + 16 * c->bin));
 		break;
 	case ALLOC_BIN_SMALL:
-		sb_printf(b, "smallbin[%u]", c->bin);
-		break;
 	case ALLOC_BIN_LARGE:
-		sb_printf(b, "largebin[%u]", c->bin);
+		report_bin_name(b, c->state, c->bin);
 		break;
 	default:
 		sb_printf(b, "%s", alloc_bin_name(c->state));
@@ -110,7 +137,7 @@ void report_chunks(sbuf *b, engine *e, const heapview *v)
 		char fl[4];
 		report_flags(fl, c->raw);
 		sbuf st = {0}, vs = {0};
-		state_name(&st, c);
+		report_chunk_state(&st, c);
 		if (c->addr == a->tcache - 16 && a->tcache)
 			sb_printf(&vs, "(tcache)");
 		report_vars_names(&vs, &vr, e, c->addr, c->size, SIZE_MAX);
@@ -308,11 +335,6 @@ bool report_syscall(sbuf *b, const alloc_ev *ev)
 	}
 }
 
-static const char *kind_word(int bin)
-{
-	return alloc_bin_name(bin);
-}
-
 void report_event(sbuf *b, const alloc *a, const alloc_ev *ev)
 {
 	if (report_syscall(b, ev))
@@ -331,18 +353,20 @@ void report_event(sbuf *b, const alloc *a, const alloc_ev *ev)
 		sb_printf(b, "chunk 0x%llx goes to fastbin 0x%llx", X(ev->a), X(0x20 + 16 * ev->idx));
 		break;
 	case ALLOC_EV_STASH:
-		sb_printf(b, "stash: chunk 0x%llx moves from the %s into tcache bin 0x%llx", X(ev->a), kind_word(ev->bin),
-			  X(0x20 + 16 * ev->idx));
+		sb_printf(b, "stash: chunk 0x%llx moves from the %s into tcache bin 0x%llx", X(ev->a),
+			  alloc_bin_name(ev->bin), X(0x20 + 16 * ev->idx));
 		break;
 	case ALLOC_EV_SMALL_GET:
-		sb_printf(b, "smallbin hit: bin %u gives its oldest chunk 0x%llx", ev->idx, X(ev->a));
+		report_bin_name(b, ALLOC_BIN_SMALL, ev->idx);
+		sb_printf(b, " hit: gives its oldest chunk 0x%llx", X(ev->a));
 		break;
 	case ALLOC_EV_BIN_MISS:
-		sb_printf(b, "%s bin %u is empty", kind_word(ev->bin), ev->idx);
+		report_bin_name(b, ev->bin, ev->idx);
+		sb_printf(b, " is empty");
 		break;
 	case ALLOC_EV_SORT:
-		sb_printf(b, "sort: unsorted chunk 0x%llx (size 0x%llx) moves to %s %u", X(ev->a), X(ev->b),
-			  kind_word(ev->bin), ev->idx);
+		sb_printf(b, "sort: unsorted chunk 0x%llx (size 0x%llx) moves to ", X(ev->a), X(ev->b));
+		report_bin_name(b, ev->bin, ev->idx);
 		break;
 	case ALLOC_EV_EXACT:
 		sb_printf(b, "exact fit in the unsorted bin: chunk 0x%llx", X(ev->a));
@@ -352,11 +376,14 @@ void report_event(sbuf *b, const alloc *a, const alloc_ev *ev)
 			  X(ev->a), X(ev->b), X(ev->c));
 		break;
 	case ALLOC_EV_BEST_FIT:
-		sb_printf(b, "best fit in largebin %u: chunk 0x%llx (size 0x%llx)", ev->idx, X(ev->a), X(ev->b));
+		sb_printf(b, "best fit in ");
+		report_bin_name(b, ALLOC_BIN_LARGE, ev->idx);
+		sb_printf(b, ": chunk 0x%llx (size 0x%llx)", X(ev->a), X(ev->b));
 		break;
 	case ALLOC_EV_BINMAP:
-		sb_printf(b, "binmap search: %s %u gives chunk 0x%llx (size 0x%llx)", kind_word(ev->bin), ev->idx,
-			  X(ev->a), X(ev->b));
+		sb_printf(b, "binmap search: ");
+		report_bin_name(b, ev->bin, ev->idx);
+		sb_printf(b, " gives chunk 0x%llx (size 0x%llx)", X(ev->a), X(ev->b));
 		break;
 	case ALLOC_EV_SPLIT:
 		sb_printf(b, "split chunk 0x%llx: keeps 0x%llx, remainder 0x%llx is freed", X(ev->a), X(ev->b), X(ev->c));
@@ -464,7 +491,7 @@ static void json_str(sbuf *b, const char *s)
 	sb_add(b, "\"", 1);
 }
 
-void report_json(sbuf *b, engine *e, const eng_result *r, const char *id)
+void report_json(sbuf *b, engine *e, const eng_result *r, const char *id, bool why)
 {
 	alloc *a = eng_heap(e);
 	sb_printf(b, "{\"seq\":%llu,\"op\":", X(r->seq));
@@ -498,6 +525,22 @@ void report_json(sbuf *b, engine *e, const eng_result *r, const char *id)
 	if (r->status != ALLOC_OK) {
 		sb_printf(b, ",\"error\":");
 		json_str(b, r->msg);
+	}
+	if (why) {
+		sbuf w = {0};
+		report_narrate(&w, a, r);
+		sb_printf(b, ",\"why\":[");
+		int k = 0;
+		for (char *line = w.s, *nl; line && *line; line = nl + 1) {
+			nl = strchr(line, '\n');
+			if (!nl)
+				nl = line + strlen(line) - 1;
+			*nl = 0;
+			sb_printf(b, "%s", k++ ? "," : "");
+			json_str(b, line);
+		}
+		sb_printf(b, "]");
+		sb_free(&w);
 	}
 	sb_printf(b, "}\n");
 }

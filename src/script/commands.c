@@ -47,7 +47,7 @@
 	  "hexdump p - 16 32", cmd_hexdump)                                                                     \
 	X("stats", "", -1, 0, 0, "", "malloc_stats() and mallinfo2() figures", "stats", cmd_stats)              \
 	X("vars", "", -1, 0, 0, "", "variables and the chunks they point into", "vars", cmd_vars)               \
-	X("explain", "", -1, 0, 0, "", "everything the allocator did in the last operation", "explain",         \
+	X("explain", "", -1, 0, 0, "", "why the last operation went as it did, step by step", "explain",        \
 	  cmd_explain)                                                                                          \
 	X("check", "", -1, 0, 0, "", "verify every heap invariant", "check", cmd_check)                         \
 	X("undo", "", -1, 0, 0, "", "go back one operation (the script follows)", "undo", cmd_undo)             \
@@ -258,17 +258,15 @@ static int cmd_hexdump(session *s, const sess_args *a)
 static int cmd_explain(session *s, const sess_args *a)
 {
 	(void)a;
-	engine *e = s->eng;
-	sbuf b = {0};
-	uint32_t n;
-	const alloc_ev *ev = eng_last_events(e, &n);
-	if (!n)
-		sb_printf(&b, "the last operation recorded no allocator events\n");
-	for (uint32_t i = 0; i < n; i++) {
-		sb_printf(&b, "  ");
-		report_event(&b, eng_heap(e), &ev[i]);
-		sb_printf(&b, "\n");
+	const eng_result *r = eng_last_result(s->eng);
+	if (!r) {
+		sess_printf(s, SESS_INFO, "no operation to explain: the last command was not an allocator call (after "
+					  "undo or goto, run one again)\n");
+		return SESS_OK;
 	}
+	sbuf b = {0};
+	sb_printf(&b, "operation #%llu (%s):\n", (unsigned long long)r->seq, eng_op_name(r->kind));
+	report_explain(&b, eng_heap(s->eng), r);
 	emit(s, &b);
 	return SESS_OK;
 }

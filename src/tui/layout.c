@@ -6,6 +6,9 @@
  * overlaps: every rectangle lies inside the screen, and below TUI_MIN_W x
  * TUI_MIN_H the TUI shows only a message asking for a larger terminal.
  *
+ * When the narration is on, two rows (three from 40 rows up) above the
+ * status bar say why the last operation went as it did.
+ *
  *   >= 150 cols:  [space | chunks | bins]  /  [log | script]
  *   100..149:     [chunks | bins]          /  [space | log | script]
  *   < 100:        [chunks | bins]          /  [space | script | log]
@@ -24,12 +27,16 @@ void layout_compute(tui *t)
 		t->visible[i] = false;
 		t->pane[i] = R(0, 0, 0, 0);
 	}
+	t->why_rect = R(0, 0, 0, 0);
 	t->too_small = W < TUI_MIN_W || H < TUI_MIN_H;
 	if (t->too_small)
 		return;
 	sess_script_view v;
 	bool has_script = sess_script(t->sess, &v);
-	int area = H - 2;
+	/* the narration strip sits above the status bar, across the screen */
+	int why = t->narrate ? (H >= 40 ? 3 : 2) : 0;
+	int area = H - 2 - why;
+	t->why_rect = R(area, 0, why, W);
 	if (t->zoom >= 0 && (t->zoom != P_SCRIPT || has_script)) {
 		t->pane[t->zoom] = R(0, 0, area, W);
 		t->visible[t->zoom] = true;

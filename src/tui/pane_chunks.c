@@ -32,26 +32,6 @@ size_t pane_chunks_lines(tui *t)
 	return sess_view(t->sess)->n;
 }
 
-static void state_text(char *buf, size_t n, const hv_chunk *c)
-{
-	switch (c->state) {
-	case ALLOC_BIN_TCACHE:
-		snprintf(buf, n, "tcache 0x%x", 0x20 + 16 * c->bin);
-		break;
-	case ALLOC_BIN_FAST:
-		snprintf(buf, n, "fastbin 0x%x", 0x20 + 16 * c->bin);
-		break;
-	case ALLOC_BIN_SMALL:
-		snprintf(buf, n, "smallbin %u", c->bin);
-		break;
-	case ALLOC_BIN_LARGE:
-		snprintf(buf, n, "largebin %u", c->bin);
-		break;
-	default:
-		snprintf(buf, n, "%s", alloc_bin_name(c->state));
-	}
-}
-
 static void heap_map(tui *t, const heapview *v, int y, int x, int w)
 {
 	if (!v->nheap || w <= 0) {
@@ -143,7 +123,10 @@ void pane_chunks_draw(tui *t, rect r)
 		int col = 0;
 		char st[32], fl[4];
 		report_flags(fl, c->raw);
-		state_text(st, sizeof st, c);
+		sbuf sts = {0};
+		report_chunk_state(&sts, c);
+		snprintf(st, sizeof st, "%s", sts.s ? sts.s : "");
+		sb_free(&sts);
 		int base = hl ? ROLE_HIGHLIGHT : ROLE_NORMAL;
 		col += ui_putf(yy, x + col, w - col, base, "%s0x%llx ", k == (long)v->nheap ? "" : "",
 			       (unsigned long long)c->addr);

@@ -62,7 +62,8 @@ static const char builtin_default[] = "normal default default\n"
 				      "prompt 45/cyan default bold\n"
 				      "status 16/black 45/cyan\n"
 				      "script_next 16/black 45/cyan bold\n"
-				      "dim 243/white default dim\n";
+				      "dim 243/white default dim\n"
+				      "narration 117/cyan default\n";
 
 static theme current;
 static bool colour_ok;

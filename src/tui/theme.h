@@ -45,7 +45,8 @@
 	X(PROMPT, "prompt", "prompt")                \
 	X(STATUS, "status", "status bar")            \
 	X(SCRIPT_NEXT, "script_next", "next line")   \
-	X(DIM, "dim", "secondary text")
+	X(DIM, "dim", "secondary text")               \
+	X(NARRATION, "narration", "why")
 
 typedef enum theme_role {
 #define X(id, key, label) ROLE_##id,

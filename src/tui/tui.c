@@ -95,6 +95,7 @@ static void t_op(void *ctx, const eng_result *r, const char *text, const char *i
 	t->follow_hl = true;
 	t->dirty = true;
 	if (sess_continuing(t->sess)) {
+		t->why_stale = true;
 		if (r->status == ALLOC_OK) {
 			for (uint32_t i = 0; i < r->nev; i++) {
 				sbuf b = {0};
@@ -135,10 +136,13 @@ static void t_op(void *ctx, const eng_result *r, const char *text, const char *i
 		char m[400];
 		snprintf(m, sizeof m, "%s%s", r->status == ALLOC_SEGV ? "" : "glibc: ", r->msg);
 		log_add(t, ROLE_FAULT, m);
-		log_add(t, ROLE_INFO, r->status == ALLOC_SEGV
-					      ? "(the program would crash here; heapscope kept the state before the call)"
-					      : "(the program would abort here; heapscope kept the state before the call)");
+		if (!t->narrate)
+			log_add(t, ROLE_INFO, r->status == ALLOC_SEGV
+						      ? "(the program would crash here; heapscope kept the state before the call)"
+						      : "(the program would abort here; heapscope kept the state before the call)");
 	}
+	if (t->narrate)
+		why_update(t, r);
 }
 
 /* --- requests and playback ------------------------------------------- */
@@ -200,6 +204,11 @@ static void take_requests(tui *t)
 		case SESS_REQ_COUNT:
 			break;
 		}
+	}
+	/* after a continue, say why the last operation went as it did */
+	if (t->narrate && t->why_stale) {
+		why_update(t, eng_last_result(t->eng));
+		t->why_stale = false;
 	}
 	if (sess_script_generation(t->sess) != t->script_gen) {
 		t->script_gen = sess_script_generation(t->sess);
@@ -272,6 +281,7 @@ static const char *const help_keys[] = {
 	"  Esc                         back to the prompt",
 	"  arrows PgUp PgDn Home End   scroll the focused pane (PgUp/PgDn: the log)",
 	"  F2                          zoom the focused pane, and back",
+	"  F3                          hide or show why each operation went as it did",
 	"  F8  F5  F6                  step one line / continue to a pause / play, stop",
 	"  F9  F10                     undo / redo (the script follows)",
 	"  Ctrl-C                      cancel the line, or stop playing",
@@ -288,7 +298,8 @@ static void draw_help(tui *t)
 		ui_fill(r.y + i, r.x, r.w, ROLE_NORMAL);
 	ui_box(r, "help", true);
 	/* the lines: keys, legend, commands; scrolled by t->help_scroll */
-	int total = 1 + 10 + 2 + 1 + (int)sess_ncmds;
+	int nk = (int)(sizeof help_keys / sizeof *help_keys) - 1; /* the list ends in NULL */
+	int total = 1 + nk + 2 + 1 + (int)sess_ncmds;
 	int rows = r.h - 2;
 	if (t->help_scroll > total - rows)
 		t->help_scroll = total - rows;
@@ -298,21 +309,21 @@ static void draw_help(tui *t)
 	for (int i = t->help_scroll; i < total && y < r.y + r.h - 1; i++, y++) {
 		if (i == 0) {
 			ui_put(y, x, cw, ROLE_TITLE, "Keys");
-		} else if (i <= 10) {
+		} else if (i <= nk) {
 			ui_put(y, x, cw, ROLE_NORMAL, help_keys[i - 1]);
-		} else if (i == 11) {
+		} else if (i == nk + 1) {
 			int c = ui_put(y, x, cw, ROLE_TITLE, "Colours: ");
 			for (int st = 0; st < ALLOC_BIN_KIND_COUNT; st++) {
 				char b[40];
 				snprintf(b, sizeof b, "%c %s  ", pane_state_char(st), alloc_bin_name(st));
 				c += ui_put(y, x + c, cw - c, pane_state_role(st), b);
 			}
-		} else if (i == 12) {
+		} else if (i == nk + 2) {
 			/* blank */
-		} else if (i == 13) {
+		} else if (i == nk + 3) {
 			ui_put(y, x, cw, ROLE_TITLE, "Commands (help CMD explains one)");
 		} else {
-			const sess_cmd *c = &sess_cmds[i - 14];
+			const sess_cmd *c = &sess_cmds[i - nk - 4];
 			char line[240];
 			snprintf(line, sizeof line, "  %-10s %-14s %s", c->name, c->usage, c->help);
 			ui_put(y, x, cw, ROLE_NORMAL, line);
@@ -344,6 +355,8 @@ void tui_draw(tui *t)
 		pane_log_draw(t, t->pane[P_LOG]);
 	if (t->visible[P_SCRIPT])
 		pane_script_draw(t, t->pane[P_SCRIPT]);
+	if (t->why_rect.h > 0)
+		pane_why_draw(t, t->why_rect);
 	draw_status(t);
 	if (t->help)
 		draw_help(t);
@@ -444,6 +457,13 @@ static void key(tui *t, int ch)
 		layout_compute(t);
 		t->dirty = true;
 		return;
+	case KEY_F(3):
+		t->narrate = !t->narrate;
+		if (t->narrate)
+			why_update(t, eng_last_result(t->eng));
+		layout_compute(t);
+		t->dirty = true;
+		return;
 	case KEY_F(5):
 		tui_run_line(t, "continue");
 		return;
@@ -540,6 +560,7 @@ tui *tui_new(const tui_opts *o)
 	t->zoom = -1;
 	t->mouse = o->mouse;
 	t->play_ms = 500;
+	t->narrate = true;
 	const char *nc = getenv("NO_COLOR");
 	const char *name = o->theme ? o->theme : (nc && *nc ? "mono" : "default");
 	char err[512];
@@ -556,6 +577,7 @@ void tui_free(tui *t)
 		return;
 	log_clear(t);
 	free(t->log);
+	free(t->why);
 	vl_clear(&t->bins);
 	vl_clear(&t->space);
 	free(t->bins.l);

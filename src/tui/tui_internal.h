@@ -77,6 +77,10 @@ typedef struct tui {
 	bool playing;
 	int play_ms;
 	bool play_started; /* the first line of a play runs at once */
+	bool narrate; /* the strip that says why the last operation went as it did (F3) */
+	bool why_stale; /* a continue ran: narrate its last operation after it */
+	char *why; /* the narration shown in the strip */
+	rect why_rect;
 	uint64_t script_gen; /* the session's script generation last laid out */
 } tui;
 
@@ -148,6 +152,10 @@ void term_suspend(void);
 void term_crash_guard(void);
 /* Let go of the terminal (before a fatal message). */
 void term_restore(void);
+
+/* pane_why.c: the narration strip */
+void why_update(tui *t, const eng_result *r);
+void pane_why_draw(tui *t, rect r);
 
 /* tui.c */
 /* Run a line the user typed (or a key's command). */

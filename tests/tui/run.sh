@@ -12,8 +12,17 @@ expect s80 "bins" "80x24: bin pane title"
 type_line s80 "p = malloc(24)"
 expect s80 "brk(0x55555557a000) = 0x55555557a000" "80x24: the first brk in the log"
 expect s80 "0x555555559290 *20 in use *p" "80x24: the new chunk and its variable in the chunk pane"
+expect s80 "why: 24 bytes + 8 for the size field" "80x24: the narration strip says why"
+expect s80 "38;5;117m why:" "80x24: the narration in its theme colour" -e
+$T send-keys -t s80 F3
+sleep 0.3
+snap s80
+if grep -q "why:" "$tmp/screen"; then bad "F3 hides the narration"; else ok; fi
+$T send-keys -t s80 F3
+expect s80 "why: 24 bytes" "F3 shows the narration again"
 type_line s80 "free(p)"
 expect s80 "0x555555559290 *20 tcache 0x20" "80x24: free puts the chunk in the tcache"
+expect s80 "why: Tcache bin 0x20 had room" "80x24: the narration follows the last operation"
 expect s80 "brk 55555557a000" "80x24: top and the program break stay visible"
 expect s80 "0x20  \[1/7\] 0x5555555592a0" "80x24: the tcache bin chain"
 expect s80 "38;5;214m 0x20" "80x24: the tcache bin in its theme colour (214)" -e
@@ -24,6 +33,9 @@ type_line s80 "frobnicate 3"
 expect s80 "unknown command 'frobnicate'" "80x24: an unknown command gets a message"
 type_line s80 "free(p)"
 expect s80 "free(): double free detected in tcache 2" "80x24: glibc's double-free message"
+expect s80 "why: Abort: glibc's check says" "80x24: the narration of an abort"
+type_line s80 "explain"
+expect s80 "the failed check" "80x24: explain after an abort tells the check"
 type_line s80 "q = malloc(24)"
 expect s80 "#3 q = malloc(24) = 0x5555555592a0" "80x24: the session goes on with its state"
 type_line s80 "malloc(-1)"

@@ -1,0 +1,447 @@
+/*
+ * narrate.c - why the allocator did what it did, in plain words and with
+ * the numbers: the short narration shown after every operation, and the
+ * full decision path of `explain`.  All the wording lives here; frontends
+ * only print it.
+ *
+ * Both read an operation's result and events (engine.h, alloc.h) and the
+ * state after it; neither changes anything.  Sizes are chunk sizes in hex,
+ * bins are named by the sizes they hold ("small bin 0x90", "large bin
+ * 0x400-0x430"), never only by an index.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "heapscope/report.h"
+
+#define X(v) ((unsigned long long)(v))
+#define MINSIZE 0x20u
+#define HDR 16u
+
+/* What each of glibc's checks guards against: the message's start, then
+ * the explanation. */
+static const struct check_why {
+	const char *msg;
+	const char *why;
+} checks[] = {
+	{"free(): double free detected in tcache", "the chunk's key field holds this thread's tcache key, so it is "
+						  "already in the tcache: the same pointer was freed twice"},
+	{"free(): invalid pointer", "the pointer is not 16-byte aligned, or its size would wrap around memory: it "
+				    "cannot be a chunk that malloc handed out"},
+	{"free(): invalid size", "the chunk's size field is below the 0x20 minimum or not a multiple of 16: the "
+				 "header was overwritten"},
+	{"free(): invalid next size", "the next chunk's size is impossible (too small, or past the heap): a write "
+				      "past the end of this chunk probably overwrote it"},
+	{"free(): too many chunks detected in tcache", "the tcache bin holds more chunks than its count says: its "
+						       "list was corrupted"},
+	{"free(): unaligned chunk detected in tcache", "a tcache entry is not 16-byte aligned: a corrupted "
+						       "(safe-linked) next pointer"},
+	{"free(): corrupted unsorted chunks", "the unsorted bin's first chunk does not point back at the bin"},
+	{"double free or corruption (fasttop)", "the chunk is already at the head of its fastbin: the same pointer "
+						"was freed twice in a row"},
+	{"double free or corruption (top)", "the pointer is the top chunk itself, which is never handed out"},
+	{"double free or corruption (out)", "the next chunk lies outside the heap: the size field is corrupted"},
+	{"double free or corruption (!prev)", "the next chunk's P bit says this chunk is already free: a double "
+					      "free"},
+	{"invalid fastbin entry (free)", "the fastbin's head chunk has a size of another bin: a forged entry"},
+	{"corrupted size vs. prev_size", "the chunk's size differs from the prev_size the next chunk stores for "
+					 "it: a header was overwritten (guards the unlink attack)"},
+	{"corrupted double-linked list", "fd->bk or bk->fd does not point back at the chunk being unlinked: the "
+					 "classic unlink check against forged links"},
+	{"malloc(): memory corruption (fast)", "the chunk taken from a fastbin has a size of another bin: a forged "
+					       "fastbin entry (fastbin dup)"},
+	{"malloc(): unaligned fastbin chunk detected", "a fastbin entry is not 16-byte aligned: safe-linking "
+						       "decoded a corrupted pointer"},
+	{"malloc(): unaligned tcache chunk detected", "a tcache entry is not 16-byte aligned: safe-linking decoded "
+						     "a corrupted pointer (tcache poisoning without the right mask)"},
+	{"malloc(): smallbin double linked list corrupted", "the small bin's last chunk does not point back at the "
+							    "bin"},
+	{"malloc(): largebin double linked list corrupted", "a large bin's links or nextsize links do not point "
+							    "back (guards the large bin attack)"},
+	{"malloc(): corrupted top size", "top's size is larger than the heap could be: the check that ended the "
+					 "House of Force"},
+	{"malloc(): invalid size (unsorted)", "an unsorted chunk's size is impossible"},
+	{"malloc(): invalid next size (unsorted)", "the chunk after an unsorted chunk has an impossible size"},
+	{"malloc(): mismatching next->prev_size (unsorted)", "the next chunk's prev_size differs from the unsorted "
+							     "chunk's size"},
+	{"malloc(): unsorted double linked list corrupted", "the unsorted chunk's bk->fd does not point back at it"},
+	{"malloc(): invalid next->prev_inuse (unsorted)", "the next chunk says this free chunk is in use"},
+	{"malloc(): corrupted unsorted chunks", "the unsorted bin's first chunk does not point back at the bin"},
+	{"malloc_consolidate(): invalid chunk size", "a fastbin chunk's size belongs to another fastbin"},
+	{"malloc_consolidate(): unaligned fastbin chunk detected", "a fastbin entry is misaligned"},
+	{"realloc(): invalid", "the old chunk's header or its neighbour's is impossible"},
+	{"munmap_chunk(): invalid pointer", "an mmapped chunk whose offset and size are not page-aligned: a forged "
+					    "M bit or size"},
+	{"mremap_chunk(): invalid pointer", "an mmapped chunk whose offset and size are not page-aligned"},
+	{"Fatal glibc error: malloc assertion", "an internal consistency assertion: the heap is corrupted beyond "
+						"what the checks catch"},
+	{"break adjusted to free malloc space", "the program break moved under malloc's feet"},
+};
+
+static const char *check_reason(const char *msg)
+{
+	for (size_t i = 0; i < sizeof checks / sizeof *checks; i++)
+		if (!strncmp(msg, checks[i].msg, strlen(checks[i].msg)))
+			return checks[i].why;
+	if (strstr(msg, "would loop forever"))
+		return "glibc does not check for cycles: the real program would hang here";
+	return NULL;
+}
+
+/* The chunk size glibc uses for a request (request2size). */
+static uint64_t chunk_for(uint64_t req)
+{
+	uint64_t nb = (req + 8 + 15) & ~(uint64_t)15;
+	return nb < MINSIZE ? MINSIZE : nb;
+}
+
+static unsigned tcache_count(const alloc *a, unsigned idx)
+{
+	uint16_t v = 0;
+	if (a->tcache)
+		mem_read(a->mem, a->tcache + 2 * idx, &v, 2);
+	return v;
+}
+
+static const alloc_ev *find(const eng_result *r, int kind)
+{
+	for (uint32_t i = 0; i < r->nev; i++)
+		if (r->ev[i].kind == kind)
+			return &r->ev[i];
+	return NULL;
+}
+
+static unsigned count(const eng_result *r, int kind)
+{
+	unsigned n = 0;
+	for (uint32_t i = 0; i < r->nev; i++)
+		n += r->ev[i].kind == kind;
+	return n;
+}
+
+/* How the request was sized; for calloc, n x size first. */
+static void sizing(sbuf *b, const eng_result *r)
+{
+	uint64_t req = r->req;
+	if (r->kind == ENG_CALLOC)
+		sb_printf(b, "calloc(%llu, %llu) asks for %llu x %llu = %llu bytes (glibc checks the product for "
+			     "overflow). ",
+			  X(r->arg), X(r->arg2), X(r->arg), X(r->arg2), X(req));
+	if (req > (uint64_t)INT64_MAX) {
+		sb_printf(b, "%llu bytes is more than any request can be (above PTRDIFF_MAX): NULL, errno ENOMEM.\n",
+			  X(req));
+		return;
+	}
+	uint64_t nb = chunk_for(req);
+	if (r->kind == ENG_REALLOC && find(r, ALLOC_EV_MREMAP)) {
+		sb_printf(b, "%llu bytes for an mmapped chunk: %llu + 8 rounded up to a page = chunk 0x%llx (%llu usable "
+			     "bytes).\n",
+			  X(req), X(nb), X(r->chunk), X(r->chunk - HDR));
+		return;
+	}
+	if (r->mmapped && r->ret) {
+		sb_printf(b, "%llu bytes is at least mmap_threshold: its own mapping of %llu + 8 bytes rounded up to a "
+			     "page = chunk 0x%llx (%llu usable bytes).\n",
+			  X(req), X(nb), X(r->chunk), X(r->chunk - HDR));
+		return;
+	}
+	sb_printf(b, "%llu bytes + 8 for the size field, rounded up to a multiple of 16%s = chunk 0x%llx (%llu usable "
+		     "bytes).\n",
+		  X(req), nb == MINSIZE && req + 8 < MINSIZE ? ", never below 0x20" : "", X(nb), X(nb - 8));
+}
+
+/* The heap's birth or growth, and mmap's threshold moving. */
+static void system_words(sbuf *b, const alloc *a, const eng_result *r)
+{
+	const alloc_ev *e = find(r, ALLOC_EV_BRK);
+	if (e && e->b > e->a) {
+		if (e->a == a->lay.heap)
+			sb_printf(b, "The heap did not exist: brk grew it by request + top_pad (128 KiB) + MINSIZE, "
+				     "rounded up to a page = 0x%llx bytes; later requests are carved from top without a "
+				     "system call.\n",
+				  X(e->b - e->a));
+		else
+			sb_printf(b, "Top was too small: brk grew the heap by 0x%llx bytes (what was missing + top_pad, "
+				     "page-aligned).\n",
+				  X(e->b - e->a));
+	}
+	if (e && e->b < e->a && r->kind == ENG_TRIM)
+		sb_printf(b, "Top shrank to the pad: brk gave 0x%llx bytes back to the kernel.\n", X(e->a - e->b));
+	else if (e && e->b < e->a)
+		sb_printf(b, "Top grew past trim_threshold (0x%llx): brk gave 0x%llx bytes back to the kernel.\n",
+			  X(a->mp.trim_threshold), X(e->a - e->b));
+	const alloc_ev *t = find(r, ALLOC_EV_THRESHOLD);
+	if (t)
+		sb_printf(b, "Freeing an mmapped chunk raised mmap_threshold to 0x%llx (and trim_threshold to 0x%llx), "
+			     "so a request of that size comes from the heap next time.\n",
+			  X(t->a), X(t->b));
+}
+
+static void malloc_words(sbuf *b, const alloc *a, const eng_result *r)
+{
+	const alloc_ev *e;
+	unsigned tc = (unsigned)((chunk_for(r->req) - MINSIZE) / 16);
+	sbuf bin = {0};
+	if ((e = find(r, ALLOC_EV_TCACHE_GET))) {
+		report_bin_name(&bin, ALLOC_BIN_TCACHE, e->idx);
+		sb_printf(b, "%s held %u: its newest chunk is handed out at once (LIFO, no other bin is looked at).\n",
+			  bin.s, tcache_count(a, e->idx) + 1);
+	} else if ((e = find(r, ALLOC_EV_FAST_GET))) {
+		report_bin_name(&bin, ALLOC_BIN_FAST, e->idx);
+		sb_printf(b, "The tcache bin for it was empty; chunks up to 0x%llx (global_max_fast) live in fastbins, "
+			     "and %s had one: taken from its head.\n",
+			  X(a->mp.global_max_fast), bin.s);
+	} else if ((e = find(r, ALLOC_EV_SMALL_GET))) {
+		report_bin_name(&bin, ALLOC_BIN_SMALL, e->idx);
+		sb_printf(b, "The tcache%s had none; %s had a chunk: its oldest is taken (FIFO).\n",
+			  chunk_for(r->req) <= a->mp.global_max_fast ? " and the fastbin" : "", bin.s);
+	} else if ((e = find(r, ALLOC_EV_EXACT))) {
+		sb_printf(b, "No bin of this size had a chunk; sorting the unsorted bin found one of exactly 0x%llx.\n",
+			  X(chunk_for(r->req)));
+	} else if ((e = find(r, ALLOC_EV_LAST_REMAINDER))) {
+		sb_printf(b, "A small request, and the unsorted bin's only chunk is the last remainder of an earlier "
+			     "split: it is split again, 0x%llx handed out, the rest (at 0x%llx) stays in the unsorted "
+			     "bin.\n",
+			  X(e->b), X(e->c));
+	} else if ((e = find(r, ALLOC_EV_BEST_FIT))) {
+		report_bin_name(&bin, ALLOC_BIN_LARGE, e->idx);
+		sb_printf(b, "%s holds sizes near this one sorted by size: the smallest that fits (0x%llx) is %s.\n",
+			  bin.s, X(e->b), e->b - chunk_for(r->req) >= MINSIZE ? "split, the rest goes to the unsorted bin"
+									      : "handed out whole");
+	} else if ((e = find(r, ALLOC_EV_BINMAP))) {
+		report_bin_name(&bin, e->bin, e->idx);
+		sb_printf(b, "No bin of this size had a chunk; the binmap search found the next non-empty bin, %s, and "
+			     "took its chunk (0x%llx)%s.\n",
+			  bin.s, X(e->b), e->b - chunk_for(r->req) >= MINSIZE ? ", splitting off the rest" : "");
+	} else if ((e = find(r, ALLOC_EV_MMAP)) && r->mmapped) {
+		sb_printf(b, "Requests of at least mmap_threshold (now 0x%llx) skip the bins and top: mmap gave it its "
+			     "own 0x%llx bytes.\n",
+			  X(a->mp.mmap_threshold), X(e->b));
+	} else if ((e = find(r, ALLOC_EV_TOP_SPLIT))) {
+		bool tcache_struct = a->tcache && e->a + HDR == a->tcache && r->ret != a->tcache;
+		const alloc_ev *last = e;
+		for (uint32_t i = 0; i < r->nev; i++)
+			if (r->ev[i].kind == ALLOC_EV_TOP_SPLIT)
+				last = &r->ev[i];
+		if (tcache_struct)
+			sb_printf(b, "First call: glibc first carved its 0x290-byte tcache_perthread_struct from top. ");
+		sb_printf(b, "No free chunk fits (tcache bin 0x%llx: %u/%llu), so it is carved from top; top moves to "
+			     "0x%llx.\n",
+			  X(0x20 + 16 * tc), tc < 64 ? tcache_count(a, tc) : 0, X(a->mp.tcache_count), X(last->c));
+	} else if (!r->ret) {
+		sb_printf(b, "No memory could be had: malloc returns NULL (errno ENOMEM).\n");
+	}
+	unsigned stashed = count(r, ALLOC_EV_STASH), sorted = count(r, ALLOC_EV_SORT);
+	if (stashed)
+		sb_printf(b, "%u more chunk%s of this size moved into the tcache on the way (stashing).\n", stashed,
+			  stashed == 1 ? "" : "s");
+	if (sorted)
+		sb_printf(b, "The unsorted pass sorted %u chunk%s into %s bins.\n", sorted, sorted == 1 ? "" : "s",
+			  sorted == 1 ? "its" : "their");
+	if ((e = find(r, ALLOC_EV_CONSOLIDATE)) && e->b)
+		sb_printf(b, "A large request (0x400 or more) first consolidates the fastbins: %llu chunk%s merged with "
+			     "free neighbours.\n",
+			  X(e->b), e->b == 1 ? "" : "s");
+	if (r->kind == ENG_CALLOC && r->ret)
+		sb_printf(b, "calloc never looks in the tcache in glibc 2.36; it clears the chunk, unless the memory came "
+			     "fresh from the kernel (mmap), which is zero already.\n");
+	sb_free(&bin);
+}
+
+static void free_words(sbuf *b, const alloc *a, const eng_result *r)
+{
+	const alloc_ev *e;
+	if (!r->arg) {
+		sb_printf(b, "free(NULL) does nothing.\n");
+		return;
+	}
+	if ((e = find(r, ALLOC_EV_MUNMAP)) && r->mmapped) {
+		sb_printf(b, "An mmapped chunk (M bit set): munmap gives its 0x%llx bytes back to the kernel at once.\n",
+			  X(e->b));
+		return;
+	}
+	if ((e = find(r, ALLOC_EV_TCACHE_PUT))) {
+		unsigned n = tcache_count(a, e->idx);
+		sb_printf(b, "Tcache bin 0x%llx had room (now %u of %llu): the chunk goes there, still marked in use, "
+			     "with no merging.\n",
+			  X(0x20 + 16 * e->idx), n, X(a->mp.tcache_count));
+		return;
+	}
+	if ((e = find(r, ALLOC_EV_FAST_PUT))) {
+		sb_printf(b, "Its tcache bin is full (or off), and 0x%llx is at most global_max_fast (0x%llx): fastbin "
+			     "0x%llx, still marked in use, with no merging.\n",
+			  X(r->chunk), X(a->mp.global_max_fast), X(0x20 + 16 * e->idx));
+		return;
+	}
+	unsigned merges = count(r, ALLOC_EV_MERGE);
+	sb_printf(b, "Too large for the tcache and fastbins (or their bin is full), so ");
+	if (merges)
+		sb_printf(b, "it is merged with %u free neighbour%s and ", merges, merges == 1 ? "" : "s");
+	if ((e = find(r, ALLOC_EV_TOP_MERGE)))
+		sb_printf(b, "%s absorbed into top, which it borders (top is 0x%llx bytes now).\n", merges ? "" : "it is",
+			  X(e->c));
+	else if ((e = find(r, ALLOC_EV_UNSORTED_PUT)))
+		sb_printf(b, "%sput in the unsorted bin as 0x%llx bytes until a malloc sorts it.\n", merges ? "" : "it is ",
+			  X(e->b));
+	else
+		sb_printf(b, "it is released.\n");
+	if ((e = find(r, ALLOC_EV_CONSOLIDATE)))
+		sb_printf(b, "The freed space reached 64 KiB, so the fastbins are consolidated too (%llu chunk%s).\n",
+			  X(e->b), e->b == 1 ? "" : "s");
+}
+
+static void realloc_words(sbuf *b, const alloc *a, const eng_result *r)
+{
+	const alloc_ev *e;
+	if (!r->arg) {
+		sb_printf(b, "realloc(NULL, n) is malloc(n).\n");
+		malloc_words(b, a, r);
+		return;
+	}
+	if (!r->arg2) {
+		sb_printf(b, "realloc(p, 0) frees p and returns NULL.\n");
+		return;
+	}
+	if ((e = find(r, ALLOC_EV_MREMAP))) {
+		sb_printf(b, "An mmapped chunk: mremap resizes the mapping from 0x%llx to 0x%llx bytes%s.\n", X(e->b),
+			  X(e->d), e->c == e->a ? " in place" : ", moving it");
+		return;
+	}
+	if ((e = find(r, ALLOC_EV_COPY))) {
+		sb_printf(b, "No room next to the chunk: realloc mallocs a new chunk, copies 0x%llx bytes and frees the "
+			     "old one.\n",
+			  X(e->b));
+		return;
+	}
+	if (find(r, ALLOC_EV_TOP_SPLIT) || (find(r, ALLOC_EV_INPLACE) && find(r, ALLOC_EV_INPLACE)->bin == ALLOC_BIN_TOP))
+		sb_printf(b, "The chunk borders top: it grows in place into top.\n");
+	else if (find(r, ALLOC_EV_MERGE))
+		sb_printf(b, "The next chunk is free and large enough: the chunk grows in place into it.\n");
+	else if (find(r, ALLOC_EV_SPLIT))
+		sb_printf(b, "It shrinks in place: the tail is split off and freed.\n");
+	else
+		sb_printf(b, "The chunk is already large enough: it stays as it is.\n");
+}
+
+/* Start every line with a capital, as sentences do. */
+static void capitalise(sbuf *b, size_t from)
+{
+	for (size_t i = from; b->s && i < b->n; i++)
+		if ((i == from || b->s[i - 1] == '\n') && b->s[i] >= 'a' && b->s[i] <= 'z')
+			b->s[i] = (char)(b->s[i] - 'a' + 'A');
+}
+
+static void narrate(sbuf *b, const alloc *a, const eng_result *r);
+
+void report_narrate(sbuf *b, const alloc *a, const eng_result *r)
+{
+	size_t from = b->n;
+	narrate(b, a, r);
+	capitalise(b, from);
+}
+
+static void narrate(sbuf *b, const alloc *a, const eng_result *r)
+{
+	if (r->status != ALLOC_OK) {
+		const char *why = check_reason(r->msg);
+		if (r->status == ALLOC_SEGV)
+			sb_printf(b, "The program touched memory that is not mapped, or not writable: a real program gets "
+				     "SIGSEGV here.\n");
+		else
+			sb_printf(b, "Abort: glibc's check says \"%s\"%s%s. A real program would stop here with "
+				     "SIGABRT.\n",
+				  r->msg, why ? ": " : "", why ? why : "");
+		sb_printf(b, "heapscope kept the state from before the call.\n");
+		return;
+	}
+	switch (r->kind) {
+	case ENG_MALLOC:
+	case ENG_CALLOC:
+		sizing(b, r);
+		if (r->req <= (uint64_t)INT64_MAX)
+			malloc_words(b, a, r);
+		break;
+	case ENG_REALLOC:
+		if (r->arg && r->arg2)
+			sizing(b, r);
+		realloc_words(b, a, r);
+		break;
+	case ENG_FREE:
+		free_words(b, a, r);
+		break;
+	case ENG_TRIM:
+		sb_printf(b, "malloc_trim consolidates the fastbins, gives whole free pages inside free chunks back "
+			     "(MADV_DONTNEED, %u range%s) and shrinks top to the pad: %s.\n",
+			  count(r, ALLOC_EV_MADVISE), count(r, ALLOC_EV_MADVISE) == 1 ? "" : "s",
+			  r->ret ? "memory was released (returns 1)" : "nothing to release (returns 0)");
+		break;
+	case ENG_MALLOPT:
+		sb_printf(b, "mallopt first consolidates the fastbins (every call does), then sets the parameter%s; "
+			     "returns %llu.\n",
+			  r->ret ? " and turns the dynamic mmap threshold off" : "", X(r->ret));
+		break;
+	case ENG_POKE:
+	case ENG_MEMSET:
+	case ENG_STRCPY:
+		sb_printf(b, "The program writes to 0x%llx itself: no allocator call, nothing checks it until malloc "
+			     "or free reads what was written.\n",
+			  X(r->arg));
+		break;
+	default:
+		break;
+	}
+	system_words(b, a, r);
+}
+
+/* One event of the decision path, with its reason. */
+static void path_step(sbuf *b, const alloc *a, const alloc_ev *e)
+{
+	sbuf bin = {0};
+	switch (e->kind) {
+	case ALLOC_EV_BIN_MISS:
+		report_bin_name(&bin, e->bin, e->idx);
+		if (e->bin == ALLOC_BIN_TCACHE)
+			sb_printf(b, "%s: empty (%u of %llu), look further", bin.s, tcache_count(a, e->idx),
+				  X(a->mp.tcache_count));
+		else if (e->bin == ALLOC_BIN_FAST)
+			sb_printf(b, "%s: empty (the size is at most global_max_fast 0x%llx, so fastbins are tried)",
+				  bin.s, X(a->mp.global_max_fast));
+		else
+			sb_printf(b, "%s: empty", bin.s);
+		break;
+	default:
+		report_event(b, a, e);
+		switch (e->kind) {
+		case ALLOC_EV_TCACHE_GET: sb_printf(b, " (tcache first: no lock, LIFO)"); break;
+		case ALLOC_EV_TCACHE_PUT: sb_printf(b, " (its bin had room; tcache chunks stay marked in use)"); break;
+		case ALLOC_EV_FAST_PUT: sb_printf(b, " (tcache full; small enough for a fastbin; no merging)"); break;
+		case ALLOC_EV_STASH: sb_printf(b, " (while its tcache bin has room, same-size chunks move there)"); break;
+		case ALLOC_EV_SORT: sb_printf(b, " (not an exact fit: sorted into its bin)"); break;
+		case ALLOC_EV_EXACT: sb_printf(b, " (exact fits are taken during the unsorted pass)"); break;
+		case ALLOC_EV_TOP_SPLIT: sb_printf(b, " (no free chunk fits)"); break;
+		case ALLOC_EV_MERGE: sb_printf(b, " (free neighbours are merged to fight fragmentation)"); break;
+		case ALLOC_EV_UNSORTED_PUT: sb_printf(b, " (the next malloc will sort it)"); break;
+		case ALLOC_EV_TOP_MERGE: sb_printf(b, " (a chunk that borders top becomes part of it)"); break;
+		case ALLOC_EV_CONSOLIDATE: sb_printf(b, " (large request, a free of 64 KiB or more, mallopt or malloc_trim)"); break;
+		default: break;
+		}
+	}
+	sb_free(&bin);
+}
+
+void report_explain(sbuf *b, const alloc *a, const eng_result *r)
+{
+	report_narrate(b, a, r);
+	if (r->nev)
+		sb_printf(b, "Step by step:\n");
+	for (uint32_t i = 0; i < r->nev; i++) {
+		sb_printf(b, "  %u. ", i + 1);
+		if (r->ev[i].kind == ALLOC_EV_FAIL)
+			sb_printf(b, "%s: \"%s\"", r->status == ALLOC_SEGV ? "the fault" : "the failed check", r->msg);
+		else
+			path_step(b, a, &r->ev[i]);
+		sb_printf(b, "\n");
+	}
+	if (r->status != ALLOC_OK && r->status != ALLOC_SEGV && !check_reason(r->msg))
+		sb_printf(b, "  (heapscope has no explanation written for this check yet)\n");
+}
