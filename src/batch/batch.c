@@ -60,7 +60,7 @@ static void b_op(void *ctx, const eng_result *r, const char *text, const char *i
 	if (c->o->check_heap && r->status == ALLOC_OK) {
 		char msg[256];
 		if (hv_check(eng_heap(c->e), msg, sizeof msg) != 0) {
-			fprintf(stderr, "heap check failed after operation %llu: %s\n", (unsigned long long)r->seq, msg);
+			fprintf(stderr, "heap check failed after operation %llu: %s\n", (unsigned long long)r->seq + 1, msg);
 			c->checkfail = true;
 		}
 	}

@@ -641,7 +641,7 @@ bool eng_redo(engine *e, eng_result *r)
 	r->dst = op->dst;
 	if (op->flags & ENG_OPF_FAILED) {
 		r->status = ALLOC_ABORT;
-		snprintf(r->msg, sizeof r->msg, "(operation %zu failed when it ran)", e->pos);
+		snprintf(r->msg, sizeof r->msg, "(operation %zu failed when it ran)", e->pos + 1);
 		e->pos++;
 		e->no_events = true;
 		e->ev_saved = false;

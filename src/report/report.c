@@ -439,7 +439,7 @@ static void fmt_off(sbuf *b, engine *e, uint64_t p)
 
 void report_op(sbuf *b, engine *e, const eng_result *r, const char *text)
 {
-	sb_printf(b, "#%llu %.150s", X(r->seq), text);
+	sb_printf(b, "#%llu %.150s", X(r->seq + 1), text);
 	if (r->status != ALLOC_OK) {
 		sb_printf(b, "\n   %s: %s\n", r->status == ALLOC_SEGV ? "SIGSEGV" : "abort", r->msg);
 		return;
@@ -494,7 +494,7 @@ static void json_str(sbuf *b, const char *s)
 void report_json(sbuf *b, engine *e, const eng_result *r, const char *id, bool why)
 {
 	alloc *a = eng_heap(e);
-	sb_printf(b, "{\"seq\":%llu,\"op\":", X(r->seq));
+	sb_printf(b, "{\"seq\":%llu,\"op\":", X(r->seq + 1));
 	json_str(b, eng_op_name(r->kind));
 	sb_printf(b, ",\"id\":");
 	if (id)

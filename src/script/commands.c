@@ -265,7 +265,7 @@ static int cmd_explain(session *s, const sess_args *a)
 		return SESS_OK;
 	}
 	sbuf b = {0};
-	sb_printf(&b, "operation #%llu (%s):\n", (unsigned long long)r->seq, eng_op_name(r->kind));
+	sb_printf(&b, "operation #%llu (%s):\n", (unsigned long long)r->seq + 1, eng_op_name(r->kind));
 	report_explain(&b, eng_heap(s->eng), r);
 	emit(s, &b);
 	return SESS_OK;
@@ -292,7 +292,7 @@ static int cmd_redo(session *s, const sess_args *a)
 		return SESS_OK;
 	}
 	script_sync(s);
-	sess_printf(s, SESS_INFO, "redone operation %llu (%s): now after %zu of %zu\n", (unsigned long long)r.seq,
+	sess_printf(s, SESS_INFO, "redone operation %llu (%s): now after %zu of %zu\n", (unsigned long long)r.seq + 1,
 		    eng_op_name(r.kind), eng_pos(s->eng), eng_count(s->eng));
 	return SESS_OK;
 }

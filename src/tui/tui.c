@@ -110,7 +110,7 @@ static void t_op(void *ctx, const eng_result *r, const char *text, const char *i
 	char stmt[200];
 	(void)id;
 	snprintf(stmt, sizeof stmt, "%.150s", text);
-	sb_printf(&b, "#%llu %s", (unsigned long long)r->seq, stmt);
+	sb_printf(&b, "#%llu %s", (unsigned long long)r->seq + 1, stmt);
 	if (r->status == ALLOC_OK) {
 		if (r->kind == ENG_MALLOC || r->kind == ENG_CALLOC || r->kind == ENG_REALLOC) {
 			if (r->ret)

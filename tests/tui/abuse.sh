@@ -49,7 +49,7 @@ $T send-keys -t paste -H ff fe c3 28
 $T send-keys -t paste Enter
 expect paste "unexpected byte 0xff (not text)" "invalid UTF-8 typed: a message"
 type_line paste "p = malloc(24)"
-expect paste "#0 p = malloc(24) = 0x5555555592a0" "after the abuse the session goes on"
+expect paste "#1 p = malloc(24) = 0x5555555592a0" "after the abuse the session goes on"
 # the history file holds the long line and is still a file
 $T send-keys -t paste C-d
 expect paste "EXITED:0" "paste: Ctrl-D exits 0"
@@ -153,7 +153,7 @@ expect themes "cannot read a script from a FIFO" "load FIFO is refused at once"
 type_line themes "play nan"
 expect themes "expected a number such as 0.5" "play nan gets a message"
 type_line themes "p = malloc(24)"
-expect themes "#0 p = malloc(24) = 0x5555555592a0" "themes: the session goes on"
+expect themes "#1 p = malloc(24) = 0x5555555592a0" "themes: the session goes on"
 type_line themes "quit"
 expect themes "EXITED:0" "themes: quit exits 0"
 

@@ -37,7 +37,7 @@ expect s80 "why: Abort: glibc's check says" "80x24: the narration of an abort"
 type_line s80 "explain"
 expect s80 "the failed check" "80x24: explain after an abort tells the check"
 type_line s80 "q = malloc(24)"
-expect s80 "#3 q = malloc(24) = 0x5555555592a0" "80x24: the session goes on with its state"
+expect s80 "#4 q = malloc(24) = 0x5555555592a0" "80x24: the session goes on with its state"
 type_line s80 "malloc(-1)"
 expect s80 "= NULL" "80x24: malloc(-1) returns NULL"
 # Ctrl-C cancels the line being typed
@@ -105,7 +105,7 @@ expect s200 "libc" "200x50: libc mapping"
 expect s200 "1/11 demo.hs" "200x50: the script pane"
 $T send-keys -t s200 F8
 $T send-keys -t s200 F8
-expect s200 "#1 a = malloc(0x88) = 0x5555555592a0" "200x50: F8 steps through the script"
+expect s200 "#2 a = malloc(0x88) = 0x5555555592a0" "200x50: F8 steps through the script"
 expect s200 "3/11 demo.hs" "200x50: the next line moves"
 $T send-keys -t s200 F8
 expect s200 "4/11 demo.hs" "200x50: a third step"
