@@ -38,6 +38,7 @@ typedef enum eng_opkind {
 	ENG_STRCPY, /* copy z bytes of the blob at offset y to address x */
 	ENG_SET, /* dst = x */
 	ENG_TUNABLE, /* tunable with stable id x (alloc_tunable_id) = y */
+	ENG_RESET, /* a fresh process: default tunables, no variable holds a value */
 	ENG_OPKIND_COUNT
 } eng_opkind;
 

@@ -70,6 +70,8 @@ typedef enum sess_req_kind {
 	SESS_REQ_THEME, /* switch colours to arg (empty: list the themes) */
 	SESS_REQ_CLEAR, /* clear the log */
 	SESS_REQ_QUIT, /* leave */
+	SESS_REQ_CAPTION, /* show arg as the caption until the next one (say, pause "text") */
+	SESS_REQ_TITLE, /* name the scene arg (title) */
 	SESS_REQ_COUNT
 } sess_req_kind;
 

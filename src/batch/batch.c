@@ -70,14 +70,21 @@ static void b_op(void *ctx, const eng_result *r, const char *text, const char *i
 	}
 }
 
-/* Take the session's requests; true when the run must end (quit). */
-static bool take_requests(session *s)
+/* Take the session's requests: captions and titles are printed (a lecture
+ * run headless reads as one), the rest has no screen to act on.  True when
+ * the run must end (quit). */
+static bool take_requests(session *s, const batch_opts *o)
 {
 	sess_req req;
 	bool quit = false;
-	while (sess_take_request(s, &req))
+	while (sess_take_request(s, &req)) {
 		if (req.kind == SESS_REQ_QUIT)
 			quit = true;
+		else if (req.kind == SESS_REQ_CAPTION && !o->jsonl)
+			printf("== %s\n", req.arg);
+		else if (req.kind == SESS_REQ_TITLE && !o->jsonl)
+			printf("== [%s]\n", req.arg);
+	}
 	return quit;
 }
 
@@ -95,7 +102,7 @@ int batch_run(const batch_opts *o)
 	sess_check_header(s);
 	for (;;) {
 		sess_step r = sess_step_script(s);
-		bool quit = take_requests(s);
+		bool quit = take_requests(s, o);
 		if (r == SESS_STEP_END || r == SESS_STEP_NONE)
 			break;
 		if (r == SESS_STEP_ERROR) {

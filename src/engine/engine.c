@@ -290,6 +290,13 @@ static int apply(engine *e, const eng_op *op, uint64_t *ret)
 		a->nev = 0;
 		*ret = op->x;
 		break;
+	case ENG_RESET:
+		alloc_free(a);
+		e->heap = alloc_new(e->aslr, e->seed);
+		e->heap->nev = 0;
+		if (e->nvars)
+			memset(e->vset, 0, e->nvars);
+		break;
 	case ENG_TUNABLE:
 		a->nev = 0;
 		if (op->x < ALLOC_TUNABLE_COUNT && alloc_tunable(a, (int)op->x, op->y) == 0)
@@ -693,7 +700,7 @@ const char *eng_op_name(int kind)
 {
 	static const char *names[ENG_OPKIND_COUNT] = {
 		"malloc", "free", "calloc", "realloc", "malloc_trim", "mallopt",
-		"store", "memset", "strcpy", "set", "tunable",
+		"store", "memset", "strcpy", "set", "tunable", "reset",
 	};
 	return kind >= 0 && kind < ENG_OPKIND_COUNT ? names[kind] : "?";
 }

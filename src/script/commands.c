@@ -62,7 +62,14 @@
 	  cmd_continue)                                                                                         \
 	X("play", "n", -1, 0, 0, "[DELAY]", "play the script line by line, DELAY seconds apart (a key stops)",  \
 	  "play 0.5", cmd_play)                                                                                 \
-	X("pause", "", -1, 0, 0, "", "in a script: `continue` and `play` stop here", "pause", cmd_pause)        \
+	X("pause", "s", -1, 0, 0, "[\"TEXT\"]", "in a script: `continue` and `play` stop here (and show TEXT)",    \
+	  "pause \"the tcache is full now\"", cmd_pause)                                                       \
+	X("say", "S", -1, 0, 0, "\"TEXT\"", "show TEXT as the caption until the next say", "say \"free puts it in the tcache\"", \
+	  cmd_say)                                                                                              \
+	X("title", "S", -1, 0, 0, "\"TEXT\"", "name the scene in the status bar", "title \"Scene 2: fastbins\"", \
+	  cmd_title)                                                                                            \
+	X("reset", "", -1, 0, 0, "", "start a fresh process (default tunables; undo goes back across it)", "reset", \
+	  cmd_reset)                                                                                            \
 	X("theme", "p", -1, 0, 0, "[NAME|PATH]", "switch colours: default light classroom colorblind mono",     \
 	  "theme classroom", cmd_theme)                                                                         \
 	X("clear", "", -1, 0, 0, "", "clear the log pane", "clear", cmd_clear)                                  \
@@ -89,6 +96,9 @@ static int cmd_continue(session *s, const sess_args *a);
 static int cmd_play(session *s, const sess_args *a);
 static int cmd_pause(session *s, const sess_args *a);
 static int cmd_theme(session *s, const sess_args *a);
+static int cmd_say(session *s, const sess_args *a);
+static int cmd_title(session *s, const sess_args *a);
+static int cmd_reset(session *s, const sess_args *a);
 static int cmd_clear(session *s, const sess_args *a);
 static int cmd_help(session *s, const sess_args *a);
 static int cmd_quit(session *s, const sess_args *a);
@@ -340,7 +350,7 @@ static int cmd_tunable(session *s, const sess_args *a)
 	if (eng_heap(s->eng)->initialized) {
 		script_error(s, a->file, a->line, a->col, NULL,
 			     "tunables apply when the process starts, before the first allocator call; "
-			     "put them at the top of the script");
+			     "type `reset` for a fresh process first");
 		return SESS_ERROR;
 	}
 	eng_op op = {.kind = ENG_TUNABLE, .dst = -1, .x = (uint64_t)id, .y = v};
@@ -413,11 +423,57 @@ static int cmd_load(session *s, const sess_args *a)
 	return SESS_OK;
 }
 
+/* The text of a string argument: quotes off, \" \\ and \n decoded. */
+static void string_arg(const sess_arg *v, char *out, size_t cap)
+{
+	size_t k = 0;
+	for (size_t i = 1; i + 1 < v->len && k + 1 < cap; i++) {
+		char c = v->text[i];
+		if (c == '\\' && i + 2 < v->len) {
+			c = v->text[++i];
+			if (c == 'n')
+				c = ' ';
+		}
+		out[k++] = c;
+	}
+	out[k] = 0;
+}
+
 static int cmd_pause(session *s, const sess_args *a)
 {
-	/* a marker for `continue` and `play`; running it does nothing */
-	(void)s, (void)a;
+	/* a marker for `continue` and `play`; typed, it only shows its text */
+	if (a->n) {
+		char text[SESS_REQ_ARG];
+		string_arg(&a->v[0], text, sizeof text);
+		script_request(s, SESS_REQ_CAPTION, 0, text, strlen(text));
+	}
 	return SESS_OK;
+}
+
+static int cmd_say(session *s, const sess_args *a)
+{
+	char text[SESS_REQ_ARG];
+	string_arg(&a->v[0], text, sizeof text);
+	script_request(s, SESS_REQ_CAPTION, 0, text, strlen(text));
+	return SESS_OK;
+}
+
+static int cmd_title(session *s, const sess_args *a)
+{
+	char text[SESS_REQ_ARG];
+	string_arg(&a->v[0], text, sizeof text);
+	script_request(s, SESS_REQ_TITLE, 0, text, strlen(text));
+	return SESS_OK;
+}
+
+static int cmd_reset(session *s, const sess_args *a)
+{
+	(void)a;
+	eng_op op = {.kind = ENG_RESET, .dst = -1};
+	int rc = script_run_op(s, &op, NULL);
+	sess_printf(s, SESS_INFO, "a fresh process: the heap, the bins and the tunables are as at start (undo goes "
+				  "back across the reset)\n");
+	return rc;
 }
 
 static int cmd_theme(session *s, const sess_args *a)

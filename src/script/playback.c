@@ -59,11 +59,35 @@ int sess_load_quiet(session *s, const char *path)
 	return SESS_OK;
 }
 
+/* Whether the script's first statement is a tunable. */
+static bool starts_with_tunable(const script *sc)
+{
+	for (size_t i = sc->skip; i < sc->n; i++) {
+		if (script_blank_line(sc->lines[i]))
+			continue;
+		script_lexer lx;
+		script_tok t;
+		script_lex_init(&lx, sc->lines[i]);
+		return script_lex(&lx, &t) && t.type == TOK_IDENT && t.len == 7 &&
+		       !memcmp(sc->lines[i] + t.pos, "tunable", 7);
+	}
+	return false;
+}
+
 int sess_load(session *s, const char *path)
 {
 	if (sess_load_quiet(s, path) != SESS_OK)
 		return SESS_ERROR;
 	const script *sc = s->scr;
+	if (!sc->trace && starts_with_tunable(sc) && eng_heap(s->eng)->initialized) {
+		/* its tunables need a process that has not allocated yet */
+		eng_op op = {.kind = ENG_RESET, .dst = -1};
+		script_set_code(s, "reset", 5);
+		script_run_op(s, &op, NULL);
+		sess_printf(s, SESS_INFO, "%s starts with tunables, so heapscope started a fresh process for it "
+					  "(reset; undo goes back)\n",
+			    sc->path);
+	}
 	sess_printf(s, SESS_INFO,
 		    "loaded %s (%zu lines%s): `step` runs one line, `continue` runs to the next pause, `play` plays it\n",
 		    sc->path, sc->n, sc->trace ? ", malloc-lab trace" : "");
@@ -88,7 +112,9 @@ static void record_step(session *s, size_t line)
 void script_sync(session *s)
 {
 	script *sc = s->scr;
-	if (!sc || !s->nsteps)
+	/* only the person's undo moves the script: a script's own undo would
+	 * send playback back over itself forever */
+	if (!sc || !s->nsteps || s->from_script)
 		return;
 	size_t pos = eng_pos(s->eng);
 	/* the next line is the first one that ran at or after the new position */
@@ -103,15 +129,26 @@ void script_sync(session *s)
 	sc->next = lo < s->nsteps ? s->steps[lo].line : s->steps[s->nsteps - 1].line + 1;
 }
 
-/* Whether a line is the `pause` marker. */
-static bool is_pause(const char *line)
+/* Whether a line is the `pause` marker (`pause` or `pause "text"`); its
+ * text, quotes off, goes to text. */
+static bool is_pause(const char *line, char *text, size_t cap)
 {
 	script_lexer lx;
 	script_tok t;
+	text[0] = 0;
 	script_lex_init(&lx, line);
 	if (!script_lex(&lx, &t) || t.type != TOK_IDENT || t.len != 5 || memcmp(line + t.pos, "pause", 5))
 		return false;
-	return script_lex(&lx, &t) && (t.type == TOK_EOF || (t.type == TOK_PUNCT && t.punct == ';'));
+	if (!script_lex(&lx, &t))
+		return false;
+	if (t.type == TOK_STR) {
+		size_t n = t.len - 2 < cap - 1 ? t.len - 2 : cap - 1;
+		memcpy(text, line + t.pos + 1, n);
+		text[n] = 0;
+		if (!script_lex(&lx, &t))
+			return false;
+	}
+	return t.type == TOK_EOF || (t.type == TOK_PUNCT && t.punct == ';');
 }
 
 /* The playback a script line asked for: only `load` means something. */
@@ -151,8 +188,11 @@ static sess_step run_next(session *s, bool pause_stops)
 			sc->next++;
 		if (sc->next >= sc->n)
 			return SESS_STEP_END;
-		if (!sc->trace && is_pause(sc->lines[sc->next])) {
+		char text[SESS_REQ_ARG];
+		if (!sc->trace && is_pause(sc->lines[sc->next], text, sizeof text)) {
 			sc->next++;
+			if (text[0])
+				script_request(s, SESS_REQ_CAPTION, 0, text, strlen(text));
 			if (pause_stops)
 				return SESS_STEP_PAUSE;
 			continue;

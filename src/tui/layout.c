@@ -13,6 +13,8 @@
  *   100..149:     [chunks | bins]          /  [space | log | script]
  *   < 100:        [chunks | bins]          /  [space | script | log]
  */
+#include <string.h>
+
 #include "tui_internal.h"
 
 static rect R(int y, int x, int h, int w)
@@ -28,6 +30,7 @@ void layout_compute(tui *t)
 		t->pane[i] = R(0, 0, 0, 0);
 	}
 	t->why_rect = R(0, 0, 0, 0);
+	t->caption_rect = R(0, 0, 0, 0);
 	t->too_small = W < TUI_MIN_W || H < TUI_MIN_H;
 	if (t->too_small)
 		return;
@@ -35,8 +38,10 @@ void layout_compute(tui *t)
 	bool has_script = sess_script(t->sess, &v);
 	/* the narration strip sits above the status bar, across the screen */
 	int why = t->narrate ? (H >= 40 ? 3 : 2) : 0;
-	int area = H - 2 - why;
-	t->why_rect = R(area, 0, why, W);
+	int cap = t->caption ? (H >= 40 && strlen(t->caption) > (size_t)W - 4 ? 2 : 1) : 0;
+	int area = H - 2 - why - cap;
+	t->caption_rect = R(area, 0, cap, W);
+	t->why_rect = R(area + cap, 0, why, W);
 	if (t->zoom >= 0 && (t->zoom != P_SCRIPT || has_script)) {
 		t->pane[t->zoom] = R(0, 0, area, W);
 		t->visible[t->zoom] = true;

@@ -3,6 +3,7 @@
  * that say, in plain words and numbers, why the last operation went as it
  * did (report_narrate's text, wrapped to the screen).  F3 hides it; when
  * the text is longer than the strip, the last row points to `explain`.
+ * Above it, when a script said something (`say`), the caption.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -71,5 +72,16 @@ void pane_why_draw(tui *t, rect r)
 			rows[i][w - 14 > 0 ? w - 14 : 0] = 0;
 		ui_putf(r.y + i, r.x, r.w, ROLE_NARRATION, "%s%s%s", i ? "      " : " why: ", rows[i],
 			more ? " ... (explain)" : "");
+	}
+}
+
+void pane_caption_draw(tui *t, rect r)
+{
+	char rows[4][512];
+	int n = wrap(t->caption ? t->caption : "", r.w - 4 > 20 ? r.w - 4 : 20, rows, 4);
+	for (int i = 0; i < r.h; i++) {
+		ui_fill(r.y + i, r.x, r.w, ROLE_CAPTION);
+		if (i < n)
+			ui_putf(r.y + i, r.x, r.w, ROLE_CAPTION, "  %s", rows[i]);
 	}
 }

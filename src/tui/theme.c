@@ -63,7 +63,8 @@ static const char builtin_default[] = "normal default default\n"
 				      "status 16/black 45/cyan\n"
 				      "script_next 16/black 45/cyan bold\n"
 				      "dim 243/white default dim\n"
-				      "narration 117/cyan default\n";
+				      "narration 117/cyan default\n"
+				      "caption 16/black 229/yellow bold\n";
 
 static theme current;
 static bool colour_ok;

@@ -46,7 +46,8 @@
 	X(STATUS, "status", "status bar")            \
 	X(SCRIPT_NEXT, "script_next", "next line")   \
 	X(DIM, "dim", "secondary text")               \
-	X(NARRATION, "narration", "why")
+	X(NARRATION, "narration", "why")             \
+	X(CAPTION, "caption", "caption")
 
 typedef enum theme_role {
 #define X(id, key, label) ROLE_##id,

@@ -201,6 +201,14 @@ static void take_requests(tui *t)
 		case SESS_REQ_QUIT:
 			t->quit = true;
 			break;
+		case SESS_REQ_CAPTION:
+			free(t->caption);
+			t->caption = req.arg[0] ? xstrdup(req.arg) : NULL;
+			layout_compute(t);
+			break;
+		case SESS_REQ_TITLE:
+			snprintf(t->title, sizeof t->title, "%.120s", req.arg);
+			break;
 		case SESS_REQ_COUNT:
 			break;
 		}
@@ -263,6 +271,8 @@ static void draw_status(tui *t)
 	if (sess_script(t->sess, &sc))
 		n += snprintf(left + n, sizeof left - (size_t)n, "  line %zu/%zu", sc.next < sc.n ? sc.next + 1 : sc.n,
 			      sc.n);
+	if (t->title[0])
+		n += snprintf(left + n, sizeof left - (size_t)n, "  %.60s", t->title);
 	if (t->playing)
 		n += snprintf(left + n, sizeof left - (size_t)n, "  PLAYING");
 	if (t->zoom >= 0)
@@ -357,6 +367,8 @@ void tui_draw(tui *t)
 		pane_script_draw(t, t->pane[P_SCRIPT]);
 	if (t->why_rect.h > 0)
 		pane_why_draw(t, t->why_rect);
+	if (t->caption_rect.h > 0)
+		pane_caption_draw(t, t->caption_rect);
 	draw_status(t);
 	if (t->help)
 		draw_help(t);
@@ -578,6 +590,7 @@ void tui_free(tui *t)
 	log_clear(t);
 	free(t->log);
 	free(t->why);
+	free(t->caption);
 	vl_clear(&t->bins);
 	vl_clear(&t->space);
 	free(t->bins.l);

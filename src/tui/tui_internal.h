@@ -81,6 +81,9 @@ typedef struct tui {
 	bool why_stale; /* a continue ran: narrate its last operation after it */
 	char *why; /* the narration shown in the strip */
 	rect why_rect;
+	char *caption; /* the last `say` (or `pause "text"`), until the next */
+	rect caption_rect;
+	char title[128]; /* the scene's name (`title`), in the status bar */
 	uint64_t script_gen; /* the session's script generation last laid out */
 } tui;
 
@@ -156,6 +159,8 @@ void term_restore(void);
 /* pane_why.c: the narration strip */
 void why_update(tui *t, const eng_result *r);
 void pane_why_draw(tui *t, rect r);
+/* The caption (`say`) above the narration strip. */
+void pane_caption_draw(tui *t, rect r);
 
 /* tui.c */
 /* Run a line the user typed (or a key's command). */

@@ -56,10 +56,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sess_load(s, path) == SESS_OK) {
 		sess_check_header(s);
 		for (int i = 0; i < MAX_STEPS; i++) {
+			sess_script_view before, after;
+			sess_script(s, &before);
+			uint64_t gen = sess_script_generation(s);
 			sess_step r = sess_step_script(s);
 			drain(s);
 			if (r == SESS_STEP_END || r == SESS_STEP_NONE)
 				break;
+			/* playback always moves forward (or on to a loaded script):
+			 * a script must never send its own playback back */
+			if (sess_script(s, &after) && sess_script_generation(s) == gen && after.next <= before.next) {
+				fprintf(stderr, "fuzz-session: playback went back from line %zu to %zu\n", before.next,
+					after.next);
+				abort();
+			}
 		}
 	}
 	/* 2: the same lines typed one by one (step/continue/load act now) */

@@ -159,5 +159,29 @@ $T send-keys -t snc Escape
 type_line snc "quit"
 expect snc "EXITED:0" "quit exits"
 
+# --- a lecture: title, say, pause "text", reset ------------------------------
+cat >"$tmp/lecture.hs" <<'EOS'
+title "Scene 1: the tcache"
+say "malloc(10) gets a 0x20 chunk"
+a = malloc(10)
+pause "Look at the chunk pane"
+reset
+title "Scene 2: after reset"
+b = malloc(10)
+EOS
+HS_ARGS="$tmp/lecture.hs" start lect 100 30
+$T send-keys -t lect F5
+expect lect "Scene 1: the tcache" "a lecture: the title in the status bar"
+expect lect "Look at the chunk pane" "a lecture: pause shows its text as the caption"
+expect lect "48;5;229m  Look at the chunk pane" "a lecture: the caption in its theme colour" -e
+$T send-keys -t lect F5
+expect lect "Scene 2: after reset" "a lecture: the second scene's title"
+expect lect "0x555555559290 *20 in use *b" "a lecture: reset gives a fresh heap (b gets the first chunk)"
+$T send-keys -t lect F9
+$T send-keys -t lect F9
+expect lect "op 1/3" "a lecture: undo goes back across the reset"
+type_line lect "quit"
+expect lect "EXITED:0" "a lecture: quit exits 0"
+
 echo "tui: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -206,7 +206,7 @@ static void traces(void)
 /* write a file for a test; returns its path (static buffer per slot) */
 static const char *file(int slot, const char *text)
 {
-	static char paths[8][64];
+	static char paths[10][64];
 	snprintf(paths[slot], sizeof paths[slot], "/tmp/hs-test-%d-%d.hs", (int)getpid(), slot);
 	FILE *f = fopen(paths[slot], "w");
 	if (f) {
@@ -298,6 +298,48 @@ static void playback(void)
 	CHECK(out.s && strstr(out.s, "ran 1000000 lines (0 operations); end of the script"));
 	done(s);
 
+	/* a script's own undo, redo and goto do not move its playback back */
+	s = fresh();
+	CHECK(sess_load(s, file(6, "p = malloc(8)\nq = malloc(8)\nundo\nundo\nredo\ngoto 0\n")) == SESS_OK);
+	CHECK_EQ(step_all(s, &n), SESS_STEP_END);
+	CHECK_EQ(n, 6);
+	CHECK_EQ(eng_pos(sess_engine(s)), 0);
+	done(s);
+
+	/* reset: a fresh process, and undo goes back across it */
+	s = fresh();
+	CHECK(sess_exec(s, "tunable tcache_count 0", NULL, 0) == SESS_OK);
+	CHECK(sess_exec(s, "p = malloc(8)", NULL, 0) == SESS_OK);
+	BAD("tunable tcache_count 3", "type `reset` for a fresh process first");
+	CHECK(sess_exec(s, "reset", NULL, 0) == SESS_OK);
+	CHECK(!eng_heap(sess_engine(s))->initialized);
+	CHECK_EQ(eng_heap(sess_engine(s))->mp.tcache_count, 7);
+	CHECK(sess_exec(s, "tunable tcache_count 3", NULL, 0) == SESS_OK);
+	CHECK(sess_exec(s, "q = malloc(8)", NULL, 0) == SESS_OK);
+	CHECK_EQ(var(s, "q"), 0x5555555592a0); /* the fresh heap hands out the same first chunk */
+	uint64_t pv;
+	CHECK(!eng_var_get(sess_engine(s), eng_var(sess_engine(s), "p", false), &pv)); /* p is gone with its process */
+	CHECK(sess_exec(s, "goto 2", NULL, 0) == SESS_OK);
+	CHECK_EQ(eng_heap(sess_engine(s))->mp.tcache_count, 0);
+	CHECK_EQ(var(s, "p"), 0x5555555592a0);
+	/* loading a script that starts with tunables after earlier typing resets */
+	CHECK(sess_exec(s, "goto 5", NULL, 0) == SESS_OK);
+	snprintf(line, sizeof line, "load %s", file(7, "# a lecture\ntunable tcache_count 1\nx = malloc(8)\n"));
+	CHECK(sess_exec(s, line, NULL, 0) == SESS_OK);
+	CHECK(out.s && strstr(out.s, "starts with tunables, so heapscope started a fresh process"));
+	CHECK_EQ(step_all(s, &n), SESS_STEP_END);
+	CHECK_EQ(eng_heap(sess_engine(s))->mp.tcache_count, 1);
+	done(s);
+
+	/* say, pause "text" and title reach the frontend as requests */
+	s = fresh();
+	CHECK(sess_load(s, file(8, "title \"Scene 1\"\nsay \"look\"\npause \"stop here\"\nx = malloc(8)\n")) == SESS_OK);
+	CHECK(sess_exec(s, "continue", NULL, 0) == SESS_OK);
+	CHECK(sess_take_request(s, &req) && req.kind == SESS_REQ_TITLE && !strcmp(req.arg, "Scene 1"));
+	CHECK(sess_take_request(s, &req) && req.kind == SESS_REQ_CAPTION && !strcmp(req.arg, "stop here"));
+	CHECK(!sess_take_request(s, &req));
+	done(s);
+
 	/* pause stops continue; step passes over it; undo moves the script */
 	s = fresh();
 	CHECK(sess_load(s, file(5, "a = malloc(16)\npause\nb = malloc(16)\n# c\nc = malloc(16)\n")) == SESS_OK);
@@ -325,7 +367,7 @@ static void playback(void)
 	CHECK(sess_take_request(s, &req) && req.kind == SESS_REQ_PLAY && req.delay == 0.25);
 	CHECK(!sess_take_request(s, &req));
 	done(s);
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < 9; i++) {
 		snprintf(line, sizeof line, "/tmp/hs-test-%d-%d.hs", (int)getpid(), i);
 		unlink(line);
 	}
