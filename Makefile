@@ -133,7 +133,7 @@ run: heapscope
 test: heapscope heapscope.1 $(B)/heapscope-san $(UNIT_BIN) $(B)/tests/glibc-driver $(B)/tests/gen-trace $(FUZZ_BIN)
 	@HS_BUILD=$(B) sh tests/run-all.sh
 
-bench: $(B)/bench/bench-engine $(B)/bench/bench-glibc $(B)/bench/bench-draw $(B)/tests/gen-trace
+bench: heapscope $(B)/bench/bench-engine $(B)/bench/bench-glibc $(B)/bench/bench-draw $(B)/tests/gen-trace
 	@HS_BUILD=$(B) sh tests/bench/run-bench.sh
 
 install: heapscope heapscope.1

@@ -22,4 +22,20 @@ for sc in bench small mixed; do
 	printf '%-12s %10s %12s %12s %8s %14s %12.1f\n' $sc "$n" "$g" "$m" "$ratio" "$hist" "$(echo "$rss" | awk '{print $1 / 1048576}')"
 	echo "             ($(cat "$tmp/goto"))"
 done
+# headless replay (batch mode, text output) with and without the narration
+"$b/tests/gen-trace" bench 11 200000 | grep -v -e mallopt -e malloc_trim -e tunable >"$tmp/replay.hs"
+best() { # best of three runs of a command, in ns per operation
+	bst=999999999
+	for round in 1 2 3; do
+		t0=$(date +%s%N)
+		"$@" >/dev/null 2>&1
+		t1=$(date +%s%N)
+		bst=$(echo "$t0 $t1 $bst" | awk '{ d = $2 - $1; print (d < $3) ? d : $3 }')
+	done
+	echo "$bst" | awk -v n=200000 '{ printf "%.0f", $1 / n }'
+}
+off=$(best "$b/heapscope" --batch "$tmp/replay.hs" --no-summary)
+on=$(best "$b/heapscope" --batch "$tmp/replay.hs" --no-summary --explain)
+echo "headless replay of 200,000 operations (batch, text): $off ns/op without --explain, $on ns/op with it" \
+	"(the narration costs $(echo "$on $off" | awk '{ printf "%.0f", $1 - $2 }') ns/op when on; off, it is never computed)"
 "$b/bench/bench-draw"
