@@ -59,6 +59,9 @@ void report_chunk_state(sbuf *b, const hv_chunk *c);
 void report_narrate(sbuf *b, const alloc *a, const eng_result *r);
 /* The narration, then every step of the decision path with its reason. */
 void report_explain(sbuf *b, const alloc *a, const eng_result *r);
+/* Where an address is: "heap+0x2a0", "mmap", "stack", "libc.so.6+0x1d8c60",
+ * "bss", "unmapped"... */
+void report_region(sbuf *b, alloc *a, uint64_t p);
 /* The P, M and A flags of a size word as three characters ("P--"). */
 void report_flags(char out[4], uint64_t raw);
 

@@ -428,13 +428,25 @@ void report_event(sbuf *b, const alloc *a, const alloc_ev *ev)
 	}
 }
 
-static void fmt_off(sbuf *b, engine *e, uint64_t p)
+void report_region(sbuf *b, alloc *a, uint64_t p)
 {
-	alloc *a = eng_heap(e);
-	if (p >= a->lay.heap && p < a->brk)
+	static const char *const kinds[MEM_KIND_COUNT] = {
+		[MEM_TEXT] = "text", [MEM_DATA] = "data", [MEM_BSS] = "bss",  [MEM_HEAP] = "heap",
+		[MEM_CHUNK] = "mmap", [MEM_ANON] = "mmap", [MEM_LIB] = "lib",  [MEM_STACK] = "stack",
+	};
+	if (p >= a->lay.heap && p < a->brk) {
 		sb_printf(b, "heap+0x%llx", X(p - a->lay.heap));
+		return;
+	}
+	const mem_map *m = mem_find(a->mem, p);
+	if (!m) {
+		sb_printf(b, "unmapped");
+		return;
+	}
+	if (m->kind == MEM_LIB && m->name[0])
+		sb_printf(b, "%s+0x%llx", m->name, X(p - m->start));
 	else
-		sb_printf(b, "mmap");
+		sb_printf(b, "%s", kinds[m->kind] ? kinds[m->kind] : "mapped");
 }
 
 void report_op(sbuf *b, engine *e, const eng_result *r, const char *text)
@@ -450,7 +462,7 @@ void report_op(sbuf *b, engine *e, const eng_result *r, const char *text)
 	case ENG_REALLOC:
 		if (r->ret) {
 			sb_printf(b, " = 0x%llx  chunk 0x%llx  ", X(r->ret), X(r->chunk));
-			fmt_off(b, e, r->ret);
+			report_region(b, eng_heap(e), r->ret);
 		} else {
 			sb_printf(b, " = NULL");
 		}

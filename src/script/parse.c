@@ -97,6 +97,43 @@ static void ident(const parser *p, char *buf, size_t n)
 
 static uint64_t expr(parser *p);
 
+/* Edit distance between two short names (insertions, deletions, changes). */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[64];
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+/* The command closest to a mistyped name, or NULL when none is close. */
+static const char *suggest(const char *name)
+{
+	const char *best = NULL;
+	size_t bd = 3;
+	for (size_t i = 0; i < sess_ncmds; i++) {
+		size_t d = distance(name, sess_cmds[i].name);
+		if (d < bd)
+			bd = d, best = sess_cmds[i].name;
+	}
+	return best;
+}
+
 static uint64_t var_value(parser *p, const char *name, size_t pos)
 {
 	int param;
@@ -109,8 +146,13 @@ static uint64_t var_value(parser *p, const char *name, size_t pos)
 	if (v < 0) {
 		if (sess_find_cmd(name))
 			perr(p, pos, "'%s' is a command, not a value", name);
-		if (!strncmp(name, "M_", 2))
-			perr(p, pos, "unknown mallopt parameter '%s'", name);
+		if (!strncmp(name, "M_", 2)) {
+			char list[300] = "";
+			size_t o = 0;
+			for (unsigned i = 0; alloc_mallopt_name_at(i) && o < sizeof list; i++)
+				o += (size_t)snprintf(list + o, sizeof list - o, " %s", alloc_mallopt_name_at(i));
+			perr(p, pos, "unknown mallopt parameter '%s'; the parameters are%s", name, list);
+		}
 		perr(p, pos, "unknown variable '%s'", name);
 	}
 	if (!eng_var_get(p->s->eng, v, &val))
@@ -148,8 +190,15 @@ static uint64_t unary(parser *p)
 			perr(p, pos, "name is too long");
 		ident(p, name, sizeof name);
 		next(p);
-		if (is_punct(p, '('))
+		if (is_punct(p, '(')) {
+			const sess_cmd *c = sess_find_cmd(name);
+			const char *near = suggest(name);
+			if (!c && near)
+				perr(p, pos, "unknown function '%s'; did you mean '%s'?", name, near);
+			if (!c)
+				perr(p, pos, "unknown function '%s' (type 'help' for the list)", name);
 			perr(p, pos, "a call to '%s' cannot be part of an expression", name);
+		}
 		v = var_value(p, name, pos);
 	} else if (p->cur.type == TOK_BAD) {
 		bad_token(p);
@@ -545,6 +594,9 @@ static int statement(parser *p)
 	}
 	if (dollar)
 		perr(p, namepos, "unknown variable '$%s' (no trace id %s has been allocated)", name, name);
+	const char *near = suggest(name);
+	if (near)
+		perr(p, namepos, "unknown command '%s'; did you mean '%s'?", name, near);
 	perr(p, namepos, "unknown command '%s' (type 'help' for the list)", name);
 }
 

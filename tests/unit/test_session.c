@@ -404,7 +404,11 @@ static void arguments(void)
 	BAD("chunks now", "too many arguments: usage: chunks");
 	BAD("tunable nosuch 1", "unknown tunable; NAME is one of tcache_count");
 	BAD("tunable mxfast 500", "value 500 is out of range for mxfast");
-	BAD("mallopt(M_FOO, 1)", "unknown mallopt parameter 'M_FOO'");
+	BAD("mallopt(M_FOO, 1)", "unknown mallopt parameter 'M_FOO'; the parameters are M_MXFAST M_TRIM_THRESHOLD");
+	BAD("x = mallc(10)", "t.hs:7:5: error: unknown function 'mallc'; did you mean 'malloc'?");
+	BAD("mallc 10", "unknown command 'mallc'; did you mean 'malloc'?");
+	BAD("frobnicate(3)", "unknown command 'frobnicate' (type 'help' for the list)");
+	BAD("x = frobnicate(3)", "unknown function 'frobnicate' (type 'help' for the list)");
 	/* expressions have a nesting limit instead of a stack overflow */
 	size_t deep = 30000;
 	char *line = malloc(2 * deep + 16);
