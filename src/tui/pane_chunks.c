@@ -32,38 +32,69 @@ size_t pane_chunks_lines(tui *t)
 	return sess_view(t->sess)->n;
 }
 
-static void heap_map(tui *t, const heapview *v, int y, int x, int w)
+/* One cell of the map: the chunks [from, to) share it; it shows the state
+ * of the first free one among them (else in use), highlighted when the
+ * chunk the last operation changed is there. */
+static void map_cell(tui *t, const heapview *v, size_t from, size_t to, int y, int x)
+{
+	int st = ALLOC_BIN_NONE;
+	bool hl = false;
+	for (size_t k = from; k < to; k++) {
+		if (st == ALLOC_BIN_NONE)
+			st = v->chunks[k].state;
+		hl |= v->chunks[k].addr == t->hl_chunk;
+	}
+	attrset(theme_attr(hl ? ROLE_HIGHLIGHT : pane_state_role(st)) | (st == ALLOC_BIN_NONE ? 0 : A_BOLD));
+	mvaddch(y, x, (chtype)pane_state_char(st));
+}
+
+/* The heap map, drawn to scale: chunks share the width by size, each at
+ * least one cell while they fit; top (usually most of the heap) gets at
+ * most a quarter, so it never hides the chunks.  Returns the scale note. */
+static const char *heap_map(tui *t, const heapview *v, int y, int x, int w)
 {
 	if (!v->nheap || w <= 0) {
 		ui_put(y, x, w, ROLE_DIM, "(no heap yet: the first malloc creates it)");
-		return;
+		return "";
 	}
-	uint64_t lo = v->heap_start, hi = v->top + v->top_size;
-	if (hi <= lo)
-		hi = lo + 1;
-	/* one cell per chunk when they fit, else one cell per block of bytes */
-	bool per_chunk = v->nheap <= (size_t)w;
-	double per = (double)(hi - lo) / w;
-	for (int i = 0; i < w; i++) {
-		long k;
-		if (per_chunk) {
-			if ((size_t)i >= v->nheap)
-				break;
-			k = i;
-		} else {
-			k = hv_find(v, lo + (uint64_t)(per * i + per / 2));
+	size_t n = v->nheap;
+	bool has_top = v->chunks[n - 1].state == ALLOC_BIN_TOP;
+	if (has_top)
+		n--;
+	int topw = has_top ? (n ? (w / 4 > 1 ? w / 4 : 1) : w) : 0;
+	int avail = w - topw;
+	const char *note = "";
+	if (n && (size_t)avail >= n) {
+		/* every chunk gets a cell, the rest of the width goes by size */
+		uint64_t total = 0;
+		for (size_t k = 0; k < n; k++)
+			total += v->chunks[k].size;
+		int extra = avail - (int)n, col = 0;
+		for (size_t k = 0; k < n; k++) {
+			int cells = 1 + (total ? (int)((double)v->chunks[k].size * extra / (double)total) : 0);
+			for (int c = 0; c < cells && col < avail; c++)
+				map_cell(t, v, k, k + 1, y, x + col++);
 		}
-		int st = k >= 0 ? v->chunks[k].state : ALLOC_BIN_TOP;
-		int role = pane_state_role(st);
-		if (k >= 0 && v->chunks[k].addr == t->hl_chunk)
-			role = ROLE_HIGHLIGHT;
-		attrset(theme_attr(role) | (st == ALLOC_BIN_NONE ? 0 : A_BOLD));
-		mvaddch(y, x + i, (chtype)pane_state_char(st));
+		topw = w - col;
+		note = "map to scale";
+	} else if (n) {
+		/* more chunks than cells: each cell stands for several */
+		size_t per = (n + (size_t)avail - 1) / (size_t)avail;
+		int col = 0;
+		for (size_t k = 0; k < n && col < avail; k += per)
+			map_cell(t, v, k, k + per < n ? k + per : n, y, x + col++);
+		topw = w - col;
+		static char buf[48];
+		snprintf(buf, sizeof buf, "map: %zu chunks a cell", per);
+		note = buf;
 	}
+	for (int c = 0; has_top && c < topw; c++)
+		map_cell(t, v, v->nheap - 1, v->nheap, y, x + w - topw + c);
 	attrset(A_NORMAL);
+	return note;
 }
 
-static void legend(int y, int x, int w)
+static void legend(int y, int x, int w, const char *note)
 {
 	int c = 0;
 	for (int s = 0; s < ALLOC_BIN_KIND_COUNT && c < w; s++) {
@@ -72,6 +103,9 @@ static void legend(int y, int x, int w)
 		c += ui_put(y, x + c, w - c, pane_state_role(s), buf);
 		c += ui_put(y, x + c, w - c, ROLE_NORMAL, "  ");
 	}
+	int nl = (int)strlen(note);
+	if (w - c >= nl + 2)
+		ui_put(y, x + w - nl, nl, ROLE_DIM, note);
 }
 
 void pane_chunks_draw(tui *t, rect r)
@@ -84,10 +118,17 @@ void pane_chunks_draw(tui *t, rect r)
 	int x = r.x + 1, w = r.w - 2, y = r.y + 1, h = r.h - 2;
 	if (h <= 0)
 		return;
-	heap_map(t, v, y, x, w);
+	const char *note = heap_map(t, v, y, x, w);
 	y++, h--;
 	if (h >= 6) {
-		legend(y, x, w);
+		legend(y, x, w, note);
+		y++, h--;
+	}
+	bool showflags = w >= 56, showvars = w >= 40, showdata = w >= 72;
+	if (h >= 7) {
+		/* column headers; P = previous chunk in use, M = mmapped, A = non-main arena */
+		ui_putf(y, x, w, ROLE_TITLE, "%-15s%-9s%s%-13s%s%s", "chunk", "size", showflags ? "PMA " : "", "state",
+			showvars ? showdata ? " vars         " : " vars" : "", showdata ? "data" : "");
 		y++, h--;
 	}
 	if (v->corrupt && h > 2) {
@@ -108,7 +149,6 @@ void pane_chunks_draw(tui *t, rect r)
 		t->scroll[P_CHUNKS] = n - rows;
 	if (t->scroll[P_CHUNKS] < 0)
 		t->scroll[P_CHUNKS] = 0;
-	bool showflags = w >= 56, showvars = w >= 40, showdata = w >= 72;
 	if (showvars)
 		report_vars_update(&t->vars, t->eng);
 	for (int i = 0; i < rows; i++) {
@@ -130,7 +170,7 @@ void pane_chunks_draw(tui *t, rect r)
 		int base = hl ? ROLE_HIGHLIGHT : ROLE_NORMAL;
 		col += ui_putf(yy, x + col, w - col, base, "%s0x%llx ", k == (long)v->nheap ? "" : "",
 			       (unsigned long long)c->addr);
-		col += ui_putf(yy, x + col, w - col, hl ? ROLE_HIGHLIGHT : ROLE_DIM, "%6llx ", (unsigned long long)c->size);
+		col += ui_putf(yy, x + col, w - col, hl ? ROLE_HIGHLIGHT : ROLE_DIM, "0x%-6llx ", (unsigned long long)c->size);
 		if (showflags)
 			col += ui_putf(yy, x + col, w - col, base, "%s ", fl);
 		col += ui_putf(yy, x + col, w - col, hl ? ROLE_HIGHLIGHT : pane_state_role(c->state), "%-12s", st);

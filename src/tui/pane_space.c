@@ -5,8 +5,10 @@
  */
 #include <curses.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "heapscope/xalloc.h"
 #include "tui_internal.h"
 
 static int seg_role(const mem_map *mp)
@@ -58,6 +60,8 @@ static void build(tui *t, int w)
 	alloc *a = eng_heap(t->eng);
 	mem_space *m = a->mem;
 	vl_clear(&t->space);
+	free(t->space_at);
+	t->space_at = xcalloc(3 * m->n + 2, sizeof *t->space_at);
 	char sz[16];
 	bool wide = w >= 40;
 	uint64_t prev_end = 0;
@@ -73,6 +77,7 @@ static void build(tui *t, int w)
 			vl_add(g, ROLE_GAP, "  ~~~ %s unmapped ~~~", sz);
 		}
 		ui_size(sz, sizeof sz, mp->end - mp->start);
+		t->space_at[t->space.n] = mp->start;
 		styled_line *l = vl_new(&t->space);
 		int role = seg_role(mp);
 		if (wide)
@@ -111,13 +116,32 @@ void pane_space_draw(tui *t, rect r)
 		t->gen_space = eng_generation(t->eng) + 1;
 	}
 	int h = r.h - 2;
+	if (t->space_follow) {
+		/* the mapping the last operation changed: the last one that starts
+		 * at or below its address, kept in view */
+		long k = -1;
+		for (size_t i = 0; i < t->space.n; i++)
+			if (t->space.l[i].text && t->space_at[i] && t->space_at[i] <= t->space_focus)
+				k = (long)i;
+		if (k >= 0 && (k < t->scroll[P_SPACE] + 1 || k >= t->scroll[P_SPACE] + h - 1))
+			t->scroll[P_SPACE] = k - h / 2;
+		t->space_follow = false;
+	}
 	long max = (long)t->space.n - h;
 	if (t->scroll[P_SPACE] > max)
 		t->scroll[P_SPACE] = max < 0 ? 0 : max;
+	if (t->scroll[P_SPACE] < 0)
+		t->scroll[P_SPACE] = 0;
+	long above = t->scroll[P_SPACE], below = (long)t->space.n - above - h;
 	for (int i = 0; i < h; i++) {
 		size_t k = (size_t)(t->scroll[P_SPACE] + i);
 		if (k >= t->space.n)
 			break;
-		vl_draw(&t->space.l[k], r.y + 1 + i, r.x + 1, r.w - 2);
+		if (i == 0 && above > 0)
+			ui_putf(r.y + 1, r.x + 1, r.w - 2, ROLE_DIM, "  ^ %ld more above", above + 1);
+		else if (i == h - 1 && below > 0)
+			ui_putf(r.y + 1 + i, r.x + 1, r.w - 2, ROLE_DIM, "  v %ld more below", below + 1);
+		else
+			vl_draw(&t->space.l[k], r.y + 1 + i, r.x + 1, r.w - 2);
 	}
 }

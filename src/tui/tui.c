@@ -93,6 +93,16 @@ static void t_op(void *ctx, const eng_result *r, const char *text, const char *i
 	tui *t = ctx;
 	t->hl_chunk = changed_chunk(r);
 	t->follow_hl = true;
+	for (uint32_t i = 0; i < r->nev; i++) {
+		int k = r->ev[i].kind;
+		if (k == ALLOC_EV_MMAP || k == ALLOC_EV_MUNMAP || k == ALLOC_EV_BRK) {
+			t->space_focus = k == ALLOC_EV_BRK ? eng_heap(t->eng)->lay.heap : r->ev[i].a;
+			t->space_follow = true;
+		} else if (k == ALLOC_EV_MREMAP) {
+			t->space_focus = r->ev[i].c;
+			t->space_follow = true;
+		}
+	}
 	t->dirty = true;
 	if (sess_continuing(t->sess)) {
 		t->why_stale = true;
@@ -297,6 +307,7 @@ static const char *const help_keys[] = {
 	"  Ctrl-C                      cancel the line, or stop playing",
 	"  Ctrl-D or quit              leave heapscope",
 	"  a, r in the bins pane       show empty bins / raw safe-linked pointers",
+	"  PMA column of the chunks    P previous chunk in use, M mmapped, A non-main arena",
 	NULL,
 };
 
@@ -595,6 +606,7 @@ void tui_free(tui *t)
 	vl_clear(&t->space);
 	free(t->bins.l);
 	free(t->space.l);
+	free(t->space_at);
 	report_vars_free(&t->vars);
 	sess_free(t->sess);
 	eng_free(t->eng);

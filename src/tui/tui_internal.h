@@ -69,6 +69,9 @@ typedef struct tui {
 	/* caches rebuilt when the engine's generation changes */
 	uint64_t gen_bins, gen_space;
 	styled_lines bins, space;
+	uint64_t *space_at; /* start of the mapping on each line of space (0: none) */
+	uint64_t space_focus; /* address of the mapping the last operation changed */
+	bool space_follow; /* scroll the address pane to it on the next draw */
 	bool bins_all, bins_raw;
 	report_vars vars; /* variables by value, for chunk rows */
 	uint64_t hl_chunk; /* chunk changed by the last operation */

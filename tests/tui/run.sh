@@ -11,7 +11,7 @@ expect s80 "chunks" "80x24: chunk pane title"
 expect s80 "bins" "80x24: bin pane title"
 type_line s80 "p = malloc(24)"
 expect s80 "brk(0x55555557a000) = 0x55555557a000" "80x24: the first brk in the log"
-expect s80 "0x555555559290 *20 in use *p" "80x24: the new chunk and its variable in the chunk pane"
+expect s80 "0x555555559290 0x20 *in use *p" "80x24: the new chunk and its variable in the chunk pane"
 expect s80 "why: 24 bytes + 8 for the size field" "80x24: the narration strip says why"
 expect s80 "38;5;117m why:" "80x24: the narration in its theme colour" -e
 $T send-keys -t s80 F3
@@ -21,7 +21,7 @@ if grep -q "why:" "$tmp/screen"; then bad "F3 hides the narration"; else ok; fi
 $T send-keys -t s80 F3
 expect s80 "why: 24 bytes" "F3 shows the narration again"
 type_line s80 "free(p)"
-expect s80 "0x555555559290 *20 tcache 0x20" "80x24: free puts the chunk in the tcache"
+expect s80 "0x555555559290 0x20 *tcache 0x20" "80x24: free puts the chunk in the tcache"
 expect s80 "why: Tcache bin 0x20 had room" "80x24: the narration follows the last operation"
 expect s80 "brk 55555557a000" "80x24: top and the program break stay visible"
 expect s80 "0x20  \[1/7\] 0x5555555592a0" "80x24: the tcache bin chain"
@@ -40,6 +40,17 @@ type_line s80 "q = malloc(24)"
 expect s80 "#4 q = malloc(24) = 0x5555555592a0" "80x24: the session goes on with its state"
 type_line s80 "malloc(-1)"
 expect s80 "= NULL" "80x24: malloc(-1) returns NULL"
+# the heap map is drawn to scale: thirty chunks and top all show (once
+# it read fTTTT...: top hid every chunk)
+i=1
+while [ $i -le 30 ]; do type_line s80 "m$i = malloc($((i * 8)))"; i=$((i + 1)); done
+expect s80 "chunk *size *state" "80x24: the chunk pane has column headers"
+snap s80
+if sed -n 2p "$tmp/screen" | grep -q '####.*TT'; then ok; else bad "80x24: the heap map shows the chunks, not only top"; fi
+# a new mmap is followed in the address pane, which says what it hides
+type_line s80 "mm = malloc(300000)"
+expect s80 "7ffff7d[0-9a-f]*000 chunk" "80x24: the new mapping is in view in the address pane"
+expect s80 "more above\|more below" "80x24: the address pane says how many rows it hides"
 # Ctrl-C cancels the line being typed
 $T send-keys -t s80 -l "garbage text"
 $T send-keys -t s80 C-c
@@ -121,7 +132,7 @@ expect s200 "end of the script" "200x50: play runs to the end"
 expect s200 "mmap(NULL, 135168" "200x50: the mmap syscall in the log"
 expect s200 "munmap(0x" "200x50: the munmap syscall in the log"
 expect s200 "7 in the heap, 0 mmapped" "200x50: the second 0x20000 was mmapped and is gone after free"
-expect s200 "0x5555555598e0 *20010 P-- in use *c " "200x50: the first 0x20000 request came from top"
+expect s200 "0x5555555598e0 0x20010 *P-- in use *c " "200x50: the first 0x20000 request came from top"
 type_line s200 "maps"
 expect s200 "rw-p 00000000 00:00 0 *\[heap\]" "200x50: maps lists the heap like /proc/PID/maps"
 # theme switching, live
@@ -176,7 +187,7 @@ expect lect "Look at the chunk pane" "a lecture: pause shows its text as the cap
 expect lect "48;5;229m  Look at the chunk pane" "a lecture: the caption in its theme colour" -e
 $T send-keys -t lect F5
 expect lect "Scene 2: after reset" "a lecture: the second scene's title"
-expect lect "0x555555559290 *20 in use *b" "a lecture: reset gives a fresh heap (b gets the first chunk)"
+expect lect "0x555555559290 0x20 *in use *b" "a lecture: reset gives a fresh heap (b gets the first chunk)"
 $T send-keys -t lect F9
 $T send-keys -t lect F9
 expect lect "op 1/3" "a lecture: undo goes back across the reset"
