@@ -311,6 +311,36 @@ static const char *const help_keys[] = {
 	NULL,
 };
 
+/* The help's rows, wrapped to cw columns: text and role each. */
+typedef struct help_rows {
+	char text[96][160];
+	int role[96];
+	int n;
+} help_rows;
+
+static void help_add(help_rows *h, int role, const char *text, int cw, int indent)
+{
+	const char *p = text;
+	bool first = true;
+	while (h->n < 96) {
+		int room = first ? cw : cw - indent;
+		size_t len = strlen(p), take = len;
+		if ((int)take > room) {
+			take = (size_t)room;
+			while (take > (size_t)room / 2 && p[take] != ' ')
+				take--;
+		}
+		snprintf(h->text[h->n], sizeof h->text[h->n], "%*s%.*s", first ? 0 : indent, "", (int)take, p);
+		h->role[h->n++] = role;
+		p += take;
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		first = false;
+	}
+}
+
 static void draw_help(tui *t)
 {
 	int w = t->cols - 4 < 100 ? t->cols - 4 : 100, h = t->rows - 4;
@@ -318,39 +348,49 @@ static void draw_help(tui *t)
 	for (int i = 0; i < r.h; i++)
 		ui_fill(r.y + i, r.x, r.w, ROLE_NORMAL);
 	ui_box(r, "help", true);
-	/* the lines: keys, legend, commands; scrolled by t->help_scroll */
-	int nk = (int)(sizeof help_keys / sizeof *help_keys) - 1; /* the list ends in NULL */
-	int total = 1 + nk + 2 + 1 + (int)sess_ncmds;
+	int x = r.x + 2, cw = r.w - 4 < 159 ? r.w - 4 : 159;
+	/* the rows: keys, the legend, the commands, wrapped to the overlay */
+	static help_rows hr;
+	hr.n = 0;
+	help_add(&hr, ROLE_TITLE, "Keys", cw, 0);
+	for (int i = 0; help_keys[i]; i++)
+		help_add(&hr, ROLE_NORMAL, help_keys[i], cw, 30);
+	help_add(&hr, ROLE_NORMAL, "", cw, 0);
+	int legend_row = hr.n;
+	help_add(&hr, ROLE_TITLE, "Colours:", cw, 0);
+	int legend_rows = cw >= 90 ? 1 : 2;
+	for (int k = 1; k < legend_rows; k++)
+		help_add(&hr, ROLE_NORMAL, " ", cw, 0);
+	help_add(&hr, ROLE_NORMAL, "", cw, 0);
+	help_add(&hr, ROLE_TITLE, "Commands (help CMD explains one, with an example)", cw, 0);
+	for (size_t i = 0; i < sess_ncmds; i++) {
+		const sess_cmd *c = &sess_cmds[i];
+		char line[320];
+		snprintf(line, sizeof line, "  %-10s %-14s %s", c->name, c->usage, c->help);
+		help_add(&hr, ROLE_NORMAL, line, cw, 28);
+	}
 	int rows = r.h - 2;
-	if (t->help_scroll > total - rows)
-		t->help_scroll = total - rows;
+	if (t->help_scroll > hr.n - rows)
+		t->help_scroll = hr.n - rows;
 	if (t->help_scroll < 0)
 		t->help_scroll = 0;
-	int y = r.y + 1, x = r.x + 2, cw = r.w - 4;
-	for (int i = t->help_scroll; i < total && y < r.y + r.h - 1; i++, y++) {
-		if (i == 0) {
-			ui_put(y, x, cw, ROLE_TITLE, "Keys");
-		} else if (i <= nk) {
-			ui_put(y, x, cw, ROLE_NORMAL, help_keys[i - 1]);
-		} else if (i == nk + 1) {
-			int c = ui_put(y, x, cw, ROLE_TITLE, "Colours: ");
-			for (int st = 0; st < ALLOC_BIN_KIND_COUNT; st++) {
+	int y = r.y + 1;
+	for (int i = t->help_scroll; i < hr.n && y < r.y + r.h - 1; i++, y++) {
+		if (i >= legend_row && i < legend_row + legend_rows) {
+			/* the colour legend, each state in its own colour */
+			int c = i == legend_row ? ui_put(y, x, cw, ROLE_TITLE, "Colours: ") : 9;
+			int half = (ALLOC_BIN_KIND_COUNT + legend_rows - 1) / legend_rows;
+			int from = (i - legend_row) * half;
+			for (int st = from; st < ALLOC_BIN_KIND_COUNT && st < from + half; st++) {
 				char b[40];
 				snprintf(b, sizeof b, "%c %s  ", pane_state_char(st), alloc_bin_name(st));
 				c += ui_put(y, x + c, cw - c, pane_state_role(st), b);
 			}
-		} else if (i == nk + 2) {
-			/* blank */
-		} else if (i == nk + 3) {
-			ui_put(y, x, cw, ROLE_TITLE, "Commands (help CMD explains one)");
-		} else {
-			const sess_cmd *c = &sess_cmds[i - nk - 4];
-			char line[240];
-			snprintf(line, sizeof line, "  %-10s %-14s %s", c->name, c->usage, c->help);
-			ui_put(y, x, cw, ROLE_NORMAL, line);
+			continue;
 		}
+		ui_put(y, x, cw, hr.role[i], hr.text[i]);
 	}
-	if (t->help_scroll + rows < total)
+	if (t->help_scroll + rows < hr.n)
 		ui_put(r.y + r.h - 1, r.x + r.w - 12, 10, ROLE_BORDER_FOCUS, " more... ");
 }
 
