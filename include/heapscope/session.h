@@ -170,6 +170,8 @@ uint64_t sess_script_generation(const session *s);
 bool sess_continuing(const session *s);
 /* The heap snapshot for the current state, rebuilt only after changes. */
 const heapview *sess_view(session *s);
+/* Length of a line's code without its comment (the language's one rule). */
+size_t sess_code_len(const char *line);
 /* Find a command row by name. */
 const sess_cmd *sess_find_cmd(const char *name);
 /* Print through the frontend with printf formatting. */

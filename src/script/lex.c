@@ -48,6 +48,11 @@ size_t script_code_len(const char *line)
 	return i;
 }
 
+size_t sess_code_len(const char *line)
+{
+	return script_code_len(line);
+}
+
 bool script_blank_line(const char *line)
 {
 	const char *t = line;

@@ -176,6 +176,7 @@ expect snc "EXITED:0" "quit exits"
 
 # --- a lecture: title, say, pause "text", reset ------------------------------
 cat >"$tmp/lecture.hs" <<'EOS'
+# This lecture shows how the tcache hands chunks back
 title "Scene 1: the tcache"
 say "malloc(10) gets a 0x20 chunk"
 a = malloc(10)
@@ -185,6 +186,7 @@ title "Scene 2: after reset"
 b = malloc(10)
 EOS
 HS_ARGS="$tmp/lecture.hs" start lect 100 30
+expect lect "hands chunks back" "a lecture: a long comment line wraps in the script pane"
 $T send-keys -t lect F5
 expect lect "Scene 1: the tcache" "a lecture: the title in the status bar"
 expect lect "Look at the chunk pane" "a lecture: pause shows its text as the caption"
