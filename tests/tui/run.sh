@@ -186,7 +186,7 @@ title "Scene 2: after reset"
 b = malloc(10)
 EOS
 HS_ARGS="$tmp/lecture.hs" start lect 100 30
-expect lect "hands chunks back" "a lecture: a long comment line wraps in the script pane"
+expect lect "│     chunks back" "a lecture: a long comment line wraps in the script pane"
 $T send-keys -t lect F5
 expect lect "Scene 1: the tcache" "a lecture: the title in the status bar"
 expect lect "Look at the chunk pane" "a lecture: pause shows its text as the caption"
