@@ -2,8 +2,8 @@
  * fuzz-ops.c - libFuzzer harness for operation sequences on the model,
  * with the writes into simulated memory that corrupt a heap: header
  * overwrites, forged frees, safe-linked pointers aimed at other chunks and
- * at libc's bins, memset across chunks, malloc_trim, mallopt, tunables, and
- * undo/redo/goto.
+ * at libc's bins, memset across chunks, malloc_trim, mallopt, tunables,
+ * reset, and undo/redo/goto.
  *
  * Beyond "no crash, no sanitizer report, no timeout" it checks the
  * engine's promises: a failed operation leaves the process exactly as it
@@ -147,7 +147,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		case 12:
-			op.kind = ENG_TUNABLE, op.x = byte(&in) % (ALLOC_TUNABLE_COUNT + 1), op.y = word(&in, 2);
+			if (byte(&in) % 4 == 0)
+				op.kind = ENG_RESET; /* a fresh process: undo must cross it */
+			else
+				op.kind = ENG_TUNABLE, op.x = byte(&in) % (ALLOC_TUNABLE_COUNT + 1), op.y = word(&in, 2);
 			break;
 		case 13: { /* history: check it rebuilds what each position had; the
 			    * digest of the current state is always fps[eng_pos(e)] */
