@@ -176,6 +176,33 @@ static bool after_script_line(session *s, const char *file, size_t line)
 	return true;
 }
 
+/* After undo, stepping onto the line that made the next operation of the
+ * redo history replays that operation instead of running the line again,
+ * so the redo history survives F9 then F8.  True when it did. */
+static bool redo_line(session *s, size_t line)
+{
+	size_t pos = eng_pos(s->eng);
+	if (pos >= eng_count(s->eng))
+		return false;
+	for (size_t k = 0; k + 1 < s->nsteps; k++) {
+		if (s->steps[k].line != line || s->steps[k].pos != pos)
+			continue;
+		/* only a line that made exactly this one operation */
+		if (s->steps[k + 1].pos != pos + 1)
+			return false;
+		eng_result r;
+		const char *l = s->scr->lines[line];
+		script_set_code(s, l, script_code_len(l));
+		if (!eng_redo(s->eng, &r))
+			return false;
+		s->scr->next = line + 1;
+		if (s->fe.op)
+			s->fe.op(s->fe.ctx, &r, s->code, r.dst >= 0 ? eng_var_name(s->eng, r.dst) : NULL);
+		return true;
+	}
+	return false;
+}
+
 /* Run the next line; a `pause` line ends the call when pause_stops is set
  * and is passed over otherwise. */
 static sess_step run_next(session *s, bool pause_stops)
@@ -205,6 +232,9 @@ static sess_step run_next(session *s, bool pause_stops)
 		script_error(s, sc->path, i + 1, sc->nul[i], l, "unexpected NUL byte (the file is not text)");
 		return SESS_STEP_ERROR;
 	}
+	if (redo_line(s, i))
+		return eng_last_result(s->eng) && eng_last_result(s->eng)->status != ALLOC_OK ? SESS_STEP_FAULT
+											      : SESS_STEP_OK;
 	record_step(s, i);
 	s->from_script = true;
 	s->play = PLAY_NONE;

@@ -142,7 +142,12 @@ bool script_set_code(session *s, const char *code, size_t n)
 int script_run_op(session *s, eng_op *op, const char *id)
 {
 	eng_result r;
+	size_t pos = eng_pos(s->eng), count = eng_count(s->eng);
 	int st = eng_exec(s->eng, op, &r);
+	if (pos < count)
+		sess_printf(s, SESS_INFO, "a new course: the redo history after operation %zu (%zu operation%s) was "
+					  "dropped\n",
+			    pos, count - pos, count - pos == 1 ? "" : "s");
 	if (s->fe.op)
 		s->fe.op(s->fe.ctx, &r, s->code ? s->code : "", id);
 	return st == ALLOC_OK ? SESS_OK : SESS_FAULTED;

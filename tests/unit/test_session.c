@@ -206,7 +206,7 @@ static void traces(void)
 /* write a file for a test; returns its path (static buffer per slot) */
 static const char *file(int slot, const char *text)
 {
-	static char paths[10][64];
+	static char paths[12][64];
 	snprintf(paths[slot], sizeof paths[slot], "/tmp/hs-test-%d-%d.hs", (int)getpid(), slot);
 	FILE *f = fopen(paths[slot], "w");
 	if (f) {
@@ -331,6 +331,31 @@ static void playback(void)
 	CHECK_EQ(eng_heap(sess_engine(s))->mp.tcache_count, 1);
 	done(s);
 
+	/* F8 after F9 replays the redo history; a new operation drops it, said */
+	s = fresh();
+	snprintf(line, sizeof line, "load %s", file(9, "a = malloc(8)\nb = malloc(16)\nchunks\nc = malloc(24)\n"));
+	CHECK(sess_exec(s, line, NULL, 0) == SESS_OK);
+	for (int k = 0; k < 4; k++)
+		CHECK(sess_exec(s, "step", NULL, 0) == SESS_OK);
+	CHECK_EQ(eng_count(sess_engine(s)), 3);
+	uint64_t c0 = var(s, "c");
+	CHECK(sess_exec(s, "undo", NULL, 0) == SESS_OK);
+	CHECK(sess_exec(s, "undo", NULL, 0) == SESS_OK);
+	CHECK(sess_script(s, &v) && v.next == 1);
+	CHECK(sess_exec(s, "step", NULL, 0) == SESS_OK);
+	CHECK_EQ(eng_pos(sess_engine(s)), 2);
+	CHECK_EQ(eng_count(sess_engine(s)), 3); /* the redo history is still there */
+	CHECK(sess_exec(s, "step", NULL, 0) == SESS_OK); /* chunks: no operation */
+	CHECK(sess_exec(s, "step", NULL, 0) == SESS_OK);
+	CHECK_EQ(eng_pos(sess_engine(s)), 3);
+	CHECK_EQ(var(s, "c"), c0);
+	CHECK(sess_exec(s, "undo", NULL, 0) == SESS_OK);
+	sb_reset(&out);
+	CHECK(sess_exec(s, "x = malloc(1)", NULL, 0) == SESS_OK);
+	CHECK(out.s && strstr(out.s, "the redo history after operation 2 (1 operation) was dropped"));
+	CHECK_EQ(eng_count(sess_engine(s)), 3);
+	done(s);
+
 	/* say, pause "text" and title reach the frontend as requests */
 	s = fresh();
 	CHECK(sess_load(s, file(8, "title \"Scene 1\"\nsay \"look\"\npause \"stop here\"\nx = malloc(8)\n")) == SESS_OK);
@@ -367,7 +392,7 @@ static void playback(void)
 	CHECK(sess_take_request(s, &req) && req.kind == SESS_REQ_PLAY && req.delay == 0.25);
 	CHECK(!sess_take_request(s, &req));
 	done(s);
-	for (int i = 0; i < 9; i++) {
+	for (int i = 0; i < 10; i++) {
 		snprintf(line, sizeof line, "/tmp/hs-test-%d-%d.hs", (int)getpid(), i);
 		unlink(line);
 	}
