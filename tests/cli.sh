@@ -61,6 +61,28 @@ i=0; : >"$tmp/big.hs"; while [ $i -lt 40 ]; do echo "malloc(0xF00000000)" >>"$tm
 echo "p = malloc(24)" >>"$tmp/big.hs"
 expect huge-mmaps 0 "p = malloc(24) = 0x5555555592a0" -- sh -c "ulimit -v 4000000; \"$rel\" --batch --no-summary \"$tmp/big.hs\""
 expect huge-mmaps-enomem 0 "p5 = malloc(0xF00000000) = NULL" -- sh -c "ulimit -v 4000000; \"$rel\" --batch --no-summary \"$tmp/big.hs\""
+# slides without a terminal: one SVG and one HTML per pause and say
+printf 'title "Scene 1"\nsay "malloc(10) gets a 0x20 chunk"\na = malloc(10)\npause "look at the chunk"\nfree(a)\n' >"$tmp/lec.hs"
+expect export-pauses 0 "/02.html" -- "$bin" --batch "$tmp/lec.hs" --export-pauses "$tmp/slides" --size 100x30
+if python3 - "$tmp/slides" <<'PY'
+import sys, glob, xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+d = sys.argv[1]
+svgs, htmls = sorted(glob.glob(d + "/*.svg")), sorted(glob.glob(d + "/*.html"))
+assert len(svgs) == 2 and len(htmls) == 2, (svgs, htmls)
+for f in svgs:
+    root = ET.parse(f).getroot()
+    assert root.tag.endswith("svg") and root.get("width") == str(100 * 9)
+    assert any("fill" in e.attrib and e.attrib["fill"] not in ("#1c1c1c",) for e in root)
+for f in htmls:
+    HTMLParser().feed(open(f).read())
+assert "look at the chunk" in open(d + "/02.html").read()
+assert "color:#" in open(d + "/01.html").read()
+PY
+then pass=$((pass + 1)); else fail=$((fail + 1)); echo "cli: exported SVG/HTML do not parse or lack colours"; fi
+expect export-bad-size 2 "needs COLSxROWS" -- "$bin" --batch "$tmp/lec.hs" --export-pauses "$tmp/s2" --size 10x10
+: >"$tmp/afile"
+expect export-not-dir 6 "not a directory" -- "$bin" --batch "$tmp/lec.hs" --export-pauses "$tmp/afile"
 # every demo runs without a script error (3 = it ends in a glibc abort on purpose)
 for d in demos/*.hs; do
 	"$bin" --batch "$d" --keep-going --no-summary >/dev/null 2>"$tmp/err" </dev/null

@@ -72,6 +72,7 @@ typedef enum sess_req_kind {
 	SESS_REQ_QUIT, /* leave */
 	SESS_REQ_CAPTION, /* show arg as the caption until the next one (say, pause "text") */
 	SESS_REQ_TITLE, /* name the scene arg (title) */
+	SESS_REQ_EXPORT, /* write the screen, or a pane, to a file: arg is "PANE\tFILE" */
 	SESS_REQ_COUNT
 } sess_req_kind;
 

@@ -19,6 +19,9 @@ typedef struct tui_opts {
 
 /* Run the TUI until the user quits; returns the exit status. */
 int tui_run(const tui_opts *o);
+/* Play o->script without a terminal, writing DIR/NN.svg and DIR/NN.html at
+ * every pause and say, drawn at cols x rows; returns the exit status. */
+int tui_export_pauses(const tui_opts *o, const char *dir, int cols, int rows);
 /* Why the terminal cannot host the TUI, or NULL if it can. */
 const char *tui_unusable(void);
 

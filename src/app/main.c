@@ -28,6 +28,8 @@ static void usage(FILE *f)
 		   "  --no-summary         in batch mode, skip the final chunk and bin listing\n"
 		   "  --check-heap         in batch mode, verify every heap invariant after each operation\n"
 		   "  --explain            in batch mode, say why after each operation (jsonl: a \"why\" array)\n"
+		   "  --export-pauses DIR  in batch mode, write DIR/NN.svg and .html at every pause and say\n"
+		   "  --size COLSxROWS     the screen --export-pauses draws (default 120x40)\n"
 		   "  --aslr               randomise the process layout like Linux (see --seed)\n"
 		   "  --seed N             seed for --aslr and the tcache key (default 1)\n"
 		   "  --theme NAME|PATH    colour theme: default light classroom colorblind mono, or a file\n"
@@ -84,6 +86,8 @@ int main(int argc, char **argv)
 	batch_opts bo = {.summary = true, .seed = 1};
 	tui_opts to = {.seed = 1};
 	bool batch = false, opts = true;
+	const char *export_dir = NULL;
+	int ecols = 120, erows = 40;
 	const char *script = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v;
@@ -116,6 +120,20 @@ int main(int argc, char **argv)
 			}
 		} else if (opts && !strcmp(a, "--keep-going")) {
 			bo.keep_going = true;
+		} else if (opts && is_opt(a, "--export-pauses")) {
+			export_dir = value(argc, argv, &i, "--export-pauses");
+			if (!export_dir || !*export_dir) {
+				fprintf(stderr, "heapscope: --export-pauses needs a directory\n");
+				return HS_EXIT_USAGE;
+			}
+		} else if (opts && is_opt(a, "--size")) {
+			v = value(argc, argv, &i, "--size");
+			char x;
+			if (!v || sscanf(v, "%d%c%d", &ecols, &x, &erows) != 3 || x != 'x' || ecols < 60 || erows < 16 ||
+			    ecols > 500 || erows > 200) {
+				fprintf(stderr, "heapscope: --size needs COLSxROWS from 60x16 to 500x200, not '%s'\n", v ? v : "");
+				return HS_EXIT_USAGE;
+			}
 		} else if (opts && !strcmp(a, "--explain")) {
 			bo.explain = true;
 		} else if (opts && !strcmp(a, "--check-heap")) {
@@ -157,6 +175,10 @@ int main(int argc, char **argv)
 			return HS_EXIT_USAGE;
 		}
 		bo.path = script;
+		if (export_dir) {
+			to.script = script;
+			return tui_export_pauses(&to, export_dir, ecols, erows);
+		}
 		return batch_run(&bo);
 	}
 	const char *why = tui_unusable();

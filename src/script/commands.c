@@ -73,6 +73,9 @@
 	X("theme", "p", -1, 0, 0, "[NAME|PATH]", "switch colours: default light classroom colorblind mono",     \
 	  "theme classroom", cmd_theme)                                                                         \
 	X("clear", "", -1, 0, 0, "", "clear the log pane", "clear", cmd_clear)                                  \
+	X("export", "Pp", -1, 0, 0, "[PANE] FILE",                                                              \
+	  "write the screen (or chunks, bins, space, log, script) to FILE: .txt .ans .html .svg",               \
+	  "export chunks slide.svg", cmd_export)                                                                \
 	X("help", "w", -1, 0, 0, "[CMD]", "list commands, or explain one", "help malloc", cmd_help)             \
 	X("quit", "", -1, 0, 0, "", "leave heapscope (also Ctrl-D)", "quit", cmd_quit)                          \
 	X("exit", "", -1, 0, 0, "", "leave heapscope", "exit", cmd_quit)
@@ -97,6 +100,7 @@ static int cmd_play(session *s, const sess_args *a);
 static int cmd_pause(session *s, const sess_args *a);
 static int cmd_theme(session *s, const sess_args *a);
 static int cmd_say(session *s, const sess_args *a);
+static int cmd_export(session *s, const sess_args *a);
 static int cmd_title(session *s, const sess_args *a);
 static int cmd_reset(session *s, const sess_args *a);
 static int cmd_clear(session *s, const sess_args *a);
@@ -483,6 +487,20 @@ static int cmd_theme(session *s, const sess_args *a)
 		return SESS_ERROR;
 	}
 	script_request(s, SESS_REQ_THEME, 0, a->n ? a->v[0].text : "", a->n ? a->v[0].len : 0);
+	return SESS_OK;
+}
+
+static int cmd_export(session *s, const sess_args *a)
+{
+	char arg[SESS_REQ_ARG];
+	const sess_arg *pane = a->n == 2 ? &a->v[0] : NULL, *path = &a->v[a->n - 1];
+	if ((pane ? pane->len : 0) + path->len + 2 > sizeof arg) {
+		script_error(s, a->file, a->line, path->col, NULL, "the path is too long");
+		return SESS_ERROR;
+	}
+	snprintf(arg, sizeof arg, "%.*s\t%.*s", pane ? (int)pane->len : 0, pane ? pane->text : "", (int)path->len,
+		 path->text);
+	script_request(s, SESS_REQ_EXPORT, 0, arg, strlen(arg));
 	return SESS_OK;
 }
 

@@ -7,7 +7,9 @@
  */
 #define _GNU_SOURCE
 #include <curses.h>
+#include <errno.h>
 #include <locale.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,6 +183,42 @@ static void list_themes(tui *t)
 	log_add(t, ROLE_INFO, m);
 }
 
+/* export [PANE] FILE: draw a fresh frame, then write it (or the pane). */
+static void export_request(tui *t, char *arg)
+{
+	static const char *const panes[P_COUNT] = {[P_SPACE] = "space", [P_CHUNKS] = "chunks", [P_BINS] = "bins",
+						   [P_LOG] = "log", [P_SCRIPT] = "script"};
+	char *tab = strchr(arg, '\t');
+	const char *path = tab ? tab + 1 : arg;
+	if (tab)
+		*tab = 0;
+	rect r = {0, 0, t->rows, t->cols};
+	if (tab && *arg) {
+		int p = -1;
+		for (int i = 0; i < P_COUNT; i++)
+			if (!strcmp(arg, panes[i]))
+				p = i;
+		if (p < 0) {
+			log_add(t, ROLE_ERROR, "export: no pane of that name; the panes are chunks, bins, space, log and script");
+			return;
+		}
+		if (!t->visible[p]) {
+			log_add(t, ROLE_ERROR, "export: that pane is not on the screen now");
+			return;
+		}
+		r = t->pane[p];
+	}
+	tui_draw(t);
+	char err[512];
+	if (!tui_export(t, r, path, err, sizeof err)) {
+		log_add(t, ROLE_ERROR, err);
+		return;
+	}
+	char m[600];
+	snprintf(m, sizeof m, "exported %dx%d to %.500s", r.w, r.h, path);
+	log_add(t, ROLE_INFO, m);
+}
+
 /* Carry out what the session asked of the frontend. */
 static void take_requests(tui *t)
 {
@@ -212,9 +250,13 @@ static void take_requests(tui *t)
 			t->quit = true;
 			break;
 		case SESS_REQ_CAPTION:
+			t->captions++;
 			free(t->caption);
 			t->caption = req.arg[0] ? xstrdup(req.arg) : NULL;
 			layout_compute(t);
+			break;
+		case SESS_REQ_EXPORT:
+			export_request(t, req.arg);
 			break;
 		case SESS_REQ_TITLE:
 			snprintf(t->title, sizeof t->title, "%.120s", req.arg);
@@ -722,6 +764,84 @@ static void keys(tui *t, int ch, double budget_ms)
 		if (ch == ERR)
 			return;
 	}
+}
+
+/* Write one frame as DIR/NN.svg and DIR/NN.html; false (said) on failure. */
+static bool export_frame(tui *t, const char *dir, int n)
+{
+	layout_compute(t);
+	tui_draw(t);
+	rect r = {0, 0, t->rows, t->cols};
+	static const char *const ext[] = {"svg", "html"};
+	for (int i = 0; i < 2; i++) {
+		char path[4200], err[600];
+		snprintf(path, sizeof path, "%s/%02d.%s", dir, n, ext[i]);
+		if (!tui_export(t, r, path, err, sizeof err)) {
+			fprintf(stderr, "heapscope: %s\n", err);
+			return false;
+		}
+		printf("%s\n", path);
+	}
+	return true;
+}
+
+int tui_export_pauses(const tui_opts *o, const char *dir, int cols, int rows)
+{
+	struct stat st;
+	if (stat(dir, &st) != 0 && mkdir(dir, 0777) != 0) {
+		fprintf(stderr, "heapscope: %s: cannot make the directory: %s\n", dir, strerror(errno));
+		return HS_EXIT_OUTPUT;
+	}
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "heapscope: %s: not a directory\n", dir);
+		return HS_EXIT_OUTPUT;
+	}
+	setlocale(LC_ALL, "");
+	tui *t = tui_new(o);
+	/* a screen of its own, drawn to nowhere: no terminal is needed */
+	FILE *nowhere = fopen("/dev/null", "w+");
+	SCREEN *scr = nowhere ? newterm("xterm-256color", nowhere, nowhere) : NULL;
+	if (!scr) {
+		fprintf(stderr, "heapscope: cannot set up an off-screen terminal (is the xterm-256color description "
+				"installed?)\n");
+		if (nowhere)
+			fclose(nowhere);
+		tui_free(t);
+		return HS_EXIT_NO_TERMINAL;
+	}
+	set_term(scr);
+	resizeterm(rows, cols);
+	curses_start(t);
+	t->rows = rows;
+	t->cols = cols;
+	int status = HS_EXIT_OK, frames = 0;
+	if (sess_load(t->sess, o->script) != SESS_OK) {
+		status = HS_EXIT_SCRIPT_ERROR;
+	} else {
+		take_requests(t);
+		for (;;) {
+			unsigned seen = t->captions;
+			sess_step r = sess_step_script(t->sess);
+			take_requests(t);
+			if (r == SESS_STEP_ERROR) {
+				status = HS_EXIT_SCRIPT_ERROR;
+				break;
+			}
+			if ((r == SESS_STEP_PAUSE || t->captions != seen) && !export_frame(t, dir, ++frames)) {
+				status = HS_EXIT_OUTPUT;
+				break;
+			}
+			if (r == SESS_STEP_END || r == SESS_STEP_NONE || t->quit)
+				break;
+		}
+	}
+	endwin();
+	delscreen(scr);
+	fclose(nowhere);
+	tui_free(t);
+	if (status == HS_EXIT_OK && !frames)
+		fprintf(stderr, "heapscope: the script has no pause and no say, so no frame was written\n");
+	return status;
 }
 
 int tui_run(const tui_opts *o)

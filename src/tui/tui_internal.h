@@ -87,6 +87,7 @@ typedef struct tui {
 	char *caption; /* the last `say` (or `pause "text"`), until the next */
 	rect caption_rect;
 	char title[128]; /* the scene's name (`title`), in the status bar */
+	unsigned captions; /* captions shown so far (--export-pauses writes a frame at each) */
 	uint64_t script_gen; /* the session's script generation last laid out */
 } tui;
 
@@ -164,6 +165,10 @@ void why_update(tui *t, const eng_result *r);
 void pane_why_draw(tui *t, rect r);
 /* The caption (`say`) above the narration strip. */
 void pane_caption_draw(tui *t, rect r);
+
+/* export.c: write the cells of r (the screen or a pane) to path, the
+ * format from its extension (.txt .ans .html .svg); false with err set. */
+bool tui_export(tui *t, rect r, const char *path, char *err, size_t errlen);
 
 /* tui.c */
 /* Run a line the user typed (or a key's command). */

@@ -171,6 +171,16 @@ $T send-keys -t snc Tab
 $T send-keys -t snc Tab
 expect snc "\[1m┌─ chunks" "focus: Tab highlights a pane border (bold in mono)" -e
 $T send-keys -t snc Escape
+# export: the screen or a pane, the format from the extension
+type_line snc "export $tmp/screen.svg"
+expect snc "exported 100x30 to" "export writes the screen"
+type_line snc "export chunks $tmp/chunks.txt"
+expect snc "exported .* to .*chunks.txt" "export writes one pane"
+if grep -q "chunks (" "$tmp/chunks.txt" && grep -q "<svg" "$tmp/screen.svg"; then ok; else bad "the exported files hold the screen"; fi
+type_line snc "export /nonexistent/dir/x.svg"
+expect snc "cannot write: No such file" "export to an unwritable path: a message"
+type_line snc "export $tmp/x.png"
+expect snc "unknown kind of file" "export with an unknown extension: a message"
 type_line snc "quit"
 expect snc "EXITED:0" "quit exits"
 
