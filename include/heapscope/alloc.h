@@ -156,6 +156,10 @@ typedef struct alloc {
 	uint64_t fastbins[ALLOC_NFASTBINS];
 	uint32_t binmap[4];
 	bool have_fastchunks, contiguous, initialized;
+	/* stdio: where stdout goes, and its buffer (0 until the first output) */
+	uint8_t stdout_mode; /* ALLOC_STDOUT_TTY, _PIPE, _FILE */
+	bool stdout_unbuffered;
+	uint64_t stdout_buf;
 	/* tcache pointer (user address of tcache_perthread_struct) and key */
 	uint64_t tcache, tcache_key;
 	uint64_t brk; /* current program break */
@@ -201,6 +205,21 @@ int alloc_usable_size(alloc *a, uint64_t p, uint64_t *out);
 int alloc_poke(alloc *a, uint64_t addr, const void *src, uint64_t n);
 /* Fill user bytes (memset by the simulated program). */
 int alloc_memset(alloc *a, uint64_t addr, int byte, uint64_t n);
+
+/* stdio as far as it allocates (stdio.c). */
+enum { ALLOC_STDOUT_TTY, ALLOC_STDOUT_PIPE, ALLOC_STDOUT_FILE };
+enum { ALLOC_STDOUT = 1, ALLOC_STDERR = 2 };
+enum { ALLOC_IOFBF = 0, ALLOC_IOLBF = 1, ALLOC_IONBF = 2 }; /* as in <stdio.h> */
+/* Output on stdout or stderr: stdout's first allocates its buffer. */
+int alloc_output(alloc *a, int stream);
+/* setvbuf(stdout, NULL, mode, 0). */
+int alloc_setvbuf_stdout(alloc *a, int mode);
+/* fopen: malloc the FILE; *out is it (0 when malloc failed). */
+int alloc_fopen(alloc *a, uint64_t *out);
+/* A read or write on FILE f: the first mallocs its buffer. */
+int alloc_file_io(alloc *a, uint64_t f);
+/* fclose(f): free its buffer, then the FILE. */
+int alloc_fclose(alloc *a, uint64_t f);
 
 /* mallinfo2 as glibc computes it (int_mallinfo), without side effects. */
 typedef struct alloc_info {

@@ -39,6 +39,12 @@ typedef enum eng_opkind {
 	ENG_SET, /* dst = x */
 	ENG_TUNABLE, /* tunable with stable id x (alloc_tunable_id) = y */
 	ENG_RESET, /* a fresh process: default tunables, no variable holds a value */
+	ENG_PRINT, /* output on stream x (1 stdout, 2 stderr): the z bytes of the blob at y */
+	ENG_FOPEN, /* dst = fopen(...) */
+	ENG_FILEIO, /* a read or write on FILE x */
+	ENG_FCLOSE, /* fclose(x) */
+	ENG_SETVBUF, /* setvbuf(stdout, NULL, x, 0) */
+	ENG_STDOUT, /* stdout goes to x: 0 a terminal, 1 a pipe, 2 a file (before its first output) */
 	ENG_OPKIND_COUNT
 } eng_opkind;
 
@@ -60,6 +66,8 @@ typedef struct eng_result {
 	uint64_t ret; /* returned pointer or value */
 	uint64_t arg; /* the first argument (free: the pointer freed) */
 	uint64_t arg2; /* the second (calloc: the size; realloc: the new size) */
+	const char *text; /* ENG_PRINT: the output (textlen bytes, in the engine's blob) */
+	size_t textlen;
 	uint64_t req; /* requested bytes (calloc: n*m) */
 	uint64_t chunk; /* chunk size of the result (free: of the chunk freed) */
 	bool mmapped;

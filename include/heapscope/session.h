@@ -118,7 +118,7 @@ typedef struct sess_arg {
 	size_t col; /* 1-based column in the line */
 } sess_arg;
 
-#define SESS_MAX_ARGS 4
+#define SESS_MAX_ARGS 8
 
 typedef struct sess_args {
 	int n;

@@ -297,6 +297,25 @@ static int apply(engine *e, const eng_op *op, uint64_t *ret)
 		if (e->nvars)
 			memset(e->vset, 0, e->nvars);
 		break;
+	case ENG_PRINT:
+		st = alloc_output(a, (int)op->x);
+		break;
+	case ENG_FOPEN:
+		st = alloc_fopen(a, ret);
+		break;
+	case ENG_FILEIO:
+		st = alloc_file_io(a, op->x);
+		break;
+	case ENG_FCLOSE:
+		st = alloc_fclose(a, op->x);
+		break;
+	case ENG_SETVBUF:
+		st = alloc_setvbuf_stdout(a, (int)op->x);
+		break;
+	case ENG_STDOUT:
+		a->nev = 0;
+		a->stdout_mode = (uint8_t)op->x;
+		break;
 	case ENG_TUNABLE:
 		a->nev = 0;
 		if (op->x < ALLOC_TUNABLE_COUNT && alloc_tunable(a, (int)op->x, op->y) == 0)
@@ -517,6 +536,8 @@ int eng_exec(engine *e, const eng_op *op, eng_result *r)
 	r->kind = op->kind;
 	r->arg = op->x;
 	r->arg2 = op->y;
+	r->text = op->kind == ENG_PRINT ? (const char *)e->blob + op->y : NULL;
+	r->textlen = op->kind == ENG_PRINT ? (size_t)op->z : 0;
 	r->dst = op->dst;
 	r->msg[0] = 0;
 	r->req = r->chunk = r->ret = 0;
@@ -551,6 +572,10 @@ int eng_exec(engine *e, const eng_op *op, eng_result *r)
 		e->generation++;
 	}
 	switch (op->kind) {
+	case ENG_FOPEN:
+		if (st == ALLOC_OK && r->ret)
+			peek_chunk(e, r->ret, &r->chunk, &r->mmapped);
+		break;
 	case ENG_MALLOC:
 	case ENG_REALLOC:
 	case ENG_CALLOC:
@@ -645,6 +670,8 @@ bool eng_redo(engine *e, eng_result *r)
 	r->kind = op->kind;
 	r->arg = op->x;
 	r->arg2 = op->y;
+	r->text = op->kind == ENG_PRINT ? (const char *)e->blob + op->y : NULL;
+	r->textlen = op->kind == ENG_PRINT ? (size_t)op->z : 0;
 	r->dst = op->dst;
 	if (op->flags & ENG_OPF_FAILED) {
 		r->status = ALLOC_ABORT;
@@ -700,7 +727,8 @@ const char *eng_op_name(int kind)
 {
 	static const char *names[ENG_OPKIND_COUNT] = {
 		"malloc", "free", "calloc", "realloc", "malloc_trim", "mallopt",
-		"store", "memset", "strcpy", "set", "tunable", "reset",
+		"store", "memset", "strcpy", "set", "tunable", "reset", "output", "fopen", "file_io", "fclose",
+		"setvbuf", "stdout",
 	};
 	return kind >= 0 && kind < ENG_OPKIND_COUNT ? names[kind] : "?";
 }

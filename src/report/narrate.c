@@ -380,6 +380,37 @@ static void narrate(sbuf *b, const alloc *a, const eng_result *r)
 			     "returns %llu.\n",
 			  r->ret ? " and turns the dynamic mmap threshold off" : "", X(r->ret));
 		break;
+	case ENG_PRINT:
+		if (r->arg == ALLOC_STDERR)
+			sb_printf(b, "stderr is unbuffered: printing on it allocates nothing.\n");
+		else if (find(r, ALLOC_EV_TOP_SPLIT) || find(r, ALLOC_EV_TCACHE_GET) || r->nev > 0)
+			sb_printf(b, "stdout's first output mallocs its buffer: st_blksize bytes, %s (%s).\n",
+				  a->stdout_mode == ALLOC_STDOUT_TTY ? "1024 on a terminal" : "4096 on a pipe or a file",
+				  a->stdout_mode == ALLOC_STDOUT_TTY ? "`stdout pipe` makes it 4096"
+								     : "`stdout tty` makes it 1024");
+		else if (a->stdout_unbuffered)
+			sb_printf(b, "stdout is unbuffered (setvbuf _IONBF): printing allocates nothing.\n");
+		else
+			sb_printf(b, "stdout's buffer exists already (0x%llx): printing allocates nothing more.\n",
+				  X(a->stdout_buf));
+		break;
+	case ENG_FOPEN:
+		sb_printf(b, "fopen mallocs the FILE: 0x1d8 bytes, a 0x1e0 chunk; its buffer waits for the first read "
+			     "or write.\n");
+		break;
+	case ENG_FILEIO:
+		sb_printf(b, "%s\n", r->nev ? "The FILE's first read or write mallocs its buffer: 4096 bytes (a 0x1010 "
+					      "chunk)."
+					    : "The FILE has its buffer already: nothing is allocated.");
+		break;
+	case ENG_FCLOSE:
+		sb_printf(b, "fclose frees the FILE's buffer (if it had one), then the FILE.\n");
+		break;
+	case ENG_SETVBUF:
+		sb_printf(b, "%s\n", r->arg == ALLOC_IONBF ? "setvbuf(_IONBF): stdout is unbuffered now; a buffer it had "
+							      "is freed."
+							    : "setvbuf with a NULL buffer: glibc allocates stdout's buffer now.");
+		break;
 	case ENG_POKE:
 	case ENG_MEMSET:
 	case ENG_STRCPY:

@@ -475,10 +475,30 @@ void report_op(sbuf *b, engine *e, const eng_result *r, const char *text)
 	case ENG_MALLOPT:
 		sb_printf(b, " = %llu", X(r->ret));
 		break;
+	case ENG_FOPEN:
+		if (r->ret) {
+			sb_printf(b, " = 0x%llx  chunk 0x%llx  ", X(r->ret), X(r->chunk));
+			report_region(b, eng_heap(e), r->ret);
+		} else {
+			sb_printf(b, " = NULL");
+		}
+		break;
 	default:
 		break;
 	}
 	sb_printf(b, "\n");
+	if (r->kind == ENG_PRINT && r->textlen) {
+		/* what the program printed, one line of the log per line of text */
+		sb_printf(b, "   %s: ", r->arg == ALLOC_STDERR ? "stderr" : "stdout");
+		for (size_t i = 0; i < r->textlen; i++) {
+			char ch = r->text[i];
+			if (ch == '\n' && i + 1 < r->textlen)
+				sb_printf(b, "\n   %s: ", r->arg == ALLOC_STDERR ? "stderr" : "stdout");
+			else if (ch != '\n')
+				sb_printf(b, "%c", ch >= 0x20 && ch < 0x7f ? ch : '?');
+		}
+		sb_printf(b, "\n");
+	}
 	for (uint32_t i = 0; i < r->nev; i++) {
 		if (r->ev[i].kind == ALLOC_EV_BIN_MISS)
 			continue;
@@ -534,6 +554,17 @@ void report_json(sbuf *b, engine *e, const eng_result *r, const char *id, bool w
 		sb_printf(b, ",\"ret\":%llu", X(r->ret));
 	}
 	sb_printf(b, ",\"brk\":%llu", X(r->brk - a->lay.heap));
+	if (r->kind == ENG_FOPEN && r->ret)
+		sb_printf(b, ",\"ptr\":\"0x%llx\",\"off\":%llu,\"chunk\":%llu", X(r->ret), X(r->ret - a->lay.heap),
+			  X(r->chunk));
+	if (r->kind == ENG_PRINT) {
+		char *t = xmalloc(r->textlen + 1);
+		memcpy(t, r->text, r->textlen);
+		t[r->textlen] = 0;
+		sb_printf(b, ",\"stream\":\"%s\",\"out\":", r->arg == ALLOC_STDERR ? "stderr" : "stdout");
+		json_str(b, t);
+		free(t);
+	}
 	if (r->status != ALLOC_OK) {
 		sb_printf(b, ",\"error\":");
 		json_str(b, r->msg);

@@ -36,6 +36,28 @@
 	  "memset(p, 0x41, 16)", NULL)                                                                          \
 	X("strcpy", "ES", ENG_STRCPY, 1, 0, "PTR \"TEXT\"", "the program writes a string and its terminator",   \
 	  "strcpy(p, \"hi\")", NULL)                                                                            \
+	X("printf", "Se*", ENG_PRINT, 1, 0, "\"FORMAT\" [ARGS]",                                                  \
+	  "the program prints on stdout (its first output mallocs stdout's buffer)", "printf(\"Before:%p\", sbrk(0))", \
+	  NULL)                                                                                                 \
+	X("puts", "S", ENG_PRINT, 1, 0, "\"TEXT\"", "the program prints a line on stdout", "puts(\"hello\")", NULL) \
+	X("fprintf", "ESe*", ENG_PRINT, 1, 0, "STREAM \"FORMAT\" [ARGS]",                                        \
+	  "print on stdout, stderr (unbuffered: no malloc) or a FILE from fopen", "fprintf(stderr, \"oops\\n\")", NULL) \
+	X("fputs", "SE", ENG_PRINT, 1, 0, "\"TEXT\" STREAM", "write a string to stdout, stderr or a FILE",         \
+	  "fputs(\"x\", f)", NULL)                                                                                \
+	X("fgetc", "E", ENG_FILEIO, 1, 0, "FILE", "read from a FILE (its first read mallocs its buffer)", "fgetc(f)", \
+	  NULL)                                                                                                 \
+	X("fopen", "SS", ENG_FOPEN, 1, 1, "\"PATH\" \"MODE\"", "malloc a FILE (a 0x1e0 chunk); no real file is opened", \
+	  "f = fopen(\"data.txt\", \"w\")", NULL)                                                                   \
+	X("fclose", "E", ENG_FCLOSE, 1, 0, "FILE", "free the FILE's buffer, then the FILE", "fclose(f)", NULL)     \
+	X("fflush", "E", -1, 1, 0, "STREAM", "flush a stream (it allocates nothing)", "fflush(stdout)", cmd_fflush) \
+	X("setvbuf", "EEEE", ENG_SETVBUF, 1, 0, "stdout NULL MODE SIZE",                                           \
+	  "_IONBF: stdout unbuffered (no buffer, a buffer it had is freed); _IOLBF/_IOFBF: allocated now",       \
+	  "setvbuf(stdout, NULL, _IONBF, 0)", NULL)                                                             \
+	X("sbrk", "E", -1, 1, 1, "0", "where the program break is (only sbrk(0): moving it is not modelled)",     \
+	  "printf(\"%p\", sbrk(0))", cmd_sbrk)                                                                   \
+	X("stdout", "W", -1, 0, 0, "tty|pipe|file",                                                             \
+	  "where stdout goes, which sets its buffer: 1024 bytes on a tty, 4096 on a pipe or file", "stdout pipe", \
+	  cmd_stdout)                                                                                           \
 	X("tunable", "WE", -1, 0, 0, "NAME VALUE",                                                              \
 	  "a GLIBC_TUNABLES setting (tcache_count, tcache_max, mxfast, ...), before the first allocation",       \
 	  "tunable tcache_count 0", cmd_tunable)                                                                \
@@ -100,6 +122,9 @@ static int cmd_play(session *s, const sess_args *a);
 static int cmd_pause(session *s, const sess_args *a);
 static int cmd_theme(session *s, const sess_args *a);
 static int cmd_say(session *s, const sess_args *a);
+static int cmd_fflush(session *s, const sess_args *a);
+static int cmd_sbrk(session *s, const sess_args *a);
+static int cmd_stdout(session *s, const sess_args *a);
 static int cmd_export(session *s, const sess_args *a);
 static int cmd_title(session *s, const sess_args *a);
 static int cmd_reset(session *s, const sess_args *a);
@@ -441,6 +466,43 @@ static void string_arg(const sess_arg *v, char *out, size_t cap)
 		out[k++] = c;
 	}
 	out[k] = 0;
+}
+
+static int cmd_fflush(session *s, const sess_args *a)
+{
+	(void)s, (void)a; /* the buffer stays: fflush allocates and frees nothing */
+	return SESS_OK;
+}
+
+static int cmd_sbrk(session *s, const sess_args *a)
+{
+	if (a->v[0].num) {
+		script_error(s, a->file, a->line, a->v[0].col, NULL,
+			     "only sbrk(0) is modelled: moving the break under malloc is not");
+		return SESS_ERROR;
+	}
+	sess_printf(s, SESS_OUT, "sbrk(0) = 0x%llx\n", (unsigned long long)eng_heap(s->eng)->brk);
+	return SESS_OK;
+}
+
+static int cmd_stdout(session *s, const sess_args *a)
+{
+	static const char *const modes[] = {"tty", "pipe", "file"};
+	int m = -1;
+	for (int i = 0; i < 3; i++)
+		if (a->v[0].len == strlen(modes[i]) && !memcmp(a->v[0].text, modes[i], a->v[0].len))
+			m = i;
+	if (m < 0) {
+		script_error(s, a->file, a->line, a->v[0].col, NULL, "stdout is tty, pipe or file");
+		return SESS_ERROR;
+	}
+	if (eng_heap(s->eng)->stdout_buf || eng_heap(s->eng)->stdout_unbuffered) {
+		script_error(s, a->file, a->line, a->col, NULL,
+			     "stdout's buffer is already decided (it is chosen at the first output); type `reset` first");
+		return SESS_ERROR;
+	}
+	eng_op op = {.kind = ENG_STDOUT, .dst = -1, .x = (uint64_t)m};
+	return script_run_op(s, &op, NULL);
 }
 
 static int cmd_pause(session *s, const sess_args *a)

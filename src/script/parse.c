@@ -134,11 +134,23 @@ static const char *suggest(const char *name)
 	return best;
 }
 
+/* Names with a fixed value: NULL, the streams, setvbuf's modes. */
+static const struct {
+	const char *name;
+	uint64_t value;
+} fixed[] = {{"NULL", 0},
+	     {"stdout", ALLOC_STDOUT},
+	     {"stderr", ALLOC_STDERR},
+	     {"_IOFBF", ALLOC_IOFBF},
+	     {"_IOLBF", ALLOC_IOLBF},
+	     {"_IONBF", ALLOC_IONBF}};
+
 static uint64_t var_value(parser *p, const char *name, size_t pos)
 {
 	int param;
-	if (!strcmp(name, "NULL"))
-		return 0;
+	for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+		if (!strcmp(name, fixed[i].name))
+			return fixed[i].value;
 	if (alloc_mallopt_find(name, &param))
 		return (uint64_t)(int64_t)param;
 	int32_t v = eng_var(p->s->eng, name, false);
@@ -190,6 +202,17 @@ static uint64_t unary(parser *p)
 			perr(p, pos, "name is too long");
 		ident(p, name, sizeof name);
 		next(p);
+		if (is_punct(p, '(') && !strcmp(name, "sbrk")) {
+			/* sbrk(0): where the program break is now */
+			next(p);
+			size_t apos = p->cur.pos;
+			uint64_t inc = expr(p);
+			expect(p, ')', "to close sbrk's argument");
+			if (inc)
+				perr(p, apos, "only sbrk(0) is modelled: moving the break under malloc is not");
+			p->depth--;
+			return eng_heap(p->s->eng)->brk;
+		}
 		if (is_punct(p, '(')) {
 			const sess_cmd *c = sess_find_cmd(name);
 			const char *near = suggest(name);
@@ -484,13 +507,118 @@ static int run_verb(parser *p, const sess_cmd *c, const sess_args *a, int32_t ds
 	}
 	if (c->op == ENG_MEMSET)
 		op.y &= 0xff;
+	if (c->op == ENG_SETVBUF) {
+		if (a->v[0].num != ALLOC_STDOUT)
+			perr(p, a->v[0].col - 1, "setvbuf is modelled for stdout only");
+		if (a->v[1].num)
+			perr(p, a->v[1].col - 1, "only a NULL buffer is modelled (glibc then allocates its own)");
+		if (a->v[2].num > ALLOC_IONBF)
+			perr(p, a->v[2].col - 1, "the mode is _IOFBF, _IOLBF or _IONBF");
+		op.x = a->v[2].num;
+		op.y = 0;
+	}
+	if (c->op == ENG_FOPEN) {
+		op.x = op.y = 0; /* the path and mode do not change what is allocated */
+		if (dst < 0)
+			op.dst = script_autoname(s), id = eng_var_name(s->eng, op.dst);
+	}
 	return script_run_op(s, &op, id);
 }
 
 static bool is_constant(const char *name)
 {
 	int param;
-	return !strcmp(name, "NULL") || alloc_mallopt_find(name, &param);
+	for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+		if (!strcmp(name, fixed[i].name))
+			return true;
+	return !strcmp(name, "sbrk") || alloc_mallopt_find(name, &param);
+}
+
+/* printf's formatting of the values in a->v[first...] by the format fmt
+ * (decoded): flags, width, length modifiers and d i u x X o c p %; a
+ * value without l, ll, z, j or t is an int, as in C.  Returns the length. */
+static size_t format(parser *p, const char *fmt, size_t n, const sess_args *a, int first, size_t pos, char *out,
+		     size_t cap)
+{
+	size_t k = 0;
+	int arg = first;
+	for (size_t i = 0; i < n && k + 1 < cap; i++) {
+		if (fmt[i] != '%') {
+			out[k++] = fmt[i];
+			continue;
+		}
+		char spec[32] = "%";
+		size_t sl = 1;
+		bool wide = false;
+		for (i++; i < n && strchr("-+ #0123456789", fmt[i]) && sl < 20; i++)
+			spec[sl++] = fmt[i];
+		for (; i < n && strchr("hlzjtL", fmt[i]); i++)
+			wide |= fmt[i] != 'h';
+		if (i >= n)
+			perr(p, pos, "the format ends in the middle of a conversion");
+		char conv = fmt[i];
+		if (conv == '%') {
+			out[k++] = '%';
+			continue;
+		}
+		if (!strchr("diuxXocp", conv))
+			perr(p, pos, "printf's %%%c is not modelled (use d i u x X o c p)", conv);
+		if (arg >= a->n)
+			perr(p, pos, "the format wants more values than were given");
+		uint64_t v = a->v[arg++].num;
+		int w;
+		if (conv == 'p') {
+			spec[sl] = 0;
+			w = v ? snprintf(out + k, cap - k, "0x%llx", (unsigned long long)v) : snprintf(out + k, cap - k, "(nil)");
+		} else if (conv == 'd' || conv == 'i') {
+			memcpy(spec + sl, "lld", 4);
+			w = snprintf(out + k, cap - k, spec, wide ? (long long)v : (long long)(int32_t)v);
+		} else if (conv == 'c') {
+			spec[sl] = 'c', spec[sl + 1] = 0;
+			w = snprintf(out + k, cap - k, spec, (int)(unsigned char)v);
+		} else {
+			spec[sl] = 'l', spec[sl + 1] = 'l', spec[sl + 2] = conv, spec[sl + 3] = 0;
+			w = snprintf(out + k, cap - k, spec, wide ? (unsigned long long)v : (unsigned long long)(uint32_t)v);
+		}
+		if (w > 0)
+			k += (size_t)w < cap - k ? (size_t)w : cap - k - 1;
+	}
+	if (arg < a->n)
+		perr(p, a->v[arg].col - 1, "more values than the format uses");
+	out[k] = 0;
+	return k;
+}
+
+/* printf, puts, fprintf, fputs: what is printed and on which stream;
+ * output on a FILE is a file operation (its text is not shown). */
+static int run_output(parser *p, const sess_cmd *c, const sess_args *a)
+{
+	session *s = p->s;
+	bool to_stream = !strcmp(c->name, "fprintf");
+	int fi = to_stream ? 1 : 0; /* the format's or the text's argument */
+	uint64_t stream = to_stream ? a->v[0].num : ALLOC_STDOUT;
+	if (!strcmp(c->name, "fputs"))
+		stream = a->v[1].num;
+	char text[4096], buf[4096];
+	size_t n = string_value(p, a->v[fi].text, a->v[fi].len, a->v[fi].col - 1, text, sizeof text - 1);
+	if (!strcmp(c->name, "printf") || to_stream)
+		n = format(p, text, n, a, fi + 1, a->v[fi].col - 1, buf, sizeof buf);
+	else
+		memcpy(buf, text, n);
+	if (!strcmp(c->name, "puts") && n + 1 < sizeof buf)
+		buf[n++] = '\n';
+	end_of_statement(p);
+	eng_op op = {.dst = -1};
+	if (stream == ALLOC_STDOUT || stream == ALLOC_STDERR) {
+		op.kind = ENG_PRINT;
+		op.x = stream;
+		op.y = eng_blob_add(s->eng, buf, n);
+		op.z = n;
+	} else {
+		op.kind = ENG_FILEIO;
+		op.x = stream;
+	}
+	return script_run_op(s, &op, NULL);
 }
 
 /* After an identifier: is the next thing '=' (an assignment)?  Looked at
@@ -541,7 +669,7 @@ static int statement(parser *p)
 			char fname[128];
 			ident(p, fname, sizeof fname);
 			const sess_cmd *f = sess_find_cmd(fname);
-			if (f && f->fn) {
+			if (f && f->fn && f->op >= 0) {
 				size_t fpos = p->cur.pos;
 				next(p);
 				if (!is_punct(p, '('))
@@ -581,6 +709,8 @@ static int statement(parser *p)
 		if (paren)
 			next(p);
 		parse_args(p, c, paren, &a);
+		if (c->op == ENG_PRINT)
+			return run_output(p, c, &a);
 		if (c->op >= 0)
 			return run_verb(p, c, &a, -1, NULL);
 		return c->run(p->s, &a);

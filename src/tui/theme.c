@@ -64,7 +64,8 @@ static const char builtin_default[] = "normal default default\n"
 				      "script_next 16/black 45/cyan bold\n"
 				      "dim 243/white default dim\n"
 				      "narration 117/cyan default\n"
-				      "caption 16/black 229/yellow bold\n";
+				      "caption 16/black 229/yellow bold\n"
+				      "output 222/yellow default\n";
 
 static theme current;
 static bool colour_ok;

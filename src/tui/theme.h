@@ -47,7 +47,8 @@
 	X(SCRIPT_NEXT, "script_next", "next line")   \
 	X(DIM, "dim", "secondary text")               \
 	X(NARRATION, "narration", "why")             \
-	X(CAPTION, "caption", "caption")
+	X(CAPTION, "caption", "caption")             \
+	X(OUTPUT, "output", "program output")
 
 typedef enum theme_role {
 #define X(id, key, label) ROLE_##id,

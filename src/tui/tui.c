@@ -138,6 +138,13 @@ static void t_op(void *ctx, const eng_result *r, const char *text, const char *i
 	}
 	log_add(t, r->status == ALLOC_OK ? ROLE_NORMAL : ROLE_ERROR, b.s);
 	sb_free(&b);
+	if (r->kind == ENG_PRINT && r->textlen) {
+		/* what the program printed, in its own colour */
+		char out[512];
+		snprintf(out, sizeof out, "%s%.*s", r->arg == ALLOC_STDERR ? "stderr: " : "", (int)(r->textlen < 500 ? r->textlen : 500),
+			 r->text);
+		log_add(t, ROLE_OUTPUT, out);
+	}
 	for (uint32_t i = 0; i < r->nev; i++) {
 		sbuf s = {0};
 		if (report_syscall(&s, &r->ev[i]))

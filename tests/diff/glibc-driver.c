@@ -9,8 +9,16 @@
  * Accepted lines (the form the trace generator writes; names are vN):
  *   vN = malloc(S);  vN = calloc(N, S);  vN = realloc(vM, S);  free(vN);
  *   malloc_trim(P);  mallopt(M_NAME, V);  tunable NAME VALUE (first lines)
- * Output, one line per operation: seq op off chunk mmapped brk ret
+ *   printf("TEXT");  puts("TEXT");  fprintf(stderr, "TEXT");
+ *   vN = fopen("PATH", "w");  fputs("TEXT", vN);  fclose(vN);
+ *   setvbuf(stdout, NULL, _IONBF, 0);  stdout MODE (ignored: the caller
+ *   arranges where stdout goes)
+ * Output, one line per operation: seq op off chunk mmapped brk ret.  With a
+ * second argument the lines go to that file, so that stdout is free for
+ * the program's own output (whose buffer is what the stdio cases test).
  */
+#include <stdbool.h>
+#include <stdio.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -22,8 +30,12 @@
 #define MAXVARS (1 << 20)
 #define MAXIN (64 << 20)
 
-enum { O_MALLOC, O_FREE, O_CALLOC, O_REALLOC, O_TRIM, O_MALLOPT };
-static const char *opname[] = {"malloc", "free", "calloc", "realloc", "malloc_trim", "mallopt"};
+enum { O_MALLOC, O_FREE, O_CALLOC, O_REALLOC, O_TRIM, O_MALLOPT, O_PRINT, O_EPRINT, O_PUTS, O_FOPEN, O_FPUTS, O_FCLOSE, O_SETVBUF };
+static const char *opname[] = {"malloc", "free",   "calloc", "realloc", "malloc_trim", "mallopt", "output",
+			       "output", "output", "fopen",  "file_io", "fclose",      "setvbuf"};
+static const char *text[MAXOPS];
+static uint32_t textn[MAXOPS];
+static int outfd = 1;
 
 static char in[MAXIN];
 static uint8_t kind[MAXOPS];
@@ -41,7 +53,7 @@ static void flush(void)
 {
 	size_t o = 0;
 	while (o < outn) {
-		ssize_t k = write(1, out + o, outn - o);
+		ssize_t k = write(outfd, out + o, outn - o);
 		if (k <= 0)
 			_exit(4);
 		o += (size_t)k;
@@ -123,6 +135,25 @@ static uint64_t num(void)
 	return neg ? (uint64_t)0 - v : v;
 }
 
+static char line[4096];
+
+/* A string literal "..." (no escapes): its text and length; p moves past. */
+static const char *str(uint32_t *len)
+{
+	ws();
+	if (*p != '"')
+		die("expected a string", lineno);
+	const char *s = ++p;
+	while (*p && *p != '"' && *p != '\n')
+		p++;
+	if (*p != '"' || p - s >= (long)sizeof line)
+		die("unterminated string", lineno);
+	*len = (uint32_t)(p - s);
+	p++;
+	ws();
+	return s;
+}
+
 static uint32_t var(void)
 {
 	ws();
@@ -153,7 +184,9 @@ static int param(void)
 
 int main(int argc, char **argv, char **envp)
 {
-	if (argc != 2)
+	if (argc != 2 && argc != 3)
+		return 2;
+	if (argc == 3 && (outfd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0)
 		return 2;
 	int fd = open(argv[1], O_RDONLY);
 	if (fd < 0)
@@ -188,6 +221,33 @@ int main(int argc, char **argv, char **envp)
 			while (*p >= '0' && *p <= '9')
 				tun[tunn++] = *p++;
 			tun[tunn] = 0;
+		} else if (lit("stdout")) {
+			/* where stdout goes is the caller's business */
+		} else if (lit("setvbuf(stdout, NULL, _IONBF, 0)")) {
+			kind[nops++] = O_SETVBUF;
+		} else if (lit("printf(") || lit("puts(") || lit("fprintf(stderr,")) {
+			/* which of the three: the character before the argument */
+			char before = p[-1];
+			kind[nops] = before == ',' ? O_EPRINT : p[-2] == 's' ? O_PUTS : O_PRINT;
+			text[nops] = str(&textn[nops]);
+			if (!lit(")"))
+				die("expected )", lineno);
+			nops++;
+		} else if (lit("fputs(")) {
+			kind[nops] = O_FPUTS;
+			text[nops] = str(&textn[nops]);
+			if (!lit(","))
+				die("expected ,", lineno);
+			src[nops] = var();
+			if (!lit(")"))
+				die("expected )", lineno);
+			nops++;
+		} else if (lit("fclose(")) {
+			kind[nops] = O_FCLOSE;
+			src[nops] = var();
+			if (!lit(")"))
+				die("expected )", lineno);
+			nops++;
 		} else if (lit("free(")) {
 			kind[nops] = O_FREE;
 			src[nops] = var();
@@ -222,6 +282,12 @@ int main(int argc, char **argv, char **envp)
 				if (!lit(","))
 					die("expected ,", lineno);
 				arg2[nops] = num();
+			} else if (lit("fopen(")) {
+				kind[nops] = O_FOPEN;
+				text[nops] = str(&textn[nops]);
+				if (!lit(","))
+					die("expected ,", lineno);
+				str(&textn[MAXOPS - 1]);
 			} else if (lit("realloc(")) {
 				kind[nops] = O_REALLOC;
 				src[nops] = var();
@@ -287,6 +353,37 @@ int main(int argc, char **argv, char **envp)
 		case O_MALLOPT:
 			r_ret[i] = (uint64_t)mallopt((int)(int64_t)arg1[i], (int)arg2[i]);
 			break;
+		case O_PRINT:
+			printf("%.*s", (int)textn[i], text[i]);
+			break;
+		case O_EPRINT:
+			fprintf(stderr, "%.*s", (int)textn[i], text[i]);
+			break;
+		case O_PUTS:
+			memcpy(line, text[i], textn[i]);
+			line[textn[i]] = 0;
+			puts(line);
+			break;
+		case O_FOPEN:
+			memcpy(line, text[i], textn[i]);
+			line[textn[i]] = 0;
+			r = vars[dst[i]] = fopen(line, "w");
+			if (r) {
+				hdr = (uint64_t *)r - 1;
+				r_chunk[i] = *hdr & ~(uint64_t)7;
+			}
+			break;
+		case O_FPUTS:
+			memcpy(line, text[i], textn[i]);
+			line[textn[i]] = 0;
+			fputs(line, vars[src[i]]);
+			break;
+		case O_FCLOSE:
+			fclose(vars[src[i]]);
+			break;
+		case O_SETVBUF:
+			setvbuf(stdout, NULL, _IONBF, 0);
+			break;
 		}
 		if (kind[i] == O_MALLOC || kind[i] == O_CALLOC || kind[i] == O_REALLOC) {
 			if (r) {
@@ -304,16 +401,17 @@ int main(int argc, char **argv, char **envp)
 		puts_(" ");
 		puts_(opname[kind[i]]);
 		puts_(" ");
-		if (kind[i] >= O_TRIM || r_null[i] || r_mm[i])
+		bool addr = kind[i] < O_TRIM || kind[i] == O_FOPEN;
+		if (!addr || r_null[i] || r_mm[i])
 			puts_("null");
 		else
 			putu(r_off[i]);
 		puts_(" ");
-		putu(kind[i] >= O_TRIM ? 0 : r_chunk[i]);
+		putu(addr ? r_chunk[i] : 0);
 		puts_(r_mm[i] ? " true " : " false ");
 		putu(r_brk[i]);
 		puts_(" ");
-		if (kind[i] >= O_TRIM)
+		if (kind[i] == O_TRIM || kind[i] == O_MALLOPT)
 			putu(r_ret[i]);
 		else
 			puts_("-");

@@ -12,6 +12,9 @@
  *   mixed        all of the above, plus calloc, overflows and mallopt
  *   tunable      mixed under a tcache_count tunable
  *   bench        a malloc-lab-like mix for timing (small and medium sizes)
+ *   stdio        printf, puts, fprintf(stderr), fopen/fputs/fclose and
+ *                setvbuf among small allocations: when stdio's buffers are
+ *                malloc'd and freed
  *
  * usage: gen-trace SCENARIO SEED OPS [rep]   ("rep" writes malloc-lab format)
  */
@@ -219,6 +222,34 @@ int main(int argc, char **argv)
 				do_malloc(size_of(pick(w, 5)));
 			else if (chance(70))
 				do_realloc(chance(3) ? 0 : size_of(pick(w, 5)));
+			else
+				do_free();
+			n++;
+		} else if (!strcmp(sc, "stdio")) {
+			static unsigned files[8];
+			static int nfiles;
+			if (n == 0 && chance(25))
+				printf("setvbuf(stdout, NULL, _IONBF, 0);\n");
+			int r = (int)(rnd() % 100);
+			if (r < 8)
+				printf("printf(\"hi\");\n");
+			else if (r < 12)
+				printf("puts(\"line\");\n");
+			else if (r < 14)
+				printf("fprintf(stderr, \"e\");\n");
+			else if (r < 18 && nfiles < 8) {
+				unsigned v = fresh();
+				files[nfiles++] = v;
+				printf("v%u = fopen(\"/dev/null\", \"w\");\n", v);
+			} else if (r < 24 && nfiles)
+				printf("fputs(\"x\", v%u);\n", files[rnd() % (unsigned)nfiles]);
+			else if (r < 27 && nfiles) {
+				int k = (int)(rnd() % (unsigned)nfiles);
+				printf("fclose(v%u);\n", files[k]);
+				freeids[nfree++] = files[k];
+				files[k] = files[--nfiles];
+			} else if (nlive < 8 || chance(55))
+				do_malloc(chance(80) ? size_of(1) : size_of(2));
 			else
 				do_free();
 			n++;

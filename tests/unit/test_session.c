@@ -456,6 +456,44 @@ static void arguments(void)
 	done(s);
 }
 
+/* stdio as far as it allocates: the classic experiment's numbers. */
+static void stdio(void)
+{
+	session *s = fresh();
+	CHECK(sess_exec(s, "printf(\"Before:%p\", sbrk(0))", NULL, 1) == SESS_OK);
+	CHECK(last.text && last.textlen == 21 && !memcmp(last.text, "Before:0x555555559000", 21));
+	CHECK(sess_exec(s, "a = malloc(1000)", NULL, 1) == SESS_OK);
+	CHECK_EQ(var(s, "a"), 0x5555555596b0); /* after the 0x410 buffer: a terminal */
+	BAD("stdout pipe", "stdout's buffer is already decided");
+	BAD("sbrk(8)", "only sbrk(0) is modelled");
+	BAD("setvbuf(stderr, NULL, _IONBF, 0)", "setvbuf is modelled for stdout only");
+	BAD("printf(\"%s\", a)", "printf's %s is not modelled");
+	BAD("printf(\"%d %d\", a)", "the format wants more values than were given");
+	BAD("printf(\"%d\", a, a)", "more values than the format uses");
+	CHECK(sess_exec(s, "printf(\"%5d|%-4x|%c|%%|%lu\", 42, 255, 65, 0xffffffffff)", NULL, 1) == SESS_OK);
+	CHECK(last.text && !strncmp(last.text, "   42|ff  |A|%|1099511627775", last.textlen));
+	CHECK(sess_exec(s, "fprintf(stderr, \"no malloc\")", NULL, 1) == SESS_OK);
+	CHECK_EQ(last.nev, 0);
+	CHECK(sess_exec(s, "f = fopen(\"x.txt\", \"w\")", NULL, 1) == SESS_OK);
+	CHECK_EQ(last.chunk, 0x1e0);
+	CHECK(sess_exec(s, "fputs(\"x\", f)", NULL, 1) == SESS_OK);
+	CHECK(last.nev > 0); /* its buffer */
+	CHECK(sess_exec(s, "fclose(f)", NULL, 1) == SESS_OK);
+	CHECK(sess_exec(s, "g = malloc(0x1d8)", NULL, 1) == SESS_OK);
+	CHECK_EQ(var(s, "g"), var(s, "f")); /* the FILE's chunk, back from the tcache */
+	CHECK(sess_exec(s, "reset", NULL, 1) == SESS_OK);
+	CHECK(sess_exec(s, "stdout pipe", NULL, 1) == SESS_OK);
+	CHECK(sess_exec(s, "puts(\"x\")", NULL, 1) == SESS_OK);
+	CHECK(sess_exec(s, "a = malloc(1000)", NULL, 1) == SESS_OK);
+	CHECK_EQ(var(s, "a"), 0x55555555a2b0); /* after a 0x1010 buffer: a pipe */
+	CHECK(sess_exec(s, "reset", NULL, 1) == SESS_OK);
+	CHECK(sess_exec(s, "setvbuf(stdout, NULL, _IONBF, 0)", NULL, 1) == SESS_OK);
+	CHECK(sess_exec(s, "printf(\"x\")", NULL, 1) == SESS_OK);
+	CHECK(sess_exec(s, "a = malloc(1000)", NULL, 1) == SESS_OK);
+	CHECK_EQ(var(s, "a"), 0x5555555592a0); /* unbuffered: nothing before a */
+	done(s);
+}
+
 /* Precise messages for what the review found. */
 static void messages(void)
 {
@@ -497,6 +535,7 @@ int main(void)
 {
 	playback();
 	arguments();
+	stdio();
 	messages();
 	statements();
 	faults();
