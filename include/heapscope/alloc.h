@@ -159,6 +159,11 @@ typedef struct alloc {
 	/* stdio: where stdout goes, and its buffer (0 until the first output) */
 	uint8_t stdout_mode; /* ALLOC_STDOUT_TTY, _PIPE, _FILE */
 	bool stdout_unbuffered;
+	bool program_moved_brk; /* the program called sbrk itself: top may end below the break */
+	/* stretches of the heap mapping that are not malloc's (the program's own
+	 * sbrk'd memory that malloc stepped over); a chunk walk jumps them */
+	uint64_t gap_lo[8], gap_hi[8];
+	uint8_t ngaps;
 	uint64_t stdout_buf;
 	/* tcache pointer (user address of tcache_perthread_struct) and key */
 	uint64_t tcache, tcache_key;
@@ -210,6 +215,8 @@ int alloc_memset(alloc *a, uint64_t addr, int byte, uint64_t n);
 enum { ALLOC_STDOUT_TTY, ALLOC_STDOUT_PIPE, ALLOC_STDOUT_FILE };
 enum { ALLOC_STDOUT = 1, ALLOC_STDERR = 2 };
 enum { ALLOC_IOFBF = 0, ALLOC_IOLBF = 1, ALLOC_IONBF = 2 }; /* as in <stdio.h> */
+/* The program's own sbrk(incr): *out is the old break, or -1 (ENOMEM). */
+int alloc_program_sbrk(alloc *a, int64_t incr, uint64_t *out);
 /* Output on stdout or stderr: stdout's first allocates its buffer. */
 int alloc_output(alloc *a, int stream);
 /* setvbuf(stdout, NULL, mode, 0). */

@@ -6,7 +6,8 @@
  * unbuffered and never allocates; fopen mallocs the FILE (0x1d8 bytes, a
  * 0x1e0 chunk), its first read or write mallocs a 4096-byte buffer whose
  * address the FILE keeps at +0x38 (_IO_buf_base) in simulated memory, and
- * fclose frees the buffer and then the FILE.
+ * fclose frees the buffer and then the FILE.  The program's own sbrk moves
+ * the break under malloc, which then finds it elsewhere (a foreign sbrk).
  */
 #include "internal.h"
 
@@ -17,6 +18,16 @@
 static uint64_t stdout_blksize(const alloc *a)
 {
 	return a->stdout_mode == ALLOC_STDOUT_TTY ? 1024 : 4096;
+}
+
+int alloc_program_sbrk(alloc *a, int64_t incr, uint64_t *out)
+{
+	OP_BEGIN(a);
+	uint64_t old;
+	*out = alloc_sbrk(a, incr, &old) ? old : (uint64_t)-1;
+	if (incr)
+		a->program_moved_brk = true;
+	OP_END(a);
 }
 
 int alloc_output(alloc *a, int stream)

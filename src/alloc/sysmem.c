@@ -163,6 +163,14 @@ uint64_t alloc_sysmalloc(alloc *a, uint64_t nb)
 			} else if (!snd_brk) {
 				snd_brk = a->brk;
 			}
+			/* what lies between malloc's old memory and its new top is not
+			 * malloc's: remember it so that walks can step over it */
+			uint64_t gap_from = old_size ? old_top + ((old_size - 2 * HDR) & ~(uint64_t)15) + 2 * HDR
+						     : a->lay.heap;
+			if (a->contiguous && !mmapped_core && gap_from < aligned && a->ngaps < 8) {
+				a->gap_lo[a->ngaps] = gap_from;
+				a->gap_hi[a->ngaps++] = aligned;
+			}
 			a->top = aligned;
 			set_head(a, aligned, (snd_brk - aligned + correction) | ALLOC_PREV_INUSE);
 			a->system_mem += correction;

@@ -312,6 +312,9 @@ static int apply(engine *e, const eng_op *op, uint64_t *ret)
 	case ENG_SETVBUF:
 		st = alloc_setvbuf_stdout(a, (int)op->x);
 		break;
+	case ENG_SBRK:
+		st = alloc_program_sbrk(a, (int64_t)op->x, ret);
+		break;
 	case ENG_STDOUT:
 		a->nev = 0;
 		a->stdout_mode = (uint8_t)op->x;
@@ -728,7 +731,7 @@ const char *eng_op_name(int kind)
 	static const char *names[ENG_OPKIND_COUNT] = {
 		"malloc", "free", "calloc", "realloc", "malloc_trim", "mallopt",
 		"store", "memset", "strcpy", "set", "tunable", "reset", "output", "fopen", "file_io", "fclose",
-		"setvbuf", "stdout",
+		"setvbuf", "stdout", "sbrk",
 	};
 	return kind >= 0 && kind < ENG_OPKIND_COUNT ? names[kind] : "?";
 }

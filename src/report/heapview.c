@@ -147,6 +147,14 @@ void hv_build(heapview *v, alloc *a)
 		if (end < c || end > a->brk)
 			end = a->brk;
 		while (c < end) {
+			bool jumped = false;
+			for (unsigned g = 0; g < a->ngaps; g++)
+				if (c == a->gap_lo[g] && a->gap_hi[g] > c) {
+					c = a->gap_hi[g]; /* the program's own memory */
+					jumped = true;
+				}
+			if (jumped)
+				continue;
 			if (!mem_rd64(m, c + 8, &raw)) {
 				v->corrupt = 1;
 				break;

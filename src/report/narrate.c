@@ -394,6 +394,10 @@ static void narrate(sbuf *b, const alloc *a, const eng_result *r)
 			sb_printf(b, "stdout's buffer exists already (0x%llx): printing allocates nothing more.\n",
 				  X(a->stdout_buf));
 		break;
+	case ENG_SBRK:
+		sb_printf(b, "The program moves the break itself: malloc's top no longer ends at the break, so its next "
+			     "growth finds the break elsewhere (a foreign sbrk) and fences off the old top.\n");
+		break;
 	case ENG_FOPEN:
 		sb_printf(b, "fopen mallocs the FILE: 0x1d8 bytes, a 0x1e0 chunk; its buffer waits for the first read "
 			     "or write.\n");

@@ -475,6 +475,12 @@ void report_op(sbuf *b, engine *e, const eng_result *r, const char *text)
 	case ENG_MALLOPT:
 		sb_printf(b, " = %llu", X(r->ret));
 		break;
+	case ENG_SBRK:
+		if (r->ret == (uint64_t)-1)
+			sb_printf(b, " = -1 (ENOMEM)");
+		else
+			sb_printf(b, " = 0x%llx", X(r->ret));
+		break;
 	case ENG_FOPEN:
 		if (r->ret) {
 			sb_printf(b, " = 0x%llx  chunk 0x%llx  ", X(r->ret), X(r->chunk));

@@ -53,8 +53,9 @@
 	X("setvbuf", "EEEE", ENG_SETVBUF, 1, 0, "stdout NULL MODE SIZE",                                           \
 	  "_IONBF: stdout unbuffered (no buffer, a buffer it had is freed); _IOLBF/_IOFBF: allocated now",       \
 	  "setvbuf(stdout, NULL, _IONBF, 0)", NULL)                                                             \
-	X("sbrk", "E", -1, 1, 1, "0", "where the program break is (only sbrk(0): moving it is not modelled)",     \
-	  "printf(\"%p\", sbrk(0))", cmd_sbrk)                                                                   \
+	X("sbrk", "E", ENG_SBRK, 1, 1, "INCREMENT",                                                              \
+	  "move the program break (the old break is returned; sbrk(0) also works inside expressions)",           \
+	  "p = sbrk(4096)", NULL)                                                                               \
 	X("stdout", "W", -1, 0, 0, "tty|pipe|file",                                                             \
 	  "where stdout goes, which sets its buffer: 1024 bytes on a tty, 4096 on a pipe or file", "stdout pipe", \
 	  cmd_stdout)                                                                                           \
@@ -123,7 +124,7 @@ static int cmd_pause(session *s, const sess_args *a);
 static int cmd_theme(session *s, const sess_args *a);
 static int cmd_say(session *s, const sess_args *a);
 static int cmd_fflush(session *s, const sess_args *a);
-static int cmd_sbrk(session *s, const sess_args *a);
+
 static int cmd_stdout(session *s, const sess_args *a);
 static int cmd_export(session *s, const sess_args *a);
 static int cmd_title(session *s, const sess_args *a);
@@ -471,17 +472,6 @@ static void string_arg(const sess_arg *v, char *out, size_t cap)
 static int cmd_fflush(session *s, const sess_args *a)
 {
 	(void)s, (void)a; /* the buffer stays: fflush allocates and frees nothing */
-	return SESS_OK;
-}
-
-static int cmd_sbrk(session *s, const sess_args *a)
-{
-	if (a->v[0].num) {
-		script_error(s, a->file, a->line, a->v[0].col, NULL,
-			     "only sbrk(0) is modelled: moving the break under malloc is not");
-		return SESS_ERROR;
-	}
-	sess_printf(s, SESS_OUT, "sbrk(0) = 0x%llx\n", (unsigned long long)eng_heap(s->eng)->brk);
 	return SESS_OK;
 }
 

@@ -209,7 +209,7 @@ static uint64_t unary(parser *p)
 			uint64_t inc = expr(p);
 			expect(p, ')', "to close sbrk's argument");
 			if (inc)
-				perr(p, apos, "only sbrk(0) is modelled: moving the break under malloc is not");
+				perr(p, apos, "sbrk(n) moves the break: write it as a statement, p = sbrk(n)");
 			p->depth--;
 			return eng_heap(p->s->eng)->brk;
 		}
@@ -475,7 +475,7 @@ static int run_verb(parser *p, const sess_cmd *c, const sess_args *a, int32_t ds
 		argname[a->v[0].len] = 0;
 	}
 	const char *id = NULL;
-	bool yields_ptr = c->op == ENG_MALLOC || c->op == ENG_CALLOC || c->op == ENG_REALLOC;
+	bool yields_ptr = c->op == ENG_MALLOC || c->op == ENG_CALLOC || c->op == ENG_REALLOC || c->op == ENG_SBRK;
 	if (dst >= 0) {
 		op.dst = dst;
 		id = dstname;

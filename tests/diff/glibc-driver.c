@@ -11,7 +11,7 @@
  *   malloc_trim(P);  mallopt(M_NAME, V);  tunable NAME VALUE (first lines)
  *   printf("TEXT");  puts("TEXT");  fprintf(stderr, "TEXT");
  *   vN = fopen("PATH", "w");  fputs("TEXT", vN);  fclose(vN);
- *   setvbuf(stdout, NULL, _IONBF, 0);  stdout MODE (ignored: the caller
+ *   setvbuf(stdout, NULL, _IONBF, 0);  sbrk(N);  stdout MODE (ignored: the caller
  *   arranges where stdout goes)
  * Output, one line per operation: seq op off chunk mmapped brk ret.  With a
  * second argument the lines go to that file, so that stdout is free for
@@ -30,9 +30,9 @@
 #define MAXVARS (1 << 20)
 #define MAXIN (64 << 20)
 
-enum { O_MALLOC, O_FREE, O_CALLOC, O_REALLOC, O_TRIM, O_MALLOPT, O_PRINT, O_EPRINT, O_PUTS, O_FOPEN, O_FPUTS, O_FCLOSE, O_SETVBUF };
+enum { O_MALLOC, O_FREE, O_CALLOC, O_REALLOC, O_TRIM, O_MALLOPT, O_PRINT, O_EPRINT, O_PUTS, O_FOPEN, O_FPUTS, O_FCLOSE, O_SETVBUF, O_SBRK };
 static const char *opname[] = {"malloc", "free",   "calloc", "realloc", "malloc_trim", "mallopt", "output",
-			       "output", "output", "fopen",  "file_io", "fclose",      "setvbuf"};
+			       "output", "output", "fopen",  "file_io", "fclose",      "setvbuf", "sbrk"};
 static const char *text[MAXOPS];
 static uint32_t textn[MAXOPS];
 static int outfd = 1;
@@ -242,6 +242,12 @@ int main(int argc, char **argv, char **envp)
 			if (!lit(")"))
 				die("expected )", lineno);
 			nops++;
+		} else if (lit("sbrk(")) {
+			kind[nops] = O_SBRK;
+			arg1[nops] = num();
+			if (!lit(")"))
+				die("expected )", lineno);
+			nops++;
 		} else if (lit("fclose(")) {
 			kind[nops] = O_FCLOSE;
 			src[nops] = var();
@@ -383,6 +389,9 @@ int main(int argc, char **argv, char **envp)
 			break;
 		case O_SETVBUF:
 			setvbuf(stdout, NULL, _IONBF, 0);
+			break;
+		case O_SBRK:
+			sbrk((intptr_t)arg1[i]);
 			break;
 		}
 		if (kind[i] == O_MALLOC || kind[i] == O_CALLOC || kind[i] == O_REALLOC) {

@@ -11,7 +11,7 @@ function field(line, key,    m) {
 {
 	op = field($0, "op")
 	if (op != "malloc" && op != "free" && op != "calloc" && op != "realloc" && op != "malloc_trim" && op != "mallopt" &&
-	    op != "output" && op != "fopen" && op != "file_io" && op != "fclose" && op != "setvbuf")
+	    op != "output" && op != "fopen" && op != "file_io" && op != "fclose" && op != "setvbuf" && op != "sbrk")
 		next
 	off = field($0, "off"); if (off == "") off = "null"
 	chunk = field($0, "chunk"); if (chunk == "") chunk = 0

@@ -14,7 +14,7 @@
  *   bench        a malloc-lab-like mix for timing (small and medium sizes)
  *   stdio        printf, puts, fprintf(stderr), fopen/fputs/fclose and
  *                setvbuf among small allocations: when stdio's buffers are
- *                malloc'd and freed
+ *                malloc'd and freed; now and then the program's own sbrk
  *
  * usage: gen-trace SCENARIO SEED OPS [rep]   ("rep" writes malloc-lab format)
  */
@@ -237,6 +237,8 @@ int main(int argc, char **argv)
 				printf("puts(\"line\");\n");
 			else if (r < 14)
 				printf("fprintf(stderr, \"e\");\n");
+			else if (r < 15 && chance(30))
+				printf("sbrk(%u);\n", (unsigned)(4096 * between(1, 4))); /* the program's own */
 			else if (r < 18 && nfiles < 8) {
 				unsigned v = fresh();
 				files[nfiles++] = v;

@@ -465,7 +465,7 @@ static void stdio(void)
 	CHECK(sess_exec(s, "a = malloc(1000)", NULL, 1) == SESS_OK);
 	CHECK_EQ(var(s, "a"), 0x5555555596b0); /* after the 0x410 buffer: a terminal */
 	BAD("stdout pipe", "stdout's buffer is already decided");
-	BAD("sbrk(8)", "only sbrk(0) is modelled");
+	BAD("x = 1 + sbrk(8)", "sbrk(n) moves the break: write it as a statement, p = sbrk(n)");
 	BAD("setvbuf(stderr, NULL, _IONBF, 0)", "setvbuf is modelled for stdout only");
 	BAD("printf(\"%s\", a)", "printf's %s is not modelled");
 	BAD("printf(\"%d %d\", a)", "the format wants more values than were given");
@@ -486,6 +486,14 @@ static void stdio(void)
 	CHECK(sess_exec(s, "puts(\"x\")", NULL, 1) == SESS_OK);
 	CHECK(sess_exec(s, "a = malloc(1000)", NULL, 1) == SESS_OK);
 	CHECK_EQ(var(s, "a"), 0x55555555a2b0); /* after a 0x1010 buffer: a pipe */
+	/* the program's own sbrk: malloc finds the break elsewhere and steps over */
+	uint64_t brk0 = eng_heap(sess_engine(s))->brk;
+	CHECK(sess_exec(s, "q = sbrk(4096)", NULL, 1) == SESS_OK);
+	CHECK_EQ(var(s, "q"), brk0);
+	CHECK_EQ(eng_heap(sess_engine(s))->brk, brk0 + 4096);
+	CHECK(sess_exec(s, "big = malloc(0x30000 - 0x1000)", NULL, 1) == SESS_OK);
+	heap_ok(eng_heap(sess_engine(s)), __LINE__);
+	CHECK(var(s, "big") > brk0); /* its memory comes after the program's page */
 	CHECK(sess_exec(s, "reset", NULL, 1) == SESS_OK);
 	CHECK(sess_exec(s, "setvbuf(stdout, NULL, _IONBF, 0)", NULL, 1) == SESS_OK);
 	CHECK(sess_exec(s, "printf(\"x\")", NULL, 1) == SESS_OK);
