@@ -11,7 +11,8 @@
  *           | NAME args            (short forms and commands)
  *   call   := FUNC '(' [expr {',' expr}] ')'
  *   expr   := C's | ^ & << >> + - * / % with C's precedence
- *   unary  := ('-'|'+'|'~') unary | NUMBER | IDENT | '$' NUMBER | '(' expr ')'
+ *   unary  := ('-'|'+'|'~'|'*') unary | NUMBER | IDENT | '$' NUMBER | '(' expr ')'
+ *             (* reads the 64-bit word the program would read there)
  * Arithmetic is on unsigned 64-bit values, as pointer arithmetic on char *.
  * Nesting (parentheses and unary operators) is limited to SESS_MAX_NESTING,
  * so no line can exhaust the stack.
@@ -188,6 +189,13 @@ static uint64_t unary(parser *p)
 	} else if (is_punct(p, '~')) {
 		next(p);
 		v = ~unary(p);
+	} else if (is_punct(p, '*')) {
+		/* *(addr) in a value: the 64-bit word the program would read there */
+		size_t pos = p->cur.pos;
+		next(p);
+		uint64_t addr = unary(p);
+		if (!mem_read(eng_heap(p->s->eng)->mem, addr, &v, 8))
+			perr(p, pos, "reading 0x%llx would fault: it is not mapped", (unsigned long long)addr);
 	} else if (is_punct(p, '(')) {
 		next(p);
 		v = expr(p);

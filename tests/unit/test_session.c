@@ -452,6 +452,9 @@ static void arguments(void)
 	BAD(line, "the expression nests too deeply");
 	free(line);
 	CHECK(sess_exec(s, "x = ((((((((((1))))))))))", NULL, 1) == SESS_OK);
+	CHECK(sess_exec(s, "w = *(p - 8)", NULL, 1) == SESS_OK); /* the size word the program reads */
+	CHECK_EQ(var(s, "w"), 0x51);
+	BAD("w = *(0x10)", "reading 0x10 would fault: it is not mapped");
 	CHECK(sess_exec(s, "y = ~~-+-~1", NULL, 1) == SESS_OK);
 	done(s);
 }
