@@ -517,6 +517,29 @@ static void peek_chunk(engine *e, uint64_t p, uint64_t *size, bool *mm)
 	}
 }
 
+/* What a result says before the operation runs: which one, its arguments. */
+static void result_start(const engine *e, const eng_op *op, eng_result *r, size_t seq)
+{
+	/* every field but the message's text (a memset would cost the hot path) */
+	r->msg[0] = 0;
+	r->status = ALLOC_OK;
+	r->ret = r->req = r->chunk = r->brk = 0;
+	r->mmapped = false;
+	r->ev = NULL;
+	r->nev = 0;
+	r->text = NULL;
+	r->textlen = 0;
+	r->seq = seq;
+	r->kind = op->kind;
+	r->dst = op->dst;
+	r->arg = op->x;
+	r->arg2 = op->y;
+	if (op->kind == ENG_PRINT) {
+		r->text = (const char *)e->blob + op->y;
+		r->textlen = (size_t)op->z;
+	}
+}
+
 int eng_exec(engine *e, const eng_op *op, eng_result *r)
 {
 	/* a new operation after undo drops the redo tail */
@@ -535,16 +558,7 @@ int eng_exec(engine *e, const eng_op *op, eng_result *r)
 		e->caplog = e->caplog ? 2 * e->caplog : 1024;
 		e->log = xrealloc(e->log, sizeof *e->log * e->caplog);
 	}
-	r->seq = e->nlog;
-	r->kind = op->kind;
-	r->arg = op->x;
-	r->arg2 = op->y;
-	r->text = op->kind == ENG_PRINT ? (const char *)e->blob + op->y : NULL;
-	r->textlen = op->kind == ENG_PRINT ? (size_t)op->z : 0;
-	r->dst = op->dst;
-	r->msg[0] = 0;
-	r->req = r->chunk = r->ret = 0;
-	r->mmapped = false;
+	result_start(e, op, r, e->nlog);
 	uint64_t fsize = 0;
 	bool fmm = false;
 	if (op->kind == ENG_FREE)
@@ -668,14 +682,7 @@ bool eng_redo(engine *e, eng_result *r)
 	if (e->pos >= e->nlog)
 		return false;
 	const eng_op *op = &e->log[e->pos];
-	memset(r, 0, sizeof *r);
-	r->seq = e->pos;
-	r->kind = op->kind;
-	r->arg = op->x;
-	r->arg2 = op->y;
-	r->text = op->kind == ENG_PRINT ? (const char *)e->blob + op->y : NULL;
-	r->textlen = op->kind == ENG_PRINT ? (size_t)op->z : 0;
-	r->dst = op->dst;
+	result_start(e, op, r, e->pos);
 	if (op->flags & ENG_OPF_FAILED) {
 		r->status = ALLOC_ABORT;
 		snprintf(r->msg, sizeof r->msg, "(operation %zu failed when it ran)", e->pos + 1);
