@@ -61,6 +61,13 @@ i=0; : >"$tmp/big.hs"; while [ $i -lt 40 ]; do echo "malloc(0xF00000000)" >>"$tm
 echo "p = malloc(24)" >>"$tmp/big.hs"
 expect huge-mmaps 0 "p = malloc(24) = 0x5555555592a0" -- sh -c "ulimit -v 4000000; \"$rel\" --batch --no-summary \"$tmp/big.hs\""
 expect huge-mmaps-enomem 0 "p5 = malloc(0xF00000000) = NULL" -- sh -c "ulimit -v 4000000; \"$rel\" --batch --no-summary \"$tmp/big.hs\""
+# the classic experiment (demos/printf-buffer.hs) at the article's addresses,
+# measured on real glibc 2.36 with setarch -R: on a terminal, then on a pipe
+for want in "a = malloc(1000) = 0x5555555596b0" "b = malloc(1000) = 0x555555559aa0" \
+	"c = malloc(1000) = 0x555555559e90" "brk=0x55555557a000" "a = malloc(1000) = 0x55555555a2b0" \
+	"b = malloc(1000) = 0x55555555a6a0" "c = malloc(1000) = 0x55555555aa90"; do
+	expect "observing-malloc '$want'" 0 "$want" -- "$bin" --batch demos/printf-buffer.hs --no-summary
+done
 # slides without a terminal: one SVG and one HTML per pause and say
 printf 'title "Scene 1"\nsay "malloc(10) gets a 0x20 chunk"\na = malloc(10)\npause "look at the chunk"\nfree(a)\n' >"$tmp/lec.hs"
 expect export-pauses 0 "/02.html" -- "$bin" --batch "$tmp/lec.hs" --export-pauses "$tmp/slides" --size 100x30
