@@ -46,6 +46,7 @@ typedef enum eng_opkind {
 	ENG_SETVBUF, /* setvbuf(stdout, NULL, x, 0) */
 	ENG_STDOUT, /* stdout goes to x: 0 a terminal, 1 a pipe, 2 a file (before its first output) */
 	ENG_SBRK, /* dst = sbrk(x): the program moves the break itself */
+	ENG_BRK, /* dst = brk(x): the program sets the break (0, or -1 when it cannot) */
 	ENG_OPKIND_COUNT
 } eng_opkind;
 

@@ -315,6 +315,11 @@ static int apply(engine *e, const eng_op *op, uint64_t *ret)
 	case ENG_SBRK:
 		st = alloc_program_sbrk(a, (int64_t)op->x, ret);
 		break;
+	case ENG_BRK:
+		st = alloc_program_sbrk(a, (int64_t)(op->x - a->brk), ret);
+		if (st == ALLOC_OK)
+			*ret = *ret == (uint64_t)-1 ? (uint64_t)-1 : 0;
+		break;
 	case ENG_STDOUT:
 		a->nev = 0;
 		a->stdout_mode = (uint8_t)op->x;
@@ -738,7 +743,7 @@ const char *eng_op_name(int kind)
 	static const char *names[ENG_OPKIND_COUNT] = {
 		"malloc", "free", "calloc", "realloc", "malloc_trim", "mallopt",
 		"store", "memset", "strcpy", "set", "tunable", "reset", "output", "fopen", "file_io", "fclose",
-		"setvbuf", "stdout", "sbrk",
+		"setvbuf", "stdout", "sbrk", "brk",
 	};
 	return kind >= 0 && kind < ENG_OPKIND_COUNT ? names[kind] : "?";
 }

@@ -395,6 +395,7 @@ static void narrate(sbuf *b, const alloc *a, const eng_result *r)
 				  X(a->stdout_buf));
 		break;
 	case ENG_SBRK:
+	case ENG_BRK:
 		sb_printf(b, "The program moves the break itself: malloc's top no longer ends at the break, so its next "
 			     "growth finds the break elsewhere (a foreign sbrk) and fences off the old top.\n");
 		break;

@@ -476,7 +476,10 @@ void report_op(sbuf *b, engine *e, const eng_result *r, const char *text)
 		sb_printf(b, " = %llu", X(r->ret));
 		break;
 	case ENG_SBRK:
-		if (r->ret == (uint64_t)-1)
+	case ENG_BRK:
+		if (r->kind == ENG_BRK && r->ret == 0)
+			sb_printf(b, " = 0");
+		else if (r->ret == (uint64_t)-1)
 			sb_printf(b, " = -1 (ENOMEM)");
 		else
 			sb_printf(b, " = 0x%llx", X(r->ret));

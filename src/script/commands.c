@@ -56,6 +56,8 @@
 	X("sbrk", "E", ENG_SBRK, 1, 1, "INCREMENT",                                                              \
 	  "move the program break (the old break is returned; sbrk(0) also works inside expressions)",           \
 	  "p = sbrk(4096)", NULL)                                                                               \
+	X("brk", "E", ENG_BRK, 1, 1, "ADDRESS", "set the program break (0, or -1 when the kernel refuses)",       \
+	  "r = brk(sbrk(0) + 8192)", NULL)                                                                      \
 	X("stdout", "W", -1, 0, 0, "tty|pipe|file",                                                             \
 	  "where stdout goes, which sets its buffer: 1024 bytes on a tty, 4096 on a pipe or file", "stdout pipe", \
 	  cmd_stdout)                                                                                           \

@@ -483,7 +483,8 @@ static int run_verb(parser *p, const sess_cmd *c, const sess_args *a, int32_t ds
 		argname[a->v[0].len] = 0;
 	}
 	const char *id = NULL;
-	bool yields_ptr = c->op == ENG_MALLOC || c->op == ENG_CALLOC || c->op == ENG_REALLOC || c->op == ENG_SBRK;
+	bool yields_ptr = c->op == ENG_MALLOC || c->op == ENG_CALLOC || c->op == ENG_REALLOC || c->op == ENG_SBRK ||
+			  c->op == ENG_BRK;
 	if (dst >= 0) {
 		op.dst = dst;
 		id = dstname;

@@ -497,6 +497,15 @@ static void stdio(void)
 	CHECK(sess_exec(s, "big = malloc(0x30000 - 0x1000)", NULL, 1) == SESS_OK);
 	heap_ok(eng_heap(sess_engine(s)), __LINE__);
 	CHECK(var(s, "big") > brk0); /* its memory comes after the program's page */
+	uint64_t now = eng_heap(sess_engine(s))->brk;
+	CHECK(sess_exec(s, "r = brk(sbrk(0) + 8192)", NULL, 1) == SESS_OK);
+	CHECK_EQ(var(s, "r"), 0);
+	CHECK_EQ(eng_heap(sess_engine(s))->brk, now + 8192);
+	CHECK(sess_exec(s, "r = brk(0x1000)", NULL, 1) == SESS_OK); /* below the heap: refused */
+	CHECK_EQ(var(s, "r"), (uint64_t)-1);
+	CHECK_EQ(eng_heap(sess_engine(s))->brk, now + 8192);
+	CHECK(sess_exec(s, "d = malloc(0x100)", NULL, 1) == SESS_OK);
+	heap_ok(eng_heap(sess_engine(s)), __LINE__);
 	CHECK(sess_exec(s, "reset", NULL, 1) == SESS_OK);
 	CHECK(sess_exec(s, "setvbuf(stdout, NULL, _IONBF, 0)", NULL, 1) == SESS_OK);
 	CHECK(sess_exec(s, "printf(\"x\")", NULL, 1) == SESS_OK);
