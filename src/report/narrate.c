@@ -76,6 +76,8 @@ static const struct check_why {
 	{"Fatal glibc error: malloc assertion", "an internal consistency assertion: the heap is corrupted beyond "
 						"what the checks catch"},
 	{"break adjusted to free malloc space", "the program break moved under malloc's feet"},
+	{"int_mallinfo(): unaligned fastbin chunk detected", "mallinfo2 walked a fastbin whose entry is misaligned: "
+							      "its list was corrupted"},
 };
 
 static const char *check_reason(const char *msg)
