@@ -1,8 +1,8 @@
 #!/bin/sh
 # build.sh - the build as packagers and newcomers use it: the user's CFLAGS,
 # CPPFLAGS, LDFLAGS and CC are honoured and never break it, the manual page
-# renders, and the exit statuses in the README and the manual are the
-# program's own list.  Ends with "build: N passed, M failed".
+# renders, the exit statuses in the README and the manual are the
+# program's own list, and every glibc check has its explanation.  Ends with "build: N passed, M failed".
 pass=0 fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -51,5 +51,13 @@ while read -r num text; do
 		fi
 	done
 done <"$tmp/statuses"
+# every check the model implements has its explanation in the narration
+grep -ho 'alloc_fail(a, "[^"]*")' src/alloc/*.c | sed 's/alloc_fail(a, "//; s/")$//' | sort -u >"$tmp/msgs"
+grep -o '{"[^"]*",' src/report/narrate.c | sed 's/{"//; s/",$//' >"$tmp/reasons"
+while read -r m; do
+	found=0
+	while read -r pf; do case "$m" in "$pf"*) found=1 ;; esac; done <"$tmp/reasons"
+	if [ $found = 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "build: no explanation for \"$m\" in narrate.c"; fi
+done <"$tmp/msgs"
 echo "build: $pass passed, $fail failed"
 [ $fail = 0 ]
