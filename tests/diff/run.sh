@@ -17,6 +17,26 @@ if [ "$arch" != x86_64 ] || [ "$ver" != "glibc 2.36" ]; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+# compare NAME SCRIPT: run SCRIPT through heapscope and compare it with the
+# driver's $tmp/real line for line; a differing script is kept in /tmp
+compare() {
+	"$bin" --batch "$2" --format=jsonl --no-summary --check-heap 2>"$tmp/err" |
+		awk -f tests/diff/jsonl2cmp.awk >"$tmp/model"
+	n=$(wc -l <"$tmp/real")
+	if [ "$n" -gt 0 ] && cmp -s "$tmp/real" "$tmp/model" && [ ! -s "$tmp/err" ]; then
+		pass=$((pass + 1))
+		total=$((total + n))
+	else
+		fail=$((fail + 1))
+		keep="/tmp/heapscope-diff-$(echo "$1" | tr / -).hs"
+		echo "diff: $1 differs from glibc (first differences, real < > model):"
+		diff "$tmp/real" "$tmp/model" | head -6
+		head -3 "$tmp/err"
+		cp "$2" "$keep" && echo "diff: script kept in $keep"
+	fi
+}
+
 for sc in tcache-fast small large mmap trim realloc mixed tunable; do
 	for seed in 1 2 3; do
 		"$b/tests/gen-trace" $sc $seed "$ops" >"$tmp/t.hs"
@@ -25,19 +45,7 @@ for sc in tcache-fast small large mmap trim realloc mixed tunable; do
 			fail=$((fail + 1))
 			continue
 		fi
-		"$bin" --batch "$tmp/t.hs" --format=jsonl --no-summary --check-heap 2>"$tmp/err" |
-			awk -f tests/diff/jsonl2cmp.awk >"$tmp/model"
-		n=$(wc -l <"$tmp/real")
-		if cmp -s "$tmp/real" "$tmp/model" && [ ! -s "$tmp/err" ]; then
-			pass=$((pass + 1))
-			total=$((total + n))
-		else
-			fail=$((fail + 1))
-			echo "diff: $sc/$seed differs from glibc (first differences, real < > model):"
-			diff "$tmp/real" "$tmp/model" | head -6
-			head -3 "$tmp/err"
-			cp "$tmp/t.hs" "/tmp/heapscope-diff-$sc-$seed.hs" && echo "diff: script kept in /tmp/heapscope-diff-$sc-$seed.hs"
-		fi
+		compare "$sc/$seed" "$tmp/t.hs"
 	done
 done
 # stdio: the same script with stdout on a pipe, on a file and on a terminal
@@ -45,25 +53,14 @@ done
 for mode in pipe file tty; do
 	for seed in 1 2; do
 		"$b/tests/gen-trace" stdio $seed 3000 >"$tmp/s.hs"
+		: >"$tmp/real"
 		case $mode in
 		pipe) "$b/tests/glibc-driver" "$tmp/s.hs" "$tmp/real" 2>/dev/null | cat >/dev/null ;;
 		file) "$b/tests/glibc-driver" "$tmp/s.hs" "$tmp/real" >"$tmp/stdout.txt" 2>/dev/null ;;
 		tty) script -qec "$b/tests/glibc-driver $tmp/s.hs $tmp/real 2>/dev/null" /dev/null >/dev/null ;;
 		esac
 		{ echo "stdout $mode"; cat "$tmp/s.hs"; } >"$tmp/sm.hs"
-		"$bin" --batch "$tmp/sm.hs" --format=jsonl --no-summary --check-heap 2>"$tmp/err" |
-			awk -f tests/diff/jsonl2cmp.awk >"$tmp/model"
-		n=$(wc -l <"$tmp/real")
-		if [ "$n" -gt 0 ] && cmp -s "$tmp/real" "$tmp/model" && [ ! -s "$tmp/err" ]; then
-			pass=$((pass + 1))
-			total=$((total + n))
-		else
-			fail=$((fail + 1))
-			echo "diff: stdio/$mode/$seed differs from glibc (first differences, real < > model):"
-			diff "$tmp/real" "$tmp/model" | head -6
-			head -3 "$tmp/err"
-			cp "$tmp/sm.hs" "/tmp/heapscope-diff-stdio-$mode-$seed.hs" && echo "diff: script kept in /tmp/heapscope-diff-stdio-$mode-$seed.hs"
-		fi
+		compare "stdio/$mode/$seed" "$tmp/sm.hs"
 	done
 done
 echo "diff: $total operations compared op for op with glibc $(getconf GNU_LIBC_VERSION | cut -d' ' -f2)"
