@@ -54,6 +54,8 @@ void report_vars_free(report_vars *x);
 void report_bin_name(sbuf *b, int kind, unsigned idx);
 /* The state of a chunk as its row shows it ("tcache 0x20", "small bin 0x90"). */
 void report_chunk_state(sbuf *b, const hv_chunk *c);
+/* One sentence for glibc abort MSG: the check, what it guards against, SIGABRT. */
+void report_abort_reason(sbuf *b, const char *msg);
 /* Why the allocator did what it did in r, in plain words with the numbers:
  * one to three lines, each ending in a newline (narrate.c). */
 void report_narrate(sbuf *b, const alloc *a, const eng_result *r);

@@ -227,9 +227,14 @@ static void malloc_words(sbuf *b, const alloc *a, const eng_result *r)
 				last = &r->ev[i];
 		if (tcache_struct)
 			sb_printf(b, "First call: glibc first carved its 0x290-byte tcache_perthread_struct from top. ");
-		sb_printf(b, "No free chunk fits (tcache bin 0x%llx: %u/%llu), so it is carved from top; top moves to "
-			     "0x%llx.\n",
-			  X(0x20 + 16 * tc), tc < 64 ? tcache_count(a, tc) : 0, X(a->mp.tcache_count), X(last->c));
+		if (a->tcache && tc < a->mp.tcache_bins)
+			sb_printf(b, "No free chunk fits (tcache bin 0x%llx: %u/%llu), so it is carved from top; top "
+				     "moves to 0x%llx.\n",
+				  X(0x20 + 16 * tc), tcache_count(a, tc), X(a->mp.tcache_count), X(last->c));
+		else
+			sb_printf(b, "No free chunk fits (0x%llx is too large for the tcache and no bin holds one), so "
+				     "it is carved from top; top moves to 0x%llx.\n",
+				  X(chunk_for(r->req)), X(last->c));
 	} else if (!r->ret) {
 		sb_printf(b, "No memory could be had: malloc returns NULL (errno ENOMEM).\n");
 	}
@@ -342,17 +347,26 @@ void report_narrate(sbuf *b, const alloc *a, const eng_result *r)
 	capitalise(b, from);
 }
 
+void report_abort_reason(sbuf *b, const char *msg)
+{
+	const char *why = check_reason(msg);
+	if (strstr(msg, "would loop forever")) {
+		sb_printf(b, "A corrupted list has a cycle; glibc does not check for one, so a real program would hang "
+			     "here.\n");
+		return;
+	}
+	sb_printf(b, "Abort: glibc's check says \"%s\"%s%s. A real program would stop here with SIGABRT.\n", msg,
+		  why ? ": " : "", why ? why : "");
+}
+
 static void narrate(sbuf *b, const alloc *a, const eng_result *r)
 {
 	if (r->status != ALLOC_OK) {
-		const char *why = check_reason(r->msg);
 		if (r->status == ALLOC_SEGV)
 			sb_printf(b, "The program touched memory that is not mapped, or not writable: a real program gets "
 				     "SIGSEGV here.\n");
 		else
-			sb_printf(b, "Abort: glibc's check says \"%s\"%s%s. A real program would stop here with "
-				     "SIGABRT.\n",
-				  r->msg, why ? ": " : "", why ? why : "");
+			report_abort_reason(b, r->msg);
 		sb_printf(b, "heapscope kept the state from before the call.\n");
 		return;
 	}
@@ -397,10 +411,22 @@ static void narrate(sbuf *b, const alloc *a, const eng_result *r)
 				  X(a->stdout_buf));
 		break;
 	case ENG_SBRK:
-	case ENG_BRK:
-		sb_printf(b, "The program moves the break itself: malloc's top no longer ends at the break, so its next "
-			     "growth finds the break elsewhere (a foreign sbrk) and fences off the old top.\n");
-		break;
+	case ENG_BRK: {
+		const alloc_ev *e = find(r, ALLOC_EV_BRK);
+		if (!e)
+			sb_printf(b, "The break stays where it is: %s.\n",
+				  r->kind == ENG_SBRK ? "sbrk(0) only reads it" : "brk to the current break changes nothing");
+		else if (e->b > e->a)
+			sb_printf(b, "The program moves the break up itself: malloc's top no longer ends at the break, so "
+				     "its next growth finds the break elsewhere (a foreign sbrk) and fences off the old "
+				     "top.\n");
+		else
+			sb_printf(b, "The program moves the break down by 0x%llx bytes: if malloc's top lay there, its "
+				     "next growth finds the break below top's end and glibc aborts (\"break adjusted to "
+				     "free malloc space\").\n",
+				  X(e->a - e->b));
+		return;
+	}
 	case ENG_FOPEN:
 		sb_printf(b, "fopen mallocs the FILE: 0x1d8 bytes, a 0x1e0 chunk; its buffer waits for the first read "
 			     "or write.\n");

@@ -265,7 +265,8 @@ void report_stats(sbuf *b, alloc *a)
 {
 	alloc_info in;
 	if (alloc_mallinfo(a, &in) != ALLOC_OK) {
-		sb_printf(b, "%s\n", a->msg);
+		sb_printf(b, "%s%s\nwhy: ", strstr(a->msg, "would loop forever") ? "" : "abort: ", a->msg);
+		report_abort_reason(b, a->msg);
 		return;
 	}
 	sb_printf(b, "Arena 0:\nsystem bytes     = %10llu\nin use bytes     = %10llu\n", X(in.arena), X(in.uordblks));
