@@ -38,7 +38,7 @@ void layout_compute(tui *t)
 	bool has_script = sess_script(t->sess, &v);
 	/* the narration strip sits above the status bar, across the screen */
 	int why = t->narrate ? (H >= 40 ? 3 : 2) : 0;
-	int cap = t->caption ? (H >= 40 && strlen(t->caption) > (size_t)W - 4 ? 2 : 1) : 0;
+	int cap = pane_caption_rows(t, W, H);
 	int area = H - 2 - why - cap;
 	t->caption_rect = R(area, 0, cap, W);
 	t->why_rect = R(area + cap, 0, why, W);

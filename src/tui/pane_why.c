@@ -75,13 +75,44 @@ void pane_why_draw(tui *t, rect r)
 	}
 }
 
+/* Whether the caption is drawn in large letters at width w, height h;
+ * *lines gets the number of text lines. */
+static bool caption_big(const tui *t, int w, int h, int *lines)
+{
+	if (!t->caption || !t->utf8 || !theme_big(ROLE_CAPTION) || w < 44)
+		return false;
+	char rows[8][512];
+	int max = h / 3 / 3 < 8 ? h / 3 / 3 : 8;
+	if (max < 1)
+		return false;
+	int n = wrap(t->caption, (w - 4) / 2, rows, 8);
+	*lines = n;
+	return n <= max;
+}
+
+int pane_caption_rows(const tui *t, int w, int h)
+{
+	if (!t->caption)
+		return 0;
+	int lines;
+	if (caption_big(t, w, h, &lines))
+		return 3 * lines;
+	return h >= 40 && strlen(t->caption) > (size_t)w - 4 ? 2 : 1;
+}
+
 void pane_caption_draw(tui *t, rect r)
 {
-	char rows[4][512];
-	int n = wrap(t->caption ? t->caption : "", r.w - 4 > 20 ? r.w - 4 : 20, rows, 4);
-	for (int i = 0; i < r.h; i++) {
+	char rows[8][512];
+	int lines;
+	bool big = caption_big(t, r.w, t->rows, &lines);
+	int n = big ? wrap(t->caption, (r.w - 4) / 2, rows, 8)
+		    : wrap(t->caption ? t->caption : "", r.w - 4 > 20 ? r.w - 4 : 20, rows, 4);
+	for (int i = 0; i < r.h; i++)
 		ui_fill(r.y + i, r.x, r.w, ROLE_CAPTION);
-		if (i < n)
+	for (int i = 0; i < n; i++) {
+		if (big && 3 * i + 3 <= r.h)
+			bigtext_line(r.y + 3 * i, r.x + 2, r.w - 4, ROLE_CAPTION, rows[i]);
+		else if (!big && i < r.h)
 			ui_putf(r.y + i, r.x, r.w, ROLE_CAPTION, "  %s", rows[i]);
 	}
 }

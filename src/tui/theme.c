@@ -139,7 +139,7 @@ bool theme_parse(theme *t, const char *text, const char *where, char *err, size_
 	memset(&tmp, 0, sizeof tmp);
 	bool seen[ROLE_COUNT] = {false};
 	for (int i = 0; i < ROLE_COUNT; i++)
-		tmp.style[i] = (theme_style){-1, -1, -1, -1, 0};
+		tmp.style[i] = (theme_style){-1, -1, -1, -1, 0, false};
 	size_t lineno = 0;
 	const char *p = text;
 	while (*p) {
@@ -201,7 +201,9 @@ bool theme_parse(theme *t, const char *text, const char *where, char *err, size_
 			return false;
 		}
 		for (int k = 3; k < nt; k++)
-			if (!parse_attr(tok[k], &st->attrs)) {
+			if (!strcmp(tok[k], "big"))
+				st->big = true;
+			else if (!parse_attr(tok[k], &st->attrs)) {
 				snprintf(err, errlen, "%s:%zu: unknown attribute '%s'", where, lineno, tok[k]);
 				return false;
 			}
@@ -398,6 +400,11 @@ void theme_apply(const theme *t)
 		if (COLOR_PAIRS > i + 1)
 			init_pair((short)(i + 1), fg, bg);
 	}
+}
+
+bool theme_big(int role)
+{
+	return role >= 0 && role < ROLE_COUNT && current.style[role].big;
 }
 
 int theme_attr(int role)

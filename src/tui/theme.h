@@ -7,7 +7,9 @@
  * FG and BG are `default`, a colour name (black red green yellow blue
  * magenta cyan white), a number 0-255, or N/NAME: 256-colour N with NAME
  * used where the terminal has only 8 colours.  ATTR is bold, dim,
- * underline, reverse, italic or standout.  `#` starts a comment.
+ * underline, reverse, italic or standout, or `big`: the caption is drawn
+ * in large block letters when the terminal speaks UTF-8 and there is room
+ * (the classroom theme).  `#` starts a comment.
  */
 #ifndef HEAPSCOPE_TUI_THEME_H
 #define HEAPSCOPE_TUI_THEME_H
@@ -61,6 +63,7 @@ typedef struct theme_style {
 	short fg, bg; /* 256-colour values, -1 = default */
 	short fg8, bg8; /* 8-colour fallbacks */
 	unsigned attrs; /* curses attributes */
+	bool big; /* large letters (only the caption uses it) */
 } theme_style;
 
 typedef struct theme {
@@ -86,5 +89,7 @@ const char *const *theme_names(void);
 void theme_apply(const theme *t);
 /* The curses attribute (colour pair and attributes) for a role. */
 int theme_attr(int role);
+/* Whether the current theme asks for a role in large letters (`big`). */
+bool theme_big(int role);
 
 #endif

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <curses.h>
 #include <errno.h>
+#include <langinfo.h>
 #include <locale.h>
 #include <sys/stat.h>
 #include <signal.h>
@@ -673,6 +674,7 @@ tui *tui_new(const tui_opts *o)
 	t->mouse = o->mouse;
 	t->play_ms = 500;
 	t->narrate = true;
+	t->utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
 	const char *nc = getenv("NO_COLOR");
 	const char *name = o->theme ? o->theme : (nc && *nc ? "mono" : "default");
 	char err[512];

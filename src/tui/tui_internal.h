@@ -80,6 +80,7 @@ typedef struct tui {
 	bool playing;
 	int play_ms;
 	bool play_started; /* the first line of a play runs at once */
+	bool utf8; /* the terminal's locale is UTF-8 (block characters draw) */
 	bool narrate; /* the strip that says why the last operation went as it did (F3) */
 	bool why_stale; /* a continue ran: narrate its last operation after it */
 	char *why; /* the narration shown in the strip */
@@ -165,6 +166,14 @@ void why_update(tui *t, const eng_result *r);
 void pane_why_draw(tui *t, rect r);
 /* The caption (`say`) above the narration strip. */
 void pane_caption_draw(tui *t, rect r);
+/* Rows the caption needs at width w on a screen h rows high: large letters
+ * when the theme says `big`, the terminal speaks UTF-8 and they fit in a
+ * third of the screen, else one or two rows of text. */
+int pane_caption_rows(const tui *t, int w, int h);
+
+/* bigtext.c: one line of text in large block letters, 3 rows high and 2
+ * columns per character, clipped to w columns. */
+void bigtext_line(int y, int x, int w, int role, const char *text);
 
 /* export.c: write the cells of r (the screen or a pane) to path, the
  * format from its extension (.txt .ans .html .svg); false with err set. */

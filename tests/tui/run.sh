@@ -202,6 +202,20 @@ $T send-keys -t lect F5
 expect lect "Scene 1: the tcache" "a lecture: the title in the status bar"
 expect lect "Look at the chunk pane" "a lecture: pause shows its text as the caption"
 expect lect "48;5;229m  Look at the chunk pane" "a lecture: the caption in its theme colour" -e
+
+# the classroom theme draws the caption in large block letters (UTF-8 only)
+printf 'say "The tcache"\na = malloc(10)\nsay "%s"\nb = malloc(10)\n' \
+	"a caption far too long for large letters at 80x24, so it is drawn as one line of plain text instead" >"$tmp/big.hs"
+HS_ENV="HOME=$tmp/home XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config TERM=tmux-256color LANG=C.UTF-8" \
+	HS_ARGS="--theme classroom $tmp/big.hs" start big 80 24
+$T send-keys -t big F8
+expect big "▜▘▌▌▛▘" "classroom theme: a short caption in large block letters"
+$T send-keys -t big F8 F8
+expect big "  a caption far too long for large letters" "classroom theme: a long caption falls back to plain text"
+HS_ENV="HOME=$tmp/home XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config TERM=tmux-256color LANG=C" \
+	HS_ARGS="--theme classroom $tmp/big.hs" start bigc 80 24
+$T send-keys -t bigc F8
+expect bigc "  The tcache" "classroom theme: without UTF-8 the caption stays plain text"
 $T send-keys -t lect F5
 expect lect "Scene 2: after reset" "a lecture: the second scene's title"
 expect lect "0x555555559290 0x20 *in use *b" "a lecture: reset gives a fresh heap (b gets the first chunk)"
