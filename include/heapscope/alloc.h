@@ -129,6 +129,7 @@ typedef struct alloc_ev {
 
 /* Where the simulated process's segments sit. */
 typedef struct alloc_layout {
+	uint64_t pie; /* the executable's first byte */
 	uint64_t text, text_end, data, data_end, bss, bss_end;
 	uint64_t heap; /* start of the heap: the initial program break */
 	uint64_t mmap_top; /* anonymous mappings are placed below this */

@@ -32,6 +32,7 @@
 /* What a mapping holds; drives labels and colours in the views. */
 typedef enum mem_kind {
 	MEM_TEXT,
+	MEM_RODATA, /* a read-only part of a program image: headers, .rodata, relro */
 	MEM_DATA,
 	MEM_BSS,
 	MEM_HEAP,
@@ -39,6 +40,7 @@ typedef enum mem_kind {
 	MEM_ANON, /* other anonymous mmap (heap substitute) */
 	MEM_LIB,
 	MEM_STACK,
+	MEM_KERNEL, /* what the kernel maps: [vvar], [vdso], [vsyscall] */
 	MEM_KIND_COUNT
 } mem_kind;
 
@@ -50,7 +52,11 @@ typedef struct mem_leaf mem_leaf;
 typedef struct mem_map {
 	uint64_t start, end; /* [start, end) */
 	uint8_t kind, prot;
-	char name[30];
+	uint64_t off; /* file offset of start; for anonymous memory the kernel's
+		       * page offset: its address at birth (mremap keeps it) */
+	uint32_t vma; /* mappings with the same number form one area, as Linux
+		       * merges them (one line in /proc/PID/maps) */
+	char name[48]; /* the file's path, or [heap], [stack], [vdso]...; "" for anonymous */
 	mem_leaf **dir; /* one leaf per 512 pages; NULL reads as zeros */
 	size_t cap; /* slots in dir[] */
 } mem_map;
@@ -73,6 +79,7 @@ typedef struct mem_space {
 	uint64_t fault; /* address of the last failed access */
 	uint64_t detached; /* bytes of shared pages and leaves this space let go */
 	uint64_t mapped; /* bytes covered by all mappings */
+	uint32_t next_vma; /* the number the next new area gets */
 	mem_tlb tlb[MEM_TLB];
 } mem_space;
 
@@ -84,6 +91,15 @@ void mem_free(mem_space *m);
 mem_space *mem_clone(const mem_space *m);
 /* Add a mapping of len bytes at start; false if it overlaps another. */
 bool mem_map_add(mem_space *m, uint64_t start, uint64_t len, mem_kind kind, int prot, const char *name);
+/* Add a mapping of a file's bytes from offset off (as mmap of a file). */
+bool mem_map_file(mem_space *m, uint64_t start, uint64_t len, mem_kind kind, int prot, const char *path,
+		  uint64_t off);
+/* Merge the new anonymous mapping at start with its neighbours as Linux's
+ * mmap does: with an unnamed neighbour of the same permissions whose page
+ * offsets continue its own; both sides only when they were one area
+ * already (two areas that have touched their pages have different
+ * anon_vmas and stay apart), else the lower side. */
+void mem_vma_merge(mem_space *m, uint64_t start);
 /* Remove [start, start+len): whole mappings go, partial ranges become holes. */
 void mem_unmap(mem_space *m, uint64_t start, uint64_t len);
 /* Change the end of the mapping that starts at start; new pages read as zero. */

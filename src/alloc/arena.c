@@ -3,12 +3,8 @@
  * copying, and the list primitives every path shares (unlink, tcache
  * put/get, perturb fills, failure reporting).
  *
- * Layout without ASLR is what gdb shows for a PIE on x86-64 Linux: the
- * executable at 0x555555554000, the heap right after its bss at
- * 0x555555559000, shared libraries below 0x7ffff8000000 with anonymous
- * mappings placed top-down beneath them, and the stack ending at
- * 0x7ffffffff000.  With ASLR each base moves by a page-granular random
- * offset of Linux's range, drawn from a seeded generator.
+ * The process image (every mapping and where it sits, with or without
+ * ASLR) is layout.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,56 +13,13 @@
 #include "heapscope/xalloc.h"
 #include "internal.h"
 
-static uint64_t splitmix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static void layout(alloc_layout *l, bool aslr, uint64_t seed)
-{
-	uint64_t pie = 0x555555554000ull, brk_rnd = 0, mmap_rnd = 0, stack_rnd = 0;
-	if (aslr) {
-		uint64_t s = seed;
-		pie += (splitmix(&s) & ((1ull << 28) - 1)) << 12;
-		brk_rnd = (splitmix(&s) & 0x1fff) << 12;
-		mmap_rnd = (splitmix(&s) & ((1ull << 28) - 1)) << 12;
-		stack_rnd = (splitmix(&s) & ((1ull << 22) - 1)) << 12;
-	}
-	l->text = pie;
-	l->text_end = pie + 0x2000;
-	l->data = pie + 0x3000;
-	l->data_end = pie + 0x4000;
-	l->bss = pie + 0x4000;
-	l->bss_end = pie + 0x5000;
-	l->heap = l->bss_end + brk_rnd;
-	uint64_t libbase = 0x7ffff7dc6000ull - mmap_rnd;
-	l->libc = libbase;
-	l->libc_end = libbase + 0x1e2000;
-	l->ld = libbase + 0x1fd000;
-	l->ld_end = libbase + 0x238000;
-	l->mmap_top = libbase - 0x3000; /* below the TLS block */
-	l->arena = libbase + 0x1d6c80; /* &main_arena in libc's .data */
-	l->stack_end = 0x7ffffffff000ull - stack_rnd;
-	l->stack = l->stack_end - 0x21000;
-}
-
 alloc *alloc_new(bool aslr, uint64_t seed)
 {
 	alloc *a = xcalloc(1, sizeof *a);
-	layout(&a->lay, aslr, seed);
+	alloc_layout_init(&a->lay, aslr, seed);
 	a->mem = mem_new();
-	alloc_layout *l = &a->lay;
-	mem_map_add(a->mem, l->text, l->text_end - l->text, MEM_TEXT, MEM_R | MEM_X, "a.out");
-	mem_map_add(a->mem, l->data, l->data_end - l->data, MEM_DATA, MEM_R | MEM_W, "a.out");
-	mem_map_add(a->mem, l->bss, l->bss_end - l->bss, MEM_BSS, MEM_R | MEM_W, "a.out");
-	mem_map_add(a->mem, l->mmap_top, 0x3000, MEM_ANON, MEM_R | MEM_W, "");
-	mem_map_add(a->mem, l->libc, 0x1d4000, MEM_LIB, MEM_R | MEM_X, "libc.so.6");
-	mem_map_add(a->mem, l->libc + 0x1d4000, 0xe000, MEM_LIB, MEM_R | MEM_W, "libc.so.6");
-	mem_map_add(a->mem, l->ld, l->ld_end - l->ld, MEM_LIB, MEM_R | MEM_X, "ld-linux-x86-64.so.2");
-	mem_map_add(a->mem, l->stack, l->stack_end - l->stack, MEM_STACK, MEM_R | MEM_W, "[stack]");
+	alloc_layout_map(a->mem, &a->lay);
+	const alloc_layout *l = &a->lay;
 	a->brk = l->heap;
 
 	alloc_params *mp = &a->mp;
@@ -79,7 +32,7 @@ alloc *alloc_new(bool aslr, uint64_t seed)
 	mp->tcache_count = 7;
 	mp->tcache_max_bytes = 1032;
 	uint64_t s = seed ^ 0x6865617073636f70ull;
-	a->tcache_key = splitmix(&s);
+	a->tcache_key = alloc_splitmix(&s);
 	a->contiguous = true;
 	return a;
 }

@@ -39,6 +39,13 @@
 #define ALIGN_UP(x, p) (((x) + (p)-1) & ~((uint64_t)(p)-1))
 #define ALIGN_DOWN(x, p) ((x) & ~((uint64_t)(p)-1))
 
+/* layout.c: the process image's bases (moved by ASLR when asked) */
+void alloc_layout_init(alloc_layout *l, bool aslr, uint64_t seed);
+/* layout.c: map every mapping of the process image into m */
+void alloc_layout_map(mem_space *m, const alloc_layout *l);
+/* A step of the seeded generator behind ASLR and the tcache key. */
+uint64_t alloc_splitmix(uint64_t *s);
+
 /* End the operation as glibc's malloc_printerr would (abort). */
 noreturn void alloc_fail(alloc *a, const char *msg);
 /* End the operation with a failed assertion in `fn`. */

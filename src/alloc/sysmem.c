@@ -31,13 +31,39 @@ bool alloc_sbrk(alloc *a, int64_t incr, uint64_t *old)
 	return true;
 }
 
+/* Where the kernel puts a new anonymous range of len bytes whose page
+ * offset is off (0 for mmap; for mremap, the offset the mapping was born
+ * with): top-down into the highest hole that fits; and, as Linux does since
+ * 6.7 for a length that is a multiple of 2 MiB, aligned for transparent huge
+ * pages: it searches for len + 2 MiB and puts the range where its offset
+ * matches off modulo 2 MiB (the upper end when the hole's start already
+ * does). */
+static uint64_t place(const alloc *a, uint64_t len, uint64_t off)
+{
+	const uint64_t pmd = 2ull << 20, floor = a->brk + ALLOC_MEMORY_LIMIT;
+	if (len % pmd == 0) {
+		uint64_t off_end = off + len, off_align = ALIGN_UP(off, pmd);
+		if (off_end > off_align && off_end - off_align >= pmd) {
+			uint64_t at = mem_find_gap_below(a->mem, a->lay.mmap_top, len + pmd, floor);
+			if (at) {
+				uint64_t sub = (off - at) & (pmd - 1);
+				return sub ? at + sub : at + pmd;
+			}
+		}
+	}
+	return mem_find_gap_below(a->mem, a->lay.mmap_top, len, floor);
+}
+
 uint64_t alloc_mmap(alloc *a, uint64_t len, mem_kind kind)
 {
 	if (len == 0 || len > ALLOC_MEMORY_LIMIT)
 		return 0;
-	uint64_t at = mem_find_gap_below(a->mem, a->lay.mmap_top, len, a->brk + ALLOC_MEMORY_LIMIT);
-	if (!at || !mem_map_add(a->mem, at, len, kind, MEM_R | MEM_W, ""))
+	uint64_t at = place(a, len, 0);
+	/* an anonymous mapping's page offset is its birth address (it stays
+	 * with it through mremap; neighbours with continuous offsets merge) */
+	if (!at || !mem_map_file(a->mem, at, len, kind, MEM_R | MEM_W, "", at))
 		return 0;
+	mem_vma_merge(a->mem, at);
 	alloc_emit(a, ALLOC_EV_MMAP, ALLOC_BIN_MMAP, 0, at, len, 0);
 	return at;
 }
@@ -56,7 +82,7 @@ uint64_t alloc_mremap(alloc *a, uint64_t addr, uint64_t oldlen, uint64_t newlen)
 	uint64_t to = addr;
 	if (!mem_resize(a->mem, addr, newlen)) {
 		/* cannot grow in place: move it to a fresh range */
-		to = mem_find_gap_below(a->mem, a->lay.mmap_top, newlen, a->brk + ALLOC_MEMORY_LIMIT);
+		to = place(a, newlen, mp->off);
 		if (!to || !mem_move(a->mem, addr, to))
 			return 0;
 		if (!mem_resize(a->mem, to, newlen))

@@ -289,12 +289,49 @@ bool mem_map_add(mem_space *m, uint64_t start, uint64_t len, mem_kind kind, int 
 	mp->end = start + len;
 	mp->kind = (uint8_t)kind;
 	mp->prot = (uint8_t)prot;
+	mp->vma = ++m->next_vma;
 	strncpy(mp->name, name ? name : "", sizeof mp->name - 1);
 	mp->cap = map_nleaves(mp);
 	mp->dir = xcalloc(mp->cap ? mp->cap : 1, sizeof *mp->dir);
 	m->mapped += len;
 	m->hot = 0;
 	return true;
+}
+
+bool mem_map_file(mem_space *m, uint64_t start, uint64_t len, mem_kind kind, int prot, const char *path,
+		  uint64_t off)
+{
+	if (!mem_map_add(m, start, len, kind, prot, path))
+		return false;
+	m->maps[find_index(m, start)].off = off;
+	return true;
+}
+
+/* Whether hi can join lo's area: both anonymous and unnamed, the same
+ * permissions, and page offsets that continue. */
+static bool vma_joins(const mem_map *lo, const mem_map *hi)
+{
+	return lo->end == hi->start && !lo->name[0] && !hi->name[0] && lo->prot == hi->prot &&
+	       lo->off + (lo->end - lo->start) == hi->off;
+}
+
+void mem_vma_merge(mem_space *m, uint64_t start)
+{
+	size_t i = find_index(m, start);
+	if (i >= m->n || m->maps[i].start != start)
+		return;
+	mem_map *mp = &m->maps[i];
+	mem_map *prev = i > 0 && vma_joins(&m->maps[i - 1], mp) ? &m->maps[i - 1] : NULL;
+	mem_map *next = i + 1 < m->n && vma_joins(mp, &m->maps[i + 1]) ? &m->maps[i + 1] : NULL;
+	if (prev && next && prev->vma != next->vma)
+		next = NULL;
+	if (prev)
+		mp->vma = prev->vma;
+	if (next) {
+		uint32_t old = next->vma;
+		for (size_t k = i + 1; k < m->n && m->maps[k].vma == old; k++)
+			m->maps[k].vma = mp->vma;
+	}
 }
 
 static void remove_at(mem_space *m, size_t i)

@@ -228,36 +228,26 @@ void report_maps(sbuf *b, alloc *a)
 	mem_space *m = a->mem;
 	for (size_t i = 0; i < m->n; i++) {
 		const mem_map *mp = &m->maps[i];
-		const char *name = "";
-		bool file = true;
-		switch (mp->kind) {
-		case MEM_TEXT:
-		case MEM_DATA:
-			name = "/home/student/a.out";
-			break;
-		case MEM_LIB:
-			name = strcmp(mp->name, "libc.so.6") ? "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
-							    : "/usr/lib/x86_64-linux-gnu/libc.so.6";
-			break;
-		default:
-			file = false;
-			name = mp->name;
+		uint64_t end = mp->end;
+		/* mappings Linux merged into one area print as one line */
+		while (i + 1 < m->n && m->maps[i + 1].vma == mp->vma && m->maps[i + 1].start == m->maps[i].end)
+			end = m->maps[++i].end;
+		/* as fs/proc/task_mmu.c prints a line: device and inode for a
+		 * file (made up here), then the name from column 73; an unnamed
+		 * line ends after "0 " */
+		bool file = mp->name[0] == '/';
+		size_t from = b->n;
+		sb_printf(b, "%08llx-%08llx %c%c%cp %08llx %s %s ", X(mp->start), X(end), mp->prot & MEM_R ? 'r' : '-',
+			  mp->prot & MEM_W ? 'w' : '-', mp->prot & MEM_X ? 'x' : '-', X(file ? mp->off : 0),
+			  file ? "08:01" : "00:00",
+			  file ? (mp->kind == MEM_LIB ? "1318" : "1402") : "0");
+		if (!mp->name[0]) {
+			sb_add(b, "\n", 1);
+			continue;
 		}
-		char line[160];
-		int k = snprintf(line, sizeof line, "%llx-%llx %c%c%cp %08llx %s %-7s", X(mp->start), X(mp->end),
-				 mp->prot & MEM_R ? 'r' : '-', mp->prot & MEM_W ? 'w' : '-', mp->prot & MEM_X ? 'x' : '-',
-				 0ULL, file ? "08:01" : "00:00", file ? "1318" : "0");
-		sb_printf(b, "%s", line);
-		if (mp->kind == MEM_CHUNK)
-			name = "(mmapped chunk)";
-		else if (mp->kind == MEM_BSS)
-			name = "(bss)";
-		if (*name) {
-			for (; k < 73; k++)
-				sb_add(b, " ", 1);
-			sb_printf(b, "%s", name);
-		}
-		sb_printf(b, "\n");
+		for (size_t k = b->n - from; k < 73; k++)
+			sb_add(b, " ", 1);
+		sb_printf(b, "%s\n", mp->name);
 	}
 }
 
@@ -432,8 +422,9 @@ void report_event(sbuf *b, const alloc *a, const alloc_ev *ev)
 void report_region(sbuf *b, alloc *a, uint64_t p)
 {
 	static const char *const kinds[MEM_KIND_COUNT] = {
-		[MEM_TEXT] = "text", [MEM_DATA] = "data", [MEM_BSS] = "bss",  [MEM_HEAP] = "heap",
-		[MEM_CHUNK] = "mmap", [MEM_ANON] = "mmap", [MEM_LIB] = "lib",  [MEM_STACK] = "stack",
+		[MEM_TEXT] = "text",  [MEM_RODATA] = "rodata", [MEM_DATA] = "data", [MEM_BSS] = "bss",
+		[MEM_HEAP] = "heap",  [MEM_CHUNK] = "mmap",    [MEM_ANON] = "mmap", [MEM_LIB] = "lib",
+		[MEM_STACK] = "stack", [MEM_KERNEL] = "kernel",
 	};
 	if (p >= a->lay.heap && p < a->brk) {
 		sb_printf(b, "heap+0x%llx", X(p - a->lay.heap));
@@ -444,8 +435,11 @@ void report_region(sbuf *b, alloc *a, uint64_t p)
 		sb_printf(b, "unmapped");
 		return;
 	}
-	if (m->kind == MEM_LIB && m->name[0])
-		sb_printf(b, "%s+0x%llx", m->name, X(p - m->start));
+	if (m->kind == MEM_LIB && m->name[0]) {
+		const char *base = strrchr(m->name, '/');
+		sb_printf(b, "%s+0x%llx", base ? base + 1 : m->name, X(p - m->start + m->off));
+	} else if (m->kind == MEM_KERNEL)
+		sb_printf(b, "%s", m->name);
 	else
 		sb_printf(b, "%s", kinds[m->kind] ? kinds[m->kind] : "mapped");
 }

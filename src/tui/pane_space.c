@@ -15,7 +15,10 @@ static int seg_role(const mem_map *mp)
 {
 	switch (mp->kind) {
 	case MEM_TEXT:
+	case MEM_RODATA:
 		return ROLE_SEG_TEXT;
+	case MEM_KERNEL:
+		return ROLE_SEG_LIB;
 	case MEM_DATA:
 		return ROLE_SEG_DATA;
 	case MEM_BSS:
@@ -38,6 +41,13 @@ static const char *seg_name(const mem_map *mp)
 	switch (mp->kind) {
 	case MEM_TEXT:
 		return "text";
+	case MEM_RODATA:
+		return "ro";
+	case MEM_KERNEL:
+		return !strcmp(mp->name, "[vdso]")	   ? "vdso"
+		       : !strcmp(mp->name, "[vsyscall]") ? "vsys"
+		       : !strcmp(mp->name, "[vvar]")	   ? "vvar"
+							   : "vclk";
 	case MEM_DATA:
 		return "data";
 	case MEM_BSS:
@@ -49,55 +59,78 @@ static const char *seg_name(const mem_map *mp)
 	case MEM_ANON:
 		return "anon";
 	case MEM_LIB:
-		return strcmp(mp->name, "libc.so.6") ? "ld.so" : "libc";
+		return strstr(mp->name, "/libc.") ? "libc" : "ld.so";
 	default:
 		return "stack";
 	}
 }
 
+/* A labelled band of addresses no mapping can use. */
+static void band(tui *t, int role, const char *fmt, const char *size)
+{
+	styled_line *g = vl_new(&t->space);
+	vl_add(g, role, fmt, size);
+}
+
+/* Rows from the top of the address space down, as the classic diagrams
+ * draw it: the kernel half, the non-canonical hole, then every mapping
+ * from the stack down to the program's text, gaps labelled with their
+ * sizes and the program break above the heap. */
 static void build(tui *t, int w)
 {
 	alloc *a = eng_heap(t->eng);
 	mem_space *m = a->mem;
 	vl_clear(&t->space);
 	free(t->space_at);
-	t->space_at = xcalloc(3 * m->n + 2, sizeof *t->space_at);
+	t->space_at = xcalloc(3 * m->n + 8, sizeof *t->space_at);
 	char sz[16];
 	bool wide = w >= 40;
-	uint64_t prev_end = 0;
-	for (size_t i = 0; i < m->n; i++) {
+	uint64_t below = 0; /* start of the row drawn last (0: none yet) */
+	bool kernel_done = false;
+	for (size_t i = m->n; i-- > 0;) {
 		const mem_map *mp = &m->maps[i];
-		if (a->brk == a->lay.heap && mp->start > a->lay.heap && prev_end <= a->lay.heap) {
-			styled_line *b = vl_new(&t->space);
-			vl_add(b, ROLE_SEG_HEAP, "  brk %012llx (no heap yet)", (unsigned long long)a->brk);
+		if (!kernel_done && mp->start < 0xffff800000000000ull) {
+			band(t, ROLE_DIM, "  kernel: 128T, no access from user mode", "");
+			band(t, ROLE_GAP, "  ~~~ non-canonical hole: 16E ~~~", "");
+			kernel_done = true;
+			below = 0x800000000000ull;
 		}
-		if (prev_end && mp->start > prev_end) {
-			ui_size(sz, sizeof sz, mp->start - prev_end);
-			styled_line *g = vl_new(&t->space);
-			vl_add(g, ROLE_GAP, "  ~~~ %s unmapped ~~~", sz);
+		if (below && mp->end < below) {
+			ui_size(sz, sizeof sz, below - mp->end);
+			band(t, ROLE_GAP, "  ~~~ %s unmapped ~~~", sz);
 		}
-		ui_size(sz, sizeof sz, mp->end - mp->start);
-		t->space_at[t->space.n] = mp->start;
-		styled_line *l = vl_new(&t->space);
-		int role = seg_role(mp);
-		if (wide)
-			vl_add(l, role, "%012llx-%012llx", (unsigned long long)mp->start, (unsigned long long)mp->end);
-		else
-			vl_add(l, role, "%012llx", (unsigned long long)mp->start);
-		vl_add(l, ROLE_NORMAL, " ");
-		vl_add(l, role, "%-5s", seg_name(mp));
-		vl_add(l, ROLE_DIM, " %5s", sz);
-		if (mp->kind == MEM_HEAP) {
-			styled_line *b = vl_new(&t->space);
-			vl_add(b, ROLE_SEG_HEAP, "  brk %012llx", (unsigned long long)a->brk);
-			if (a->top && wide) {
+		if (mp->kind == MEM_HEAP || (a->brk == a->lay.heap && mp->start < a->lay.heap && below > a->lay.heap)) {
+			styled_line *bl = vl_new(&t->space);
+			t->space_at[t->space.n - 1] = a->lay.heap;
+			vl_add(bl, ROLE_SEG_HEAP, "  brk %012llx%s", (unsigned long long)a->brk,
+			       mp->kind == MEM_HEAP ? "" : " (no heap yet)");
+			if (mp->kind == MEM_HEAP && a->top && wide) {
 				uint64_t ts = 0;
 				mem_rd64(m, a->top + 8, &ts);
 				ui_size(sz, sizeof sz, ts & ~7ull);
-				vl_add(b, ROLE_TOP, " (top %s)", sz);
+				vl_add(bl, ROLE_TOP, " (top %s)", sz);
 			}
 		}
-		prev_end = mp->end;
+		/* a library's mappings (headers, code, rodata, relro, data) make
+		 * one row here; `maps` lists them one by one */
+		uint64_t start = mp->start;
+		while (mp->kind == MEM_LIB && i > 0 && m->maps[i - 1].kind == MEM_LIB &&
+		       m->maps[i - 1].end == start && !strcmp(m->maps[i - 1].name, mp->name))
+			start = m->maps[--i].start;
+		ui_size(sz, sizeof sz, mp->end - start);
+		t->space_at[t->space.n] = start;
+		styled_line *l = vl_new(&t->space);
+		int role = seg_role(mp);
+		if (wide && start < 0x800000000000ull)
+			vl_add(l, role, "%012llx-%012llx", (unsigned long long)start, (unsigned long long)mp->end);
+		else if (wide)
+			vl_add(l, role, "%016llx%9s", (unsigned long long)start, "");
+		else
+			vl_add(l, role, "%012llx", (unsigned long long)start);
+		vl_add(l, ROLE_NORMAL, " ");
+		vl_add(l, role, "%-5s", seg_name(mp));
+		vl_add(l, ROLE_DIM, " %5s", sz);
+		below = start;
 	}
 }
 
@@ -120,8 +153,8 @@ void pane_space_draw(tui *t, rect r)
 		/* the mapping the last operation changed: the last one that starts
 		 * at or below its address, kept in view */
 		long k = -1;
-		for (size_t i = 0; i < t->space.n; i++)
-			if (t->space.l[i].text && t->space_at[i] && t->space_at[i] <= t->space_focus)
+		for (size_t i = 0; i < t->space.n && k < 0; i++)
+			if (t->space_at[i] && t->space_at[i] <= t->space_focus)
 				k = (long)i;
 		if (k >= 0 && (k < t->scroll[P_SPACE] + 1 || k >= t->scroll[P_SPACE] + h - 1))
 			t->scroll[P_SPACE] = k - h / 2;

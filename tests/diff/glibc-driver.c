@@ -16,6 +16,8 @@
  * Output, one line per operation: seq op off chunk mmapped brk ret.  With a
  * second argument the lines go to that file, so that stdout is free for
  * the program's own output (whose buffer is what the stdio cases test).
+ * With HS_DRIVER_ABS in the environment (run under setarch -R), an mmapped
+ * chunk's off is its absolute address in hex instead of null.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -318,13 +320,18 @@ int main(int argc, char **argv, char **envp)
 	}
 	if (tunn && !getenv("HS_DRIVER_CHILD")) {
 		/* re-run with the tunables in the environment (read at startup) */
-		static char *env[] = {tun, "HS_DRIVER_CHILD=1", NULL};
+		static char *env[] = {tun, "HS_DRIVER_CHILD=1", NULL, NULL};
+		const char *ab = getenv("HS_DRIVER_ABS");
+		if (ab && *ab)
+			env[2] = "HS_DRIVER_ABS=1";
 		(void)envp;
 		execve("/proc/self/exe", argv, env);
 		die("cannot re-exec for tunables", 0);
 	}
 
 	char *base = sbrk(0);
+	const char *ab = getenv("HS_DRIVER_ABS");
+	bool abs_addr = ab && *ab;
 	for (size_t i = 0; i < nops; i++) {
 		void *r = NULL;
 		uint64_t *hdr;
@@ -411,7 +418,12 @@ int main(int argc, char **argv, char **envp)
 		puts_(opname[kind[i]]);
 		puts_(" ");
 		bool addr = kind[i] < O_TRIM || kind[i] == O_FOPEN;
-		if (!addr || r_null[i] || r_mm[i])
+		if (addr && !r_null[i] && r_mm[i] && abs_addr) {
+			/* the absolute address of an mmapped chunk (under setarch -R) */
+			char hex[24];
+			snprintf(hex, sizeof hex, "0x%llx", (unsigned long long)(r_off[i] + (uint64_t)base));
+			puts_(hex);
+		} else if (!addr || r_null[i] || r_mm[i])
 			puts_("null");
 		else
 			putu(r_off[i]);

@@ -117,6 +117,8 @@ $T kill-session -t s200 2>/dev/null
 HS_ARGS="$tmp/demo.hs" start s200 200 50
 expect s200 "text" "200x50: text segment"
 expect s200 "stack" "200x50: stack segment"
+expect s200 "kernel: 128T, no access from user mode" "200x50: the kernel half tops the address space"
+expect s200 "non-canonical hole" "200x50: the non-canonical hole below it"
 expect s200 "libc" "200x50: libc mapping"
 expect s200 "1/11 demo.hs" "200x50: the script pane"
 $T send-keys -t s200 F8
@@ -139,7 +141,7 @@ expect s200 "munmap(0x" "200x50: the munmap syscall in the log"
 expect s200 "7 in the heap, 0 mmapped" "200x50: the second 0x20000 was mmapped and is gone after free"
 expect s200 "0x5555555598e0 0x20010 *P-- in use *c " "200x50: the first 0x20000 request came from top"
 type_line s200 "maps"
-expect s200 "rw-p 00000000 00:00 0 *\[heap\]" "200x50: maps lists the heap like /proc/PID/maps"
+expect s200 "rw-p 00000000 00:00 0 *\[stack\]" "200x50: maps lists the stack like /proc/PID/maps"
 # theme switching, live
 type_line s200 "theme mono"
 sleep 0.3

@@ -45,5 +45,25 @@ int main(void)
 	uint8_t b[16];
 	CHECK(mem_read(m, 0x10000, b, 16) && b[15] == 0x41);
 	mem_free(m);
+
+	/* areas merge as Linux's mmap merges them */
+	m = mem_new();
+	const int rw = MEM_R | MEM_W;
+	CHECK(mem_map_file(m, 0x50000, 0x2000, MEM_ANON, rw, "", 0x50000)); /* touched: its own area */
+	CHECK(mem_map_file(m, 0x40000, 0x3000, MEM_ANON, rw, "", 0x40000)); /* touched: its own area */
+	CHECK(mem_map_file(m, 0x4c000, 0x4000, MEM_CHUNK, rw, "", 0x4c000));
+	mem_vma_merge(m, 0x4c000); /* joins the area above */
+	CHECK_EQ(m->maps[1].vma, m->maps[2].vma);
+	CHECK(mem_map_file(m, 0x43000, 0x9000, MEM_CHUNK, rw, "", 0x43000));
+	mem_vma_merge(m, 0x43000); /* fits exactly, but the two areas stay apart: it joins the lower one */
+	CHECK_EQ(m->maps[0].vma, m->maps[1].vma);
+	CHECK(m->maps[1].vma != m->maps[2].vma);
+	CHECK(mem_map_file(m, 0x3f000, 0x1000, MEM_CHUNK, rw, "", 0x20000)); /* offsets do not continue */
+	mem_vma_merge(m, 0x3f000);
+	CHECK(m->maps[0].end == m->maps[1].start && m->maps[0].vma != m->maps[1].vma);
+	CHECK(mem_map_file(m, 0x52000, 0x1000, MEM_CHUNK, MEM_R, "", 0x52000)); /* other permissions */
+	mem_vma_merge(m, 0x52000);
+	CHECK(m->maps[4].end == m->maps[5].start && m->maps[4].vma != m->maps[5].vma);
+	mem_free(m);
 	return check_done("test_mem");
 }

@@ -1,0 +1,119 @@
+/*
+ * layout.c - the simulated process image: every mapping that a minimal
+ * dynamically linked PIE C program has on Debian 12 x86-64 with glibc 2.36,
+ * as its /proc/PID/maps prints them under `setarch -R` (ASLR off).
+ *
+ * Where the numbers come from: tests/cli.sh builds such a program, runs it
+ * under setarch -R and compares its maps with heapscope's `maps` line by
+ * line; they were first measured on kernel 6.18 (the kernel that has
+ * [vvar_vclock]).  The layout is three independent bases, each moved by
+ * ASLR on its own: the executable (PIE base), the libraries and everything
+ * the kernel and ld.so map near them (mmap base), and the stack.
+ *
+ * Facts a reader needs to follow the table:
+ *   - the executable's rw-p page holds .data and then .bss; the heap starts
+ *     at the next page (the program break, without brk randomisation);
+ *   - the kernel maps ld.so top-down from the mmap base 0x7ffff7fff000
+ *     (TASK_SIZE less 128 MiB), then [vvar], [vvar_vclock] and [vdso] below;
+ *   - ld.so maps two pages for itself, maps /etc/ld.so.cache (0xb000 here),
+ *     maps libc below it and its static TLS block below libc, then unmaps
+ *     the cache: that leaves the 0xb000 hole above libc's bss;
+ *   - later anonymous mappings go top-down into the highest hole that fits,
+ *     and Linux shows adjacent anonymous mappings with equal permissions as
+ *     one line (report_maps merges them the same way).
+ */
+#include "internal.h"
+
+enum { BASE_PIE, BASE_LIB, BASE_STACK, BASE_FIXED };
+
+#define EXE "/home/student/a.out"
+#define LIBC "/usr/lib/x86_64-linux-gnu/libc.so.6"
+#define LD "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
+#define R MEM_R
+#define RW (MEM_R | MEM_W)
+#define RX (MEM_R | MEM_X)
+
+/* base, offset from the base, length, permissions, file offset, kind, path */
+#define ALLOC_IMAGE(X)                                                  \
+	X(BASE_PIE, 0x0000, 0x1000, R, 0x0000, MEM_RODATA, EXE)         \
+	X(BASE_PIE, 0x1000, 0x1000, RX, 0x1000, MEM_TEXT, EXE)          \
+	X(BASE_PIE, 0x2000, 0x1000, R, 0x2000, MEM_RODATA, EXE)         \
+	X(BASE_PIE, 0x3000, 0x1000, R, 0x2000, MEM_RODATA, EXE)         \
+	X(BASE_PIE, 0x4000, 0x1000, RW, 0x3000, MEM_DATA, EXE)          \
+	X(BASE_LIB, -0x3000, 0x3000, RW, 0, MEM_ANON, "")               \
+	X(BASE_LIB, 0x000000, 0x26000, R, 0x000000, MEM_LIB, LIBC)      \
+	X(BASE_LIB, 0x026000, 0x156000, RX, 0x026000, MEM_LIB, LIBC)    \
+	X(BASE_LIB, 0x17c000, 0x53000, R, 0x17c000, MEM_LIB, LIBC)      \
+	X(BASE_LIB, 0x1cf000, 0x4000, R, 0x1cf000, MEM_LIB, LIBC)       \
+	X(BASE_LIB, 0x1d3000, 0x2000, RW, 0x1d3000, MEM_LIB, LIBC)      \
+	X(BASE_LIB, 0x1d5000, 0xd000, RW, 0, MEM_ANON, "")              \
+	X(BASE_LIB, 0x1ed000, 0x2000, RW, 0, MEM_ANON, "")              \
+	X(BASE_LIB, 0x1ef000, 0x4000, R, 0, MEM_KERNEL, "[vvar]")       \
+	X(BASE_LIB, 0x1f3000, 0x2000, R, 0, MEM_KERNEL, "[vvar_vclock]") \
+	X(BASE_LIB, 0x1f5000, 0x2000, RX, 0, MEM_KERNEL, "[vdso]")      \
+	X(BASE_LIB, 0x1f7000, 0x1000, R, 0x00000, MEM_LIB, LD)          \
+	X(BASE_LIB, 0x1f8000, 0x26000, RX, 0x01000, MEM_LIB, LD)        \
+	X(BASE_LIB, 0x21e000, 0xa000, R, 0x27000, MEM_LIB, LD)          \
+	X(BASE_LIB, 0x228000, 0x2000, R, 0x31000, MEM_LIB, LD)          \
+	X(BASE_LIB, 0x22a000, 0x2000, RW, 0x33000, MEM_LIB, LD)         \
+	X(BASE_STACK, 0, 0x21000, RW, 0, MEM_STACK, "[stack]")          \
+	X(BASE_FIXED, 0xffffffffff600000, 0x1000, MEM_X, 0, MEM_KERNEL, "[vsyscall]")
+
+/* where the bases sit without ASLR */
+#define PIE_BASE 0x555555554000ull
+#define LIB_BASE 0x7ffff7dd3000ull /* libc's first byte */
+#define MMAP_BASE 0x7ffff7fff000ull /* TASK_SIZE - 128 MiB: where top-down placement starts */
+#define STACK_END 0x7ffffffff000ull
+#define STACK_SIZE 0x21000ull
+#define LIBC_SIZE 0x1e2000ull /* libc's five mappings and its bss */
+#define MAIN_ARENA 0x1d3c60ull /* &main_arena, from libc's first byte */
+
+uint64_t alloc_splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+void alloc_layout_init(alloc_layout *l, bool aslr, uint64_t seed)
+{
+	uint64_t pie = PIE_BASE, brk_rnd = 0, mmap_rnd = 0, stack_rnd = 0;
+	if (aslr) {
+		/* the ranges of Linux x86-64: 28 bits of pages for the PIE and the
+		 * mmap base, 13 for brk, 22 for the stack */
+		uint64_t s = seed;
+		pie += (alloc_splitmix(&s) & ((1ull << 28) - 1)) << 12;
+		brk_rnd = (alloc_splitmix(&s) & 0x1fff) << 12;
+		mmap_rnd = (alloc_splitmix(&s) & ((1ull << 28) - 1)) << 12;
+		stack_rnd = (alloc_splitmix(&s) & ((1ull << 22) - 1)) << 12;
+	}
+	l->pie = pie;
+	l->text = pie + 0x1000;
+	l->text_end = pie + 0x2000;
+	l->data = pie + 0x4000;
+	l->data_end = pie + 0x4010;
+	l->bss = pie + 0x4010;
+	l->bss_end = pie + 0x5000;
+	l->heap = pie + 0x5000 + brk_rnd;
+	l->libc = LIB_BASE - mmap_rnd;
+	l->libc_end = l->libc + LIBC_SIZE;
+	l->ld = l->libc + 0x1f7000;
+	l->ld_end = l->libc + 0x22c000;
+	l->mmap_top = MMAP_BASE - mmap_rnd;
+	l->arena = l->libc + MAIN_ARENA;
+	l->stack_end = STACK_END - stack_rnd;
+	l->stack = l->stack_end - STACK_SIZE;
+}
+
+void alloc_layout_map(mem_space *m, const alloc_layout *l)
+{
+	const uint64_t base[] = {[BASE_PIE] = l->pie, [BASE_LIB] = l->libc, [BASE_STACK] = l->stack,
+				 [BASE_FIXED] = 0};
+	/* an anonymous mapping's page offset is its own address */
+#define MAP(b, at, len, prot, off, kind, path) \
+	mem_map_file(m, base[b] + (uint64_t)(at), len, kind, prot, path, \
+		     (path)[0] ? (uint64_t)(off) : base[b] + (uint64_t)(at));
+	ALLOC_IMAGE(MAP)
+#undef MAP
+}
