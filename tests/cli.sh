@@ -36,6 +36,16 @@ expect dumb-term 5 "heapscope --batch" -- env TERM=dumb "$bin"
 expect directory 1 "tests" -- "$bin" --batch tests
 printf 'p = malloc(24)\nfree(p)\n' >"$tmp/s.hs"
 expect stdin 0 '"op":"free"' -- sh -c "\"$bin\" --batch - --format=jsonl < \"$tmp/s.hs\""
+# the memalign family's and the layout directives' mistakes
+printf 'posix_memalign(p, 64, 10)\n' >"$tmp/pm.hs"
+expect posix-memalign-no-amp 1 "pm.hs:1:16: error: expected &NAME" -- "$bin" --batch "$tmp/pm.hs"
+printf 'a = malloc(1)\nheap_start 0x600000000000\n' >"$tmp/hs1.hs"
+expect heap-start-late 1 "hs1.hs:2:1: error: heap_start applies when the process starts" -- "$bin" --batch "$tmp/hs1.hs"
+printf 'heap_start 0x600000000010\n' >"$tmp/hs2.hs"
+expect heap-start-unaligned 1 "cannot start the heap: it must be page-aligned" -- "$bin" --batch "$tmp/hs2.hs"
+printf 'heap_start 0x600000000000\nmmap_base 0x7fff00000000\na = malloc(10)\nm = malloc(200000)\n' >"$tmp/hs3.hs"
+expect heap-start-moves 0 '"ptr":"0x6000000002a0"' -- "$bin" --batch "$tmp/hs3.hs" --format=jsonl
+expect mmap-base-moves 0 '"ptr":"0x7ffeffda0010"' -- "$bin" --batch "$tmp/hs3.hs" --format=jsonl
 expect aslr 0 '"off":672' -- sh -c "\"$bin\" --batch - --format=jsonl --aslr --seed 7 < \"$tmp/s.hs\""
 expect aslr-moves 0 '"ptr":"0x5' -- sh -c "\"$bin\" --batch - --format=jsonl --aslr --seed 7 < \"$tmp/s.hs\" | grep -v 0x5555555592a0"
 # options in any order, GNU style: --batch is a flag, the script an operand

@@ -117,6 +117,8 @@ typedef enum alloc_ev_kind {
 	ALLOC_EV_THRESHOLD, /* a=new mmap threshold b=new trim threshold */
 	ALLOC_EV_INPLACE, /* a=chunk b=new size: realloc kept the block */
 	ALLOC_EV_COPY, /* a=old chunk c=new chunk b=bytes copied */
+	ALLOC_EV_ALIGN, /* a=chunk b=leader bytes given back c=aligned chunk (bin MMAP: folded into prev_size) */
+	ALLOC_EV_ALIGN_TAIL, /* a=chunk b=its new size c=tail chunk given back */
 	ALLOC_EV_FAIL, /* the check that failed; text in alloc.msg */
 	ALLOC_EV_KIND_COUNT
 } alloc_ev_kind;
@@ -189,12 +191,28 @@ alloc *alloc_clone(const alloc *a);
 int alloc_malloc(alloc *a, uint64_t n, uint64_t *out);
 int alloc_free_ptr(alloc *a, uint64_t p);
 int alloc_calloc(alloc *a, uint64_t n, uint64_t m, uint64_t *out);
+/* The memalign family (memalign.c): fn is one of ALLOC_FN_*; *out gets the
+ * block (0 when there is none) and *code the C function's error number
+ * (posix_memalign returns it; the others set errno). */
+int alloc_memalign(alloc *a, int fn, uint64_t align, uint64_t bytes, uint64_t *out, uint64_t *code);
 int alloc_realloc(alloc *a, uint64_t p, uint64_t n, uint64_t *out);
 int alloc_trim(alloc *a, uint64_t pad, uint64_t *out);
 int alloc_mallopt(alloc *a, int param, int64_t value, uint64_t *out);
 /* Apply a GLIBC_TUNABLES-style setting; only before the first call
  * (-2 after it, -3 when the value is out of range, -1 for a bad id). */
 int alloc_tunable(alloc *a, int id, uint64_t value);
+/* Start the heap (the initial program break) at addr instead, as a real
+ * program's brk randomisation or larger image would: before the process
+ * starts; 0, or -1 for an address that is not page-aligned or has no free
+ * gigabyte above it, -2 when the process has started. */
+int alloc_set_heap_start(alloc *a, uint64_t addr);
+/* Move the mmap base (the top of the area where mmap places mappings
+ * top-down; ld.so ends there, libc and the vdso sit below it) to addr:
+ * before the process starts; 0, -1 or -2 as alloc_set_heap_start. */
+int alloc_set_mmap_base(alloc *a, uint64_t addr);
+/* What alloc_set_heap_start (heap) or alloc_set_mmap_base would answer,
+ * without doing it. */
+int alloc_layout_check(const alloc *a, bool heap, uint64_t addr);
 /* Whether value is in range for tunable id (without applying it). */
 bool alloc_tunable_valid(int id, uint64_t value);
 /* The id of a tunable name, or -1. */
@@ -215,6 +233,7 @@ int alloc_memset(alloc *a, uint64_t addr, int byte, uint64_t n);
 /* stdio as far as it allocates (stdio.c). */
 enum { ALLOC_STDOUT_TTY, ALLOC_STDOUT_PIPE, ALLOC_STDOUT_FILE };
 enum { ALLOC_STDOUT = 1, ALLOC_STDERR = 2 };
+enum { ALLOC_FN_MEMALIGN, ALLOC_FN_ALIGNED_ALLOC, ALLOC_FN_POSIX_MEMALIGN, ALLOC_FN_VALLOC, ALLOC_FN_PVALLOC };
 enum { ALLOC_IOFBF = 0, ALLOC_IOLBF = 1, ALLOC_IONBF = 2 }; /* as in <stdio.h> */
 /* The program's own sbrk(incr): *out is the old break, or -1 (ENOMEM). */
 int alloc_program_sbrk(alloc *a, int64_t incr, uint64_t *out);

@@ -26,27 +26,41 @@
 
 #include "heapscope/alloc.h"
 
+/* Every operation the engine logs: its kind, its name (jsonl's "op", the
+ * C function where there is one) and what it means. */
+#define ENG_OPS(X)                                                                           \
+	X(MALLOC, "malloc") /* dst = malloc(x) */                                           \
+	X(FREE, "free") /* free(x) */                                                       \
+	X(CALLOC, "calloc") /* dst = calloc(x, y) */                                        \
+	X(REALLOC, "realloc") /* dst = realloc(x, y) */                                     \
+	X(TRIM, "malloc_trim") /* dst = malloc_trim(x) */                                   \
+	X(MALLOPT, "mallopt") /* dst = mallopt(x, y) */                                     \
+	X(POKE, "store") /* store the z low bytes of y at address x */                      \
+	X(MEMSET, "memset") /* memset(x, y, z) */                                           \
+	X(STRCPY, "strcpy") /* copy z bytes of the blob at offset y to address x */         \
+	X(SET, "set") /* dst = x */                                                         \
+	X(TUNABLE, "tunable") /* tunable with stable id x (alloc_tunable_id) = y */         \
+	X(RESET, "reset") /* a fresh process: default tunables, no variable holds a value */ \
+	X(PRINT, "output") /* output on stream x (1 stdout, 2 stderr): z blob bytes at y */ \
+	X(FOPEN, "fopen") /* dst = fopen(...) */                                            \
+	X(FILEIO, "file_io") /* a read or write on FILE x */                                \
+	X(FCLOSE, "fclose") /* fclose(x) */                                                 \
+	X(SETVBUF, "setvbuf") /* setvbuf(stdout, NULL, x, 0) */                             \
+	X(STDOUT, "stdout") /* stdout goes to x: 0 a terminal, 1 a pipe, 2 a file */        \
+	X(SBRK, "sbrk") /* dst = sbrk(x): the program moves the break itself */             \
+	X(BRK, "brk") /* dst = brk(x): 0, or -1 when the break cannot move */               \
+	X(MEMALIGN, "memalign") /* dst = memalign(x, y) */                                  \
+	X(ALIGNED_ALLOC, "aligned_alloc") /* dst = aligned_alloc(x, y) */                   \
+	X(POSIX_MEMALIGN, "posix_memalign") /* posix_memalign(&dst, x, y) */                \
+	X(VALLOC, "valloc") /* dst = valloc(y) */                                           \
+	X(PVALLOC, "pvalloc") /* dst = pvalloc(y) */                                        \
+	X(HEAP_START, "heap_start") /* the heap starts at x (before the process starts) */   \
+	X(MMAP_BASE, "mmap_base") /* the mmap area starts below x (before it starts) */
+
 typedef enum eng_opkind {
-	ENG_MALLOC, /* dst = malloc(x) */
-	ENG_FREE, /* free(x) */
-	ENG_CALLOC, /* dst = calloc(x, y) */
-	ENG_REALLOC, /* dst = realloc(x, y) */
-	ENG_TRIM, /* dst = malloc_trim(x) */
-	ENG_MALLOPT, /* dst = mallopt(x, y) */
-	ENG_POKE, /* store the z low bytes of y at address x */
-	ENG_MEMSET, /* memset(x, y, z) */
-	ENG_STRCPY, /* copy z bytes of the blob at offset y to address x */
-	ENG_SET, /* dst = x */
-	ENG_TUNABLE, /* tunable with stable id x (alloc_tunable_id) = y */
-	ENG_RESET, /* a fresh process: default tunables, no variable holds a value */
-	ENG_PRINT, /* output on stream x (1 stdout, 2 stderr): the z bytes of the blob at y */
-	ENG_FOPEN, /* dst = fopen(...) */
-	ENG_FILEIO, /* a read or write on FILE x */
-	ENG_FCLOSE, /* fclose(x) */
-	ENG_SETVBUF, /* setvbuf(stdout, NULL, x, 0) */
-	ENG_STDOUT, /* stdout goes to x: 0 a terminal, 1 a pipe, 2 a file (before its first output) */
-	ENG_SBRK, /* dst = sbrk(x): the program moves the break itself */
-	ENG_BRK, /* dst = brk(x): the program sets the break (0, or -1 when it cannot) */
+#define X(id, name) ENG_##id,
+	ENG_OPS(X)
+#undef X
 	ENG_OPKIND_COUNT
 } eng_opkind;
 
@@ -71,6 +85,7 @@ typedef struct eng_result {
 	const char *text; /* ENG_PRINT: the output (textlen bytes, in the engine's blob) */
 	size_t textlen;
 	uint64_t req; /* requested bytes (calloc: n*m) */
+	uint64_t code; /* posix_memalign's return value (0, EINVAL, ENOMEM) */
 	uint64_t chunk; /* chunk size of the result (free: of the chunk freed) */
 	bool mmapped;
 	uint64_t brk; /* program break after the operation */
@@ -130,5 +145,8 @@ uint32_t eng_nnames(const engine *e);
 size_t eng_checkpoints(const engine *e);
 /* Name of an operation kind ("malloc", ...). */
 const char *eng_op_name(int kind);
+/* Whether operations of this kind hand out a block (malloc, calloc,
+ * realloc and the memalign family). */
+bool eng_op_allocates(int kind);
 
 #endif

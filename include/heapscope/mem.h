@@ -54,6 +54,8 @@ typedef struct mem_map {
 	uint8_t kind, prot;
 	uint64_t off; /* file offset of start; for anonymous memory the kernel's
 		       * page offset: its address at birth (mremap keeps it) */
+	uint64_t aux; /* the owner's: alloc keeps where an mmapped chunk starts
+		       * in its mapping (memalign may start it past the first page) */
 	uint32_t vma; /* mappings with the same number form one area, as Linux
 		       * merges them (one line in /proc/PID/maps) */
 	char name[48]; /* the file's path, or [heap], [stack], [vdso]...; "" for anonymous */
@@ -94,6 +96,8 @@ bool mem_map_add(mem_space *m, uint64_t start, uint64_t len, mem_kind kind, int 
 /* Add a mapping of a file's bytes from offset off (as mmap of a file). */
 bool mem_map_file(mem_space *m, uint64_t start, uint64_t len, mem_kind kind, int prot, const char *path,
 		  uint64_t off);
+/* The mapping that starts exactly at start, or NULL (to set its aux). */
+mem_map *mem_map_at(mem_space *m, uint64_t start);
 /* Merge the new anonymous mapping at start with its neighbours as Linux's
  * mmap does: with an unnamed neighbour of the same permissions whose page
  * offsets continue its own; both sides only when they were one area

@@ -107,7 +107,8 @@ typedef struct sess_script_view {
 /* Argument kinds of a command (its `args` specification, one letter each;
  * lower case = optional, a trailing '*' repeats the last one):
  *   E expression   W word (a name)   P path (a word, or "quoted")
- *   N decimal number (may have a fraction)   S string literal */
+ *   N decimal number (may have a fraction)   S string literal
+ *   A the address of a variable the call writes to (&name) */
 typedef struct sess_arg {
 	char kind; /* the specification letter, upper case */
 	uint64_t num; /* E */

@@ -235,7 +235,8 @@ const char *alloc_ev_name(int kind)
 		"tcache_get", "tcache_put", "fastbin_get", "fastbin_put", "stash", "smallbin_get",
 		"bin_miss", "sort", "exact_fit", "last_remainder", "best_fit", "binmap", "split",
 		"top_split", "merge", "top_merge", "unsorted_put", "consolidate", "brk", "mmap",
-		"munmap", "mremap", "madvise", "trim", "threshold", "in_place", "copy", "fail",
+		"munmap", "mremap", "madvise", "trim", "threshold", "in_place", "copy", "align",
+		"align_tail", "fail",
 	};
 	return kind >= 0 && kind < ALLOC_EV_KIND_COUNT ? names[kind] : "?";
 }

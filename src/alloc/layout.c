@@ -106,14 +106,74 @@ void alloc_layout_init(alloc_layout *l, bool aslr, uint64_t seed)
 	l->stack = l->stack_end - STACK_SIZE;
 }
 
-void alloc_layout_map(mem_space *m, const alloc_layout *l)
+/* Map the mappings of the bases in mask (1 << BASE_...). */
+static void map_bases(mem_space *m, const alloc_layout *l, unsigned mask)
 {
 	const uint64_t base[] = {[BASE_PIE] = l->pie, [BASE_LIB] = l->libc, [BASE_STACK] = l->stack,
 				 [BASE_FIXED] = 0};
 	/* an anonymous mapping's page offset is its own address */
-#define MAP(b, at, len, prot, off, kind, path) \
-	mem_map_file(m, base[b] + (uint64_t)(at), len, kind, prot, path, \
-		     (path)[0] ? (uint64_t)(off) : base[b] + (uint64_t)(at));
+#define MAP(b, at, len, prot, off, kind, path)                                                 \
+	if (mask & (1u << (b)))                                                                \
+		mem_map_file(m, base[b] + (uint64_t)(at), len, kind, prot, path,               \
+			     (path)[0] ? (uint64_t)(off) : base[b] + (uint64_t)(at));
 	ALLOC_IMAGE(MAP)
 #undef MAP
+}
+
+void alloc_layout_map(mem_space *m, const alloc_layout *l)
+{
+	map_bases(m, l, ~0u);
+}
+
+/* Whether the process has not started yet: no allocator call, the break
+ * where it began, nothing mapped by malloc or the program. */
+static bool unstarted(const alloc *a)
+{
+	return !a->initialized && a->brk == a->lay.heap && !a->program_moved_brk && a->n_mmaps == 0;
+}
+
+int alloc_layout_check(const alloc *a, bool heap, uint64_t addr)
+{
+	if (!unstarted(a))
+		return -2;
+	const alloc_layout *l = &a->lay;
+	if (addr % PAGE)
+		return -1;
+	if (heap)
+		/* anywhere free, with a gigabyte of room above it (a non-PIE
+		 * program's heap sits low, at 0x4xxxxx) */
+		return addr >= 0x10000 && addr <= (1ull << 47) - (1ull << 30) &&
+			       mem_find_gap_below(a->mem, addr + (1ull << 30), 1ull << 30, addr) == addr
+			       ? 0
+			       : -1;
+	uint64_t span = l->ld_end - (l->libc - 0x3000);
+	return addr >= span && addr - span >= l->heap + ALLOC_MEMORY_LIMIT && addr <= l->stack - PAGE ? 0 : -1;
+}
+
+int alloc_set_heap_start(alloc *a, uint64_t addr)
+{
+	int r = alloc_layout_check(a, true, addr);
+	if (r == 0)
+		a->lay.heap = a->brk = addr;
+	return r;
+}
+
+int alloc_set_mmap_base(alloc *a, uint64_t addr)
+{
+	int r = alloc_layout_check(a, false, addr);
+	if (r)
+		return r;
+	/* the libraries, vdso and ld.so move with the base: ld.so ends at it */
+	alloc_layout *l = &a->lay;
+	uint64_t lo = l->libc - 0x3000;
+	mem_unmap(a->mem, lo, l->ld_end - lo);
+	uint64_t delta = addr - l->mmap_top;
+	l->libc += delta;
+	l->libc_end += delta;
+	l->ld += delta;
+	l->ld_end += delta;
+	l->arena += delta;
+	l->mmap_top = addr;
+	map_bases(a->mem, l, 1u << BASE_LIB);
+	return 0;
 }

@@ -22,6 +22,7 @@ typedef struct eng_checkpoint eng_checkpoint;
 
 struct engine {
 	alloc *heap; /* current state */
+	uint64_t code; /* the error number of the last memalign-family call */
 	uint64_t *vars;
 	uint8_t *vset; /* whether each variable holds a value */
 	uint32_t nvars, capvars;
@@ -266,6 +267,22 @@ static int apply(engine *e, const eng_op *op, uint64_t *ret)
 	case ENG_CALLOC:
 		st = alloc_calloc(a, op->x, op->y, ret);
 		break;
+	case ENG_MEMALIGN:
+	case ENG_ALIGNED_ALLOC:
+	case ENG_POSIX_MEMALIGN:
+	case ENG_VALLOC:
+	case ENG_PVALLOC: {
+		static const int fn[] = {[ENG_MEMALIGN] = ALLOC_FN_MEMALIGN,
+					 [ENG_ALIGNED_ALLOC] = ALLOC_FN_ALIGNED_ALLOC,
+					 [ENG_POSIX_MEMALIGN] = ALLOC_FN_POSIX_MEMALIGN,
+					 [ENG_VALLOC] = ALLOC_FN_VALLOC,
+					 [ENG_PVALLOC] = ALLOC_FN_PVALLOC};
+		st = alloc_memalign(a, fn[op->kind], op->x, op->y, ret, &e->code);
+		/* posix_memalign leaves *memptr alone when it fails */
+		if (st == ALLOC_OK && op->kind == ENG_POSIX_MEMALIGN && e->code)
+			return st;
+		break;
+	}
 	case ENG_REALLOC:
 		st = alloc_realloc(a, op->x, op->y, ret);
 		break;
@@ -323,6 +340,11 @@ static int apply(engine *e, const eng_op *op, uint64_t *ret)
 	case ENG_STDOUT:
 		a->nev = 0;
 		a->stdout_mode = (uint8_t)op->x;
+		break;
+	case ENG_HEAP_START:
+	case ENG_MMAP_BASE:
+		a->nev = 0;
+		*ret = (op->kind == ENG_HEAP_START ? alloc_set_heap_start(a, op->x) : alloc_set_mmap_base(a, op->x)) == 0;
 		break;
 	case ENG_TUNABLE:
 		a->nev = 0;
@@ -598,6 +620,13 @@ int eng_exec(engine *e, const eng_op *op, eng_result *r)
 		if (st == ALLOC_OK && r->ret)
 			peek_chunk(e, r->ret, &r->chunk, &r->mmapped);
 		break;
+	case ENG_MEMALIGN:
+	case ENG_ALIGNED_ALLOC:
+	case ENG_POSIX_MEMALIGN:
+	case ENG_VALLOC:
+	case ENG_PVALLOC:
+		r->code = e->code;
+		/* fall through */
 	case ENG_MALLOC:
 	case ENG_REALLOC:
 	case ENG_CALLOC:
@@ -740,12 +769,29 @@ size_t eng_history_bytes(const engine *e)
 
 const char *eng_op_name(int kind)
 {
-	static const char *names[ENG_OPKIND_COUNT] = {
-		"malloc", "free", "calloc", "realloc", "malloc_trim", "mallopt",
-		"store", "memset", "strcpy", "set", "tunable", "reset", "output", "fopen", "file_io", "fclose",
-		"setvbuf", "stdout", "sbrk", "brk",
+	static const char *const names[ENG_OPKIND_COUNT] = {
+#define X(id, name) name,
+		ENG_OPS(X)
+#undef X
 	};
 	return kind >= 0 && kind < ENG_OPKIND_COUNT ? names[kind] : "?";
+}
+
+bool eng_op_allocates(int kind)
+{
+	switch (kind) {
+	case ENG_MALLOC:
+	case ENG_CALLOC:
+	case ENG_REALLOC:
+	case ENG_MEMALIGN:
+	case ENG_ALIGNED_ALLOC:
+	case ENG_POSIX_MEMALIGN:
+	case ENG_VALLOC:
+	case ENG_PVALLOC:
+		return true;
+	default:
+		return false;
+	}
 }
 
 alloc *eng_heap(const engine *e)

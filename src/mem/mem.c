@@ -315,6 +315,12 @@ static bool vma_joins(const mem_map *lo, const mem_map *hi)
 	       lo->off + (lo->end - lo->start) == hi->off;
 }
 
+mem_map *mem_map_at(mem_space *m, uint64_t start)
+{
+	size_t i = find_index(m, start);
+	return i < m->n && m->maps[i].start == start ? &m->maps[i] : NULL;
+}
+
 void mem_vma_merge(mem_space *m, uint64_t start)
 {
 	size_t i = find_index(m, start);

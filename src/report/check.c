@@ -185,7 +185,9 @@ int hv_check(alloc *a, char *msg, size_t len)
 	uint64_t nmm = 0, mmbytes = 0;
 	for (size_t i = v.nheap; i < v.n; i++) {
 		nmm++;
-		mmbytes += v.chunks[i].size;
+		/* the mapping: the chunk and, before it, its prev_size bytes
+		 * (what memalign skipped to align it) */
+		mmbytes += v.chunks[i].size + word(a, v.chunks[i].addr);
 		if (!(v.chunks[i].raw & ALLOC_IS_MMAPPED)) {
 			rc = fail(msg, len, "mmapped chunk 0x%llx lacks IS_MMAPPED", X(v.chunks[i].addr));
 			goto done;

@@ -186,8 +186,8 @@ void hv_build(heapview *v, alloc *a)
 	v->nheap = v->n;
 	for (size_t i = 0; i < m->n; i++) {
 		const mem_map *mp = &m->maps[i];
-		if (mp->kind == MEM_CHUNK && mem_rd64(m, mp->start + 8, &raw))
-			add_chunk(v, &cap, mp->start, raw, ALLOC_BIN_MMAP);
+		if (mp->kind == MEM_CHUNK && mem_rd64(m, mp->start + mp->aux + 8, &raw))
+			add_chunk(v, &cap, mp->start + mp->aux, raw, ALLOC_BIN_MMAP);
 	}
 	free(ts.t);
 }

@@ -10,6 +10,7 @@
  * 0x400-0x430"), never only by an index.
  */
 #include <stdio.h>
+#include <errno.h>
 #include <string.h>
 
 #include "heapscope/report.h"
@@ -359,6 +360,63 @@ void report_abort_reason(sbuf *b, const char *msg)
 		  why ? ": " : "", why ? why : "");
 }
 
+/* The memalign family: why it went as it did. */
+static void memalign_words(sbuf *b, const alloc *a, const eng_result *r)
+{
+	uint64_t align = r->kind == ENG_VALLOC || r->kind == ENG_PVALLOC ? 4096 : r->arg, req = r->req;
+	if (r->kind == ENG_POSIX_MEMALIGN && r->code == EINVAL) {
+		sb_printf(b, "The alignment must be a power of two times sizeof (void *) = 8 for posix_memalign; %llu is "
+			     "not, so it returns EINVAL (22) and allocates nothing.\n",
+			  X(align));
+		return;
+	}
+	if (r->kind == ENG_PVALLOC)
+		sb_printf(b, "Whole pages at a page boundary: pvalloc asks for (%llu + 4095) & -4095 = %llu bytes (glibc "
+			     "2.36's mask keeps the lowest bit, so pvalloc(0) asks for 1 byte). ",
+			  X(req), X((req + 4095) & (uint64_t)-4095));
+	else if (r->kind == ENG_VALLOC)
+		sb_printf(b, "A page boundary: valloc(%llu) is memalign(4096, %llu). ", X(req), X(req));
+	if (align <= 16) {
+		sb_printf(b, "An alignment of at most 16 is what malloc gives anyway: this is malloc(%llu).\n", X(req));
+		sizing(b, r);
+		if (r->ret)
+			malloc_words(b, a, r);
+		return;
+	}
+	if (r->code == EINVAL) {
+		sb_printf(b, "An alignment above 2^63 cannot be a power of two: NULL, errno EINVAL.\n");
+		return;
+	}
+	uint64_t al = align < MINSIZE ? MINSIZE : align;
+	uint64_t p2 = 32;
+	while (p2 < al && p2 < 1ull << 63)
+		p2 <<= 1;
+	if (req > (uint64_t)INT64_MAX || !r->ret) {
+		sb_printf(b, "No memory for %llu bytes aligned to 0x%llx: NULL, errno ENOMEM%s.\n", X(req), X(p2),
+			  r->kind == ENG_POSIX_MEMALIGN ? " (posix_memalign returns 12)" : "");
+		return;
+	}
+	sb_printf(b, "An alignment above 16 skips the tcache%s: glibc asks _int_malloc for chunk 0x%llx + %llu + "
+		     "MINSIZE (32) = %llu bytes, room for the worst misalignment.\n",
+		  al != align ? " (raised to a power of two, at least 32)" : "", X(chunk_for(req)), X(p2),
+		  X(chunk_for(req) + p2 + MINSIZE));
+	const alloc_ev *lead = find(r, ALLOC_EV_ALIGN), *tail = find(r, ALLOC_EV_ALIGN_TAIL);
+	if (lead && lead->bin == ALLOC_BIN_MMAP)
+		sb_printf(b, "That came from its own mmap; the aligned chunk starts 0x%llx bytes into the mapping and "
+			     "keeps that offset in its prev_size, so free can munmap the whole mapping.\n",
+			  X(lead->b));
+	else if (lead)
+		sb_printf(b, "The first %llu-aligned spot with at least 32 bytes before it is 0x%llx bytes in: that "
+			     "leader is freed as a chunk of its own%s.\n",
+			  X(p2), X(lead->b), tail ? ", and so is the tail past the chunk" : "");
+	else if (tail)
+		sb_printf(b, "The block was aligned already; the tail past the 0x%llx bytes it needs is freed as a chunk "
+			     "of its own.\n",
+			  X(tail->b));
+	else
+		sb_printf(b, "The block was aligned already and had no tail worth freeing.\n");
+}
+
 static void narrate(sbuf *b, const alloc *a, const eng_result *r)
 {
 	if (r->status != ALLOC_OK) {
@@ -384,6 +442,13 @@ static void narrate(sbuf *b, const alloc *a, const eng_result *r)
 		break;
 	case ENG_FREE:
 		free_words(b, a, r);
+		break;
+	case ENG_MEMALIGN:
+	case ENG_ALIGNED_ALLOC:
+	case ENG_POSIX_MEMALIGN:
+	case ENG_VALLOC:
+	case ENG_PVALLOC:
+		memalign_words(b, a, r);
 		break;
 	case ENG_TRIM:
 		sb_printf(b, "malloc_trim consolidates the fastbins, gives whole free pages inside free chunks back "

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 #include "heapscope/xalloc.h"
@@ -411,6 +412,18 @@ void report_event(sbuf *b, const alloc *a, const alloc_ev *ev)
 		sb_printf(b, "realloc moves: copies 0x%llx bytes from 0x%llx to 0x%llx, frees the old chunk", X(ev->b),
 			  X(ev->a), X(ev->c));
 		break;
+	case ALLOC_EV_ALIGN:
+		if (ev->bin == ALLOC_BIN_MMAP)
+			sb_printf(b, "align: the mmapped chunk starts 0x%llx bytes later, at 0x%llx (kept in its prev_size)",
+				  X(ev->b), X(ev->c));
+		else
+			sb_printf(b, "align: the aligned chunk starts at 0x%llx; the 0x%llx bytes before it are freed",
+				  X(ev->c), X(ev->b));
+		break;
+	case ALLOC_EV_ALIGN_TAIL:
+		sb_printf(b, "align: chunk 0x%llx keeps 0x%llx bytes; the tail at 0x%llx is freed", X(ev->a), X(ev->b),
+			  X(ev->c));
+		break;
 	case ALLOC_EV_FAIL:
 		sb_printf(b, "%s", a->msg[0] ? a->msg : "check failed");
 		break;
@@ -452,14 +465,25 @@ void report_op(sbuf *b, engine *e, const eng_result *r, const char *text)
 		return;
 	}
 	switch (r->kind) {
+	case ENG_POSIX_MEMALIGN:
+		if (r->code) {
+			sb_printf(b, " = %llu (%s)", X(r->code), r->code == EINVAL ? "EINVAL" : "ENOMEM");
+			break;
+		}
+		sb_printf(b, " = 0, *memptr");
+		/* fall through */
 	case ENG_MALLOC:
 	case ENG_CALLOC:
 	case ENG_REALLOC:
+	case ENG_MEMALIGN:
+	case ENG_ALIGNED_ALLOC:
+	case ENG_VALLOC:
+	case ENG_PVALLOC:
 		if (r->ret) {
 			sb_printf(b, " = 0x%llx  chunk 0x%llx  ", X(r->ret), X(r->chunk));
 			report_region(b, eng_heap(e), r->ret);
 		} else {
-			sb_printf(b, " = NULL");
+			sb_printf(b, " = NULL%s", r->code == EINVAL ? " (EINVAL)" : "");
 		}
 		break;
 	case ENG_FREE:
@@ -537,7 +561,7 @@ void report_json(sbuf *b, engine *e, const eng_result *r, const char *id, bool w
 		json_str(b, id);
 	else
 		sb_printf(b, "null");
-	bool alloc_op = r->kind == ENG_MALLOC || r->kind == ENG_CALLOC || r->kind == ENG_REALLOC;
+	bool alloc_op = eng_op_allocates(r->kind);
 	if (alloc_op)
 		sb_printf(b, ",\"req\":%llu", X(r->req));
 	uint64_t p = r->ret;
@@ -557,6 +581,10 @@ void report_json(sbuf *b, engine *e, const eng_result *r, const char *id, bool w
 	} else if (r->kind == ENG_TRIM || r->kind == ENG_MALLOPT) {
 		sb_printf(b, ",\"ret\":%llu", X(r->ret));
 	}
+	if (r->kind == ENG_POSIX_MEMALIGN)
+		sb_printf(b, ",\"ret\":%llu", X(r->code));
+	if (alloc_op && r->kind != ENG_MALLOC && r->kind != ENG_CALLOC && r->kind != ENG_REALLOC)
+		sb_printf(b, ",\"align\":%llu", X(r->arg));
 	sb_printf(b, ",\"brk\":%llu", X(r->brk - a->lay.heap));
 	if (r->kind == ENG_FOPEN && r->ret)
 		sb_printf(b, ",\"ptr\":\"0x%llx\",\"off\":%llu,\"chunk\":%llu", X(r->ret), X(r->ret - a->lay.heap),

@@ -25,6 +25,17 @@
 	X("calloc", "EE", ENG_CALLOC, 1, 1, "N SIZE", "allocate N*SIZE zeroed bytes", "q = calloc(4, 8)", NULL)  \
 	X("realloc", "EE", ENG_REALLOC, 1, 1, "PTR SIZE", "resize a block in place or move it",                 \
 	  "p = realloc(p, 100)", NULL)                                                                          \
+	X("memalign", "EE", ENG_MEMALIGN, 1, 1, "ALIGN SIZE",                                                   \
+	  "SIZE bytes at a multiple of ALIGN (raised to a power of two, at least 32)", "p = memalign(64, 100)",  \
+	  NULL)                                                                                                 \
+	X("aligned_alloc", "EE", ENG_ALIGNED_ALLOC, 1, 1, "ALIGN SIZE",                                         \
+	  "C11's memalign (the same function in glibc 2.36)", "p = aligned_alloc(4096, 8192)", NULL)            \
+	X("posix_memalign", "AEE", ENG_POSIX_MEMALIGN, 1, 0, "&PTR ALIGN SIZE",                                 \
+	  "memalign into PTR: 0, EINVAL (ALIGN not a power-of-two multiple of 8) or ENOMEM",                     \
+	  "posix_memalign(&p, 256, 1000)", NULL)                                                                \
+	X("valloc", "E", ENG_VALLOC, 1, 1, "SIZE", "SIZE bytes at the start of a page", "p = valloc(100)", NULL) \
+	X("pvalloc", "E", ENG_PVALLOC, 1, 1, "SIZE", "whole pages (SIZE rounded up to a page), page-aligned",   \
+	  "p = pvalloc(100)", NULL)                                                                             \
 	X("malloc_trim", "E", ENG_TRIM, 1, 1, "PAD", "consolidate and give free memory back to the system",      \
 	  "malloc_trim(0)", NULL)                                                                               \
 	X("mallopt", "EE", ENG_MALLOPT, 1, 1, "PARAM VALUE",                                                    \
@@ -61,6 +72,12 @@
 	X("stdout", "W", -1, 0, 0, "tty|pipe|file",                                                             \
 	  "where stdout goes, which sets its buffer: 1024 bytes on a tty, 4096 on a pipe or file", "stdout pipe", \
 	  cmd_stdout)                                                                                           \
+	X("heap_start", "E", -1, 0, 0, "ADDR",                                                                  \
+	  "before the first call: the heap (the initial break) starts at ADDR, as in a recorded run",           \
+	  "heap_start 0x55555557a000", cmd_heap_start)                                                          \
+	X("mmap_base", "E", -1, 0, 0, "ADDR",                                                                   \
+	  "before the first call: mmap places mappings top-down from ADDR (ld.so ends there)",                  \
+	  "mmap_base 0x7ffff7fff000", cmd_mmap_base)                                                            \
 	X("tunable", "WE", -1, 0, 0, "NAME VALUE",                                                              \
 	  "a GLIBC_TUNABLES setting (tcache_count, tcache_max, mxfast, ...), before the first allocation",       \
 	  "tunable tcache_count 0", cmd_tunable)                                                                \
@@ -134,6 +151,8 @@ static int cmd_reset(session *s, const sess_args *a);
 static int cmd_clear(session *s, const sess_args *a);
 static int cmd_help(session *s, const sess_args *a);
 static int cmd_quit(session *s, const sess_args *a);
+static int cmd_heap_start(session *s, const sess_args *a);
+static int cmd_mmap_base(session *s, const sess_args *a);
 
 const sess_cmd sess_cmds[] = {
 #define ROW(name, spec, op, fn, yields, usage, help, example, handler) \
@@ -387,6 +406,42 @@ static int cmd_tunable(session *s, const sess_args *a)
 	}
 	eng_op op = {.kind = ENG_TUNABLE, .dst = -1, .x = (uint64_t)id, .y = v};
 	return script_run_op(s, &op, NULL);
+}
+
+/* heap_start ADDR and mmap_base ADDR: where a real run's heap and mmap
+ * area were, so that a recording replays at its own addresses. */
+static int layout_directive(session *s, const sess_args *a, int op_kind)
+{
+	bool heap = op_kind == ENG_HEAP_START;
+	uint64_t v = a->v[0].num;
+	int r = alloc_layout_check(eng_heap(s->eng), heap, v);
+	if (r == -2) {
+		script_error(s, a->file, a->line, a->col, NULL,
+			     "%s applies when the process starts, before the first allocator call; type `reset` for a "
+			     "fresh process first",
+			     heap ? "heap_start" : "mmap_base");
+		return SESS_ERROR;
+	}
+	if (r) {
+		script_error(s, a->file, a->line, a->v[0].col, NULL,
+			     heap ? "0x%llx cannot start the heap: it must be page-aligned with a free gigabyte above it"
+				  : "0x%llx cannot be the mmap base: it must be page-aligned, below the stack and 64 GiB "
+				    "above the heap",
+			     (unsigned long long)v);
+		return SESS_ERROR;
+	}
+	eng_op op = {.kind = (uint8_t)op_kind, .dst = -1, .x = v};
+	return script_run_op(s, &op, NULL);
+}
+
+static int cmd_heap_start(session *s, const sess_args *a)
+{
+	return layout_directive(s, a, ENG_HEAP_START);
+}
+
+static int cmd_mmap_base(session *s, const sess_args *a)
+{
+	return layout_directive(s, a, ENG_MMAP_BASE);
 }
 
 static int cmd_usable(session *s, const sess_args *a)

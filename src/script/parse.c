@@ -443,6 +443,16 @@ static void parse_args(parser *p, const sess_cmd *c, bool paren, sess_args *a)
 			}
 			break;
 		}
+		case 'A':
+			if (!is_punct(p, '&'))
+				usage_error(p, c, p->cur.pos, "expected &NAME: the variable that gets the pointer");
+			next(p);
+			if (p->cur.type != TOK_IDENT)
+				usage_error(p, c, p->cur.pos, "expected a variable name after &");
+			v->text = p->lx.text + p->cur.pos;
+			v->len = p->cur.len;
+			next(p);
+			break;
 		case 'S':
 			if (p->cur.type == TOK_BAD)
 				bad_token(p);
@@ -483,8 +493,26 @@ static int run_verb(parser *p, const sess_cmd *c, const sess_args *a, int32_t ds
 		argname[a->v[0].len] = 0;
 	}
 	const char *id = NULL;
-	bool yields_ptr = c->op == ENG_MALLOC || c->op == ENG_CALLOC || c->op == ENG_REALLOC || c->op == ENG_SBRK ||
+	bool yields_ptr = (eng_op_allocates(c->op) && c->op != ENG_POSIX_MEMALIGN) || c->op == ENG_SBRK ||
 			  c->op == ENG_BRK;
+	if (c->op == ENG_VALLOC || c->op == ENG_PVALLOC) {
+		op.y = op.x; /* the size; the alignment is the page */
+		op.x = 4096;
+	}
+	if (c->op == ENG_POSIX_MEMALIGN) {
+		/* posix_memalign(&p, ALIGN, SIZE): p is the destination */
+		char name[128];
+		size_t n = a->v[0].len < sizeof name - 1 ? a->v[0].len : sizeof name - 1;
+		memcpy(name, a->v[0].text, n);
+		name[n] = 0;
+		op.x = a->v[1].num;
+		op.y = a->v[2].num;
+		op.z = 0;
+		dst = eng_var(s->eng, name, true);
+		if (dst < 0)
+			perr(p, a->v[0].col - 1, "too many variables");
+		dstname = eng_var_name(s->eng, dst);
+	}
 	if (dst >= 0) {
 		op.dst = dst;
 		id = dstname;

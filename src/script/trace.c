@@ -4,7 +4,9 @@
  * A CS:APP malloc-lab trace starts with numeric header lines (suggested heap
  * size, number of ids, number of operations, weight) followed by
  * `a ID SIZE`, `f ID` and `r ID SIZE`; CS107 traces have the same lines
- * without the header.  Both are recognised from their first line.
+ * without the header.  Both are recognised from their first line.  Two
+ * more lines go beyond the lab's: `c ID NMEMB SIZE` (calloc) and
+ * `m ID ALIGN SIZE` (memalign), as recordings of real programs need.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -48,7 +50,7 @@ static bool is_trace_op(const char *l)
 {
 	while (*l == ' ' || *l == '\t')
 		l++;
-	if (*l != 'a' && *l != 'f' && *l != 'r')
+	if (!strchr("afrcm", *l) || !*l)
 		return false;
 	l++;
 	if (*l != ' ' && *l != '\t')
@@ -252,13 +254,13 @@ int sess_exec_trace(session *s, const char *line, const char *file, size_t linen
 		return SESS_ERROR;
 	char opc = *p;
 	size_t col = (size_t)(p - line) + 1;
-	if (opc != 'a' && opc != 'f' && opc != 'r') {
-		script_error(s, file, lineno, col, line, "unknown trace operation '%c' (expected a, f or r)",
+	if (!*p || !strchr("afrcm", opc)) {
+		script_error(s, file, lineno, col, line, "unknown trace operation '%c' (expected a, f, r, c or m)",
 			     isprint((unsigned char)opc) ? opc : '?');
 		return SESS_ERROR;
 	}
 	p++;
-	unsigned long long id, size = 0;
+	unsigned long long id, num[2] = {0, 0};
 	bool neg;
 	const char *at = p;
 	int k = number(&p, end, &id, &neg);
@@ -267,16 +269,23 @@ int sess_exec_trace(session *s, const char *line, const char *file, size_t linen
 			     k == NUM_OVERFLOW ? "the id does not fit in 64 bits" : "expected a non-negative id");
 		return SESS_ERROR;
 	}
-	if (opc != 'f') {
+	/* a ID SIZE, r ID SIZE, c ID NMEMB SIZE, m ID ALIGN SIZE, f ID */
+	int nnum = opc == 'f' ? 0 : opc == 'c' || opc == 'm' ? 2 : 1;
+	static const char *const what[2][2] = {{"a size", "the size"}, {"a count", "the count"}};
+	for (int i = 0; i < nnum; i++) {
+		const char *const *w = opc == 'c' && i == 0 ? what[1] : what[0];
+		if (opc == 'm' && i == 0)
+			w = (const char *const[]){"an alignment", "the alignment"};
 		at = p;
-		k = number(&p, end, &size, &neg);
+		k = number(&p, end, &num[i], &neg);
 		if (k != NUM_OK) {
 			script_error(s, file, lineno, (size_t)(at - line) + 2, line,
-				     k == NUM_OVERFLOW ? "the size does not fit in 64 bits" : "expected a size");
+				     k == NUM_OVERFLOW ? "%s does not fit in 64 bits" : "expected %s",
+				     k == NUM_OVERFLOW ? w[1] : w[0]);
 			return SESS_ERROR;
 		}
 		if (neg)
-			size = (unsigned long long)0 - size; /* like C: malloc(-1) */
+			num[i] = (unsigned long long)0 - num[i]; /* like C: malloc(-1) */
 	}
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
@@ -286,24 +295,39 @@ int sess_exec_trace(session *s, const char *line, const char *file, size_t linen
 	}
 	char name[32];
 	snprintf(name, sizeof name, "%llu", id);
-	int32_t v = eng_var(s->eng, name, opc == 'a');
+	bool allocates = opc == 'a' || opc == 'c' || opc == 'm';
+	int32_t v = eng_var(s->eng, name, allocates);
 	uint64_t ptr = 0;
-	if (opc != 'a' && (v < 0 || !eng_var_get(s->eng, v, &ptr))) {
+	if (!allocates && (v < 0 || !eng_var_get(s->eng, v, &ptr))) {
 		script_error(s, file, lineno, col, line, "id %llu was never allocated", id);
 		return SESS_ERROR;
 	}
 	eng_op op = {.dst = v};
-	if (opc == 'a') {
+	switch (opc) {
+	case 'a':
 		op.kind = ENG_MALLOC;
-		op.x = size;
-	} else if (opc == 'f') {
+		op.x = num[0];
+		break;
+	case 'c':
+		op.kind = ENG_CALLOC;
+		op.x = num[0];
+		op.y = num[1];
+		break;
+	case 'm':
+		op.kind = ENG_MEMALIGN;
+		op.x = num[0];
+		op.y = num[1];
+		break;
+	case 'f':
 		op.kind = ENG_FREE;
 		op.dst = -1;
 		op.x = ptr;
-	} else {
+		break;
+	default:
 		op.kind = ENG_REALLOC;
 		op.x = ptr;
-		op.y = size;
+		op.y = num[0];
+		break;
 	}
 	return script_run_op(s, &op, name);
 }

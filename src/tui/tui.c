@@ -58,7 +58,7 @@ static uint64_t changed_chunk(const eng_result *r)
 			if (r->kind == ENG_FREE)
 				return e->a;
 	}
-	if (r->ret && (r->kind == ENG_MALLOC || r->kind == ENG_CALLOC || r->kind == ENG_REALLOC))
+	if (r->ret && eng_op_allocates(r->kind))
 		return r->ret - 16;
 	return 0;
 }
@@ -125,7 +125,7 @@ static void t_op(void *ctx, const eng_result *r, const char *text, const char *i
 	snprintf(stmt, sizeof stmt, "%.150s", text);
 	sb_printf(&b, "#%llu %s", (unsigned long long)r->seq + 1, stmt);
 	if (r->status == ALLOC_OK) {
-		if (r->kind == ENG_MALLOC || r->kind == ENG_CALLOC || r->kind == ENG_REALLOC) {
+		if (eng_op_allocates(r->kind)) {
 			if (r->ret)
 				sb_printf(&b, " = 0x%llx (chunk 0x%llx)", (unsigned long long)r->ret, (unsigned long long)r->chunk);
 			else

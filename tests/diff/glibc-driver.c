@@ -11,13 +11,16 @@
  *   malloc_trim(P);  mallopt(M_NAME, V);  tunable NAME VALUE (first lines)
  *   printf("TEXT");  puts("TEXT");  fprintf(stderr, "TEXT");
  *   vN = fopen("PATH", "w");  fputs("TEXT", vN);  fclose(vN);
+ *   vN = memalign(A, S);  vN = aligned_alloc(A, S);  posix_memalign(&vN, A, S);
+ *   vN = valloc(S);  vN = pvalloc(S);
  *   setvbuf(stdout, NULL, _IONBF, 0);  sbrk(N);  stdout MODE (ignored: the caller
  *   arranges where stdout goes)
  * Output, one line per operation: seq op off chunk mmapped brk ret.  With a
  * second argument the lines go to that file, so that stdout is free for
  * the program's own output (whose buffer is what the stdio cases test).
  * With HS_DRIVER_ABS in the environment (run under setarch -R), an mmapped
- * chunk's off is its absolute address in hex instead of null.
+ * chunk's off is its absolute address in hex instead of null, and the
+ * heap's start goes to stderr as a `heap_start 0x...` line.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -32,9 +35,12 @@
 #define MAXVARS (1 << 20)
 #define MAXIN (64 << 20)
 
-enum { O_MALLOC, O_FREE, O_CALLOC, O_REALLOC, O_TRIM, O_MALLOPT, O_PRINT, O_EPRINT, O_PUTS, O_FOPEN, O_FPUTS, O_FCLOSE, O_SETVBUF, O_SBRK };
-static const char *opname[] = {"malloc", "free",   "calloc", "realloc", "malloc_trim", "mallopt", "output",
-			       "output", "output", "fopen",  "file_io", "fclose",      "setvbuf", "sbrk"};
+/* the operations that return a block come first (before O_TRIM) */
+enum { O_MALLOC, O_FREE, O_CALLOC, O_REALLOC, O_MEMALIGN, O_ALIGNED_ALLOC, O_POSIX_MEMALIGN, O_VALLOC, O_PVALLOC,
+       O_TRIM, O_MALLOPT, O_PRINT, O_EPRINT, O_PUTS, O_FOPEN, O_FPUTS, O_FCLOSE, O_SETVBUF, O_SBRK };
+static const char *opname[] = {"malloc", "free", "calloc", "realloc", "memalign", "aligned_alloc",
+			       "posix_memalign", "valloc", "pvalloc", "malloc_trim", "mallopt", "output",
+			       "output", "output", "fopen", "file_io", "fclose", "setvbuf", "sbrk"};
 static const char *text[MAXOPS];
 static uint32_t textn[MAXOPS];
 static int outfd = 1;
@@ -262,6 +268,18 @@ int main(int argc, char **argv, char **envp)
 			if (!lit(")"))
 				die("expected )", lineno);
 			nops++;
+		} else if (lit("posix_memalign(&")) {
+			kind[nops] = O_POSIX_MEMALIGN;
+			dst[nops] = var();
+			if (!lit(","))
+				die("expected ,", lineno);
+			arg1[nops] = num();
+			if (!lit(","))
+				die("expected ,", lineno);
+			arg2[nops] = num();
+			if (!lit(")"))
+				die("expected )", lineno);
+			nops++;
 		} else if (lit("malloc_trim(")) {
 			kind[nops] = O_TRIM;
 			arg1[nops] = num();
@@ -284,6 +302,15 @@ int main(int argc, char **argv, char **envp)
 			if (lit("malloc(")) {
 				kind[nops] = O_MALLOC;
 				arg1[nops] = num();
+			} else if (lit("memalign(") || lit("aligned_alloc(")) {
+				kind[nops] = p[-2] == 'n' ? O_MEMALIGN : O_ALIGNED_ALLOC;
+				arg1[nops] = num();
+				if (!lit(","))
+					die("expected ,", lineno);
+				arg2[nops] = num();
+			} else if (lit("valloc(") || lit("pvalloc(")) {
+				kind[nops] = p[-8] == 'p' ? O_PVALLOC : O_VALLOC;
+				arg2[nops] = num();
 			} else if (lit("calloc(")) {
 				kind[nops] = O_CALLOC;
 				arg1[nops] = num();
@@ -332,6 +359,14 @@ int main(int argc, char **argv, char **envp)
 	char *base = sbrk(0);
 	const char *ab = getenv("HS_DRIVER_ABS");
 	bool abs_addr = ab && *ab;
+	if (abs_addr) {
+		/* where this program's heap starts (after its large bss), for
+		 * the model's heap_start: memalign's offsets depend on it */
+		char hs[64];
+		int hn = snprintf(hs, sizeof hs, "heap_start %p\n", (void *)base);
+		if (write(2, hs, (size_t)hn) != hn)
+			return 1;
+	}
 	for (size_t i = 0; i < nops; i++) {
 		void *r = NULL;
 		uint64_t *hdr;
@@ -342,6 +377,25 @@ int main(int argc, char **argv, char **envp)
 		case O_CALLOC:
 			r = vars[dst[i]] = calloc(arg1[i], arg2[i]);
 			break;
+		case O_MEMALIGN:
+			r = vars[dst[i]] = memalign(arg1[i], arg2[i]);
+			break;
+		case O_ALIGNED_ALLOC:
+			r = vars[dst[i]] = aligned_alloc(arg1[i], arg2[i]);
+			break;
+		case O_VALLOC:
+			r = vars[dst[i]] = valloc(arg2[i]);
+			break;
+		case O_PVALLOC:
+			r = vars[dst[i]] = pvalloc(arg2[i]);
+			break;
+		case O_POSIX_MEMALIGN: {
+			void *m = NULL;
+			r_ret[i] = (uint64_t)posix_memalign(&m, arg1[i], arg2[i]);
+			if (r_ret[i] == 0)
+				r = vars[dst[i]] = m;
+			break;
+		}
 		case O_REALLOC:
 			if (arg2[i] == 0 && vars[src[i]]) {
 				hdr = (uint64_t *)vars[src[i]] - 1;
@@ -401,7 +455,7 @@ int main(int argc, char **argv, char **envp)
 			sbrk((intptr_t)arg1[i]);
 			break;
 		}
-		if (kind[i] == O_MALLOC || kind[i] == O_CALLOC || kind[i] == O_REALLOC) {
+		if (kind[i] < O_TRIM && kind[i] != O_FREE) {
 			if (r) {
 				hdr = (uint64_t *)r - 1;
 				r_chunk[i] = *hdr & ~(uint64_t)7;
@@ -432,7 +486,7 @@ int main(int argc, char **argv, char **envp)
 		puts_(r_mm[i] ? " true " : " false ");
 		putu(r_brk[i]);
 		puts_(" ");
-		if (kind[i] == O_TRIM || kind[i] == O_MALLOPT)
+		if (kind[i] == O_TRIM || kind[i] == O_MALLOPT || kind[i] == O_POSIX_MEMALIGN)
 			putu(r_ret[i]);
 		else
 			puts_("-");

@@ -12,7 +12,8 @@ function field(line, key,    m) {
 {
 	op = field($0, "op")
 	if (op != "malloc" && op != "free" && op != "calloc" && op != "realloc" && op != "malloc_trim" && op != "mallopt" &&
-	    op != "output" && op != "fopen" && op != "file_io" && op != "fclose" && op != "setvbuf" && op != "sbrk")
+	    op != "output" && op != "fopen" && op != "file_io" && op != "fclose" && op != "setvbuf" && op != "sbrk" &&
+	    op != "memalign" && op != "aligned_alloc" && op != "posix_memalign" && op != "valloc" && op != "pvalloc")
 		next
 	off = field($0, "off"); if (off == "") off = "null"
 	# with ABS=1 (the driver ran under setarch -R), mmapped chunks compare

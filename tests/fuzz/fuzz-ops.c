@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "heapscope/engine.h"
+#include "heapscope/report.h"
 
 #define MAX_OPS 300
 #define NVARS 16
@@ -115,7 +116,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op.kind = ENG_CALLOC, op.dst = dst, op.x = 1 + byte(&in) % 8, op.y = size_of(&in);
 			break;
 		case 6:
-			op.kind = ENG_REALLOC, op.dst = dst, op.x = var(e, ids, &in), op.y = size_of(&in);
+			if (byte(&in) % 2) {
+				op.kind = ENG_REALLOC, op.dst = dst, op.x = var(e, ids, &in), op.y = size_of(&in);
+			} else { /* the memalign family, alignments 1 to 2^17 and odd ones */
+				static const uint8_t kinds[] = {ENG_MEMALIGN, ENG_ALIGNED_ALLOC, ENG_POSIX_MEMALIGN,
+								ENG_VALLOC, ENG_PVALLOC};
+				op.kind = kinds[byte(&in) % 5], op.dst = dst;
+				op.x = byte(&in) % 4 ? 1ull << (byte(&in) % 18) : word(&in, 8);
+				op.y = size_of(&in);
+			}
 			break;
 		case 7: { /* a store near a chunk: its header, its links */
 			uint64_t at = var(e, ids, &in) + 8 * ((int64_t)(byte(&in) % 16) - 4);
@@ -182,6 +191,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint64_t before = fps[eng_pos(e)];
 		eng_result r;
 		int st = eng_exec(e, &op, &r);
+		/* the words for every outcome must come out (no hang, no crash) */
+		sbuf why = {0};
+		report_explain(&why, eng_heap(e), &r);
+		sb_free(&why);
 		uint64_t after = digest(e);
 		if (st != ALLOC_OK && after != before)
 			fail("a failed operation changed the state", eng_pos(e));

@@ -12,6 +12,10 @@
  *   mixed        all of the above, plus calloc, overflows and mallopt
  *   tunable      mixed under a tcache_count tunable
  *   bench        a malloc-lab-like mix for timing (small and medium sizes)
+ *   memalign     memalign, aligned_alloc, posix_memalign (now and then with
+ *                a bad alignment), valloc and pvalloc, alignments 1 to
+ *                65536 and sizes of every bin class, among mallocs, frees
+ *                and reallocs
  *   stdio        printf, puts, fprintf(stderr), fopen/fputs/fclose and
  *                setvbuf among small allocations: when stdio's buffers are
  *                malloc'd and freed; now and then the program's own sbrk
@@ -109,6 +113,43 @@ static void do_realloc(uint64_t size)
 		live[i] = live[--nlive];
 		freeids[nfree++] = v;
 	}
+}
+
+/* One call of the memalign family with a random alignment and size. */
+static void do_memalign(uint64_t size)
+{
+	if (nlive == MAXLIVE || rep)
+		return;
+	uint64_t align = 1ull << between(0, 16);
+	if (chance(10))
+		align = between(1, 300); /* not a power of two: raised to one */
+	unsigned v = fresh();
+	switch (rnd() % 5) {
+	case 0:
+		printf("v%u = memalign(%llu, %llu);\n", v, (unsigned long long)align, (unsigned long long)size);
+		break;
+	case 1:
+		printf("v%u = aligned_alloc(%llu, %llu);\n", v, (unsigned long long)align, (unsigned long long)size);
+		break;
+	case 2:
+		/* a power-of-two multiple of 8, or now and then not (EINVAL) */
+		if (!chance(10) && (align < 8 || (align & (align - 1))))
+			align = 8ull << between(0, 13);
+		printf("posix_memalign(&v%u, %llu, %llu);\n", v, (unsigned long long)align, (unsigned long long)size);
+		if (align % 8 || (align & (align - 1))) {
+			/* EINVAL: v keeps no value */
+			freeids[nfree++] = v;
+			return;
+		}
+		break;
+	case 3:
+		printf("v%u = valloc(%llu);\n", v, (unsigned long long)size);
+		break;
+	default:
+		printf("v%u = pvalloc(%llu);\n", v, (unsigned long long)size);
+		break;
+	}
+	live[nlive++] = v;
 }
 
 static uint64_t size_of(int cls)
@@ -216,6 +257,17 @@ int main(int argc, char **argv)
 					printf("mallopt(M_TOP_PAD, %llu);\n", (unsigned long long)between(0, 200000));
 				n++;
 			}
+		} else if (!strcmp(sc, "memalign")) {
+			int w[] = {30, 35, 25, 8, 2};
+			if (nlive < 8 || chance(45))
+				do_memalign(size_of(pick(w, 5)));
+			else if (chance(25))
+				do_malloc(size_of(pick(w, 5)));
+			else if (chance(10))
+				do_realloc(size_of(pick(w, 5)));
+			else
+				do_free();
+			n++;
 		} else if (!strcmp(sc, "realloc")) {
 			int w[] = {25, 40, 30, 5, 0};
 			if (nlive < 8 || chance(30))

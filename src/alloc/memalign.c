@@ -1,0 +1,125 @@
+/*
+ * memalign.c - the memalign family of glibc 2.36: memalign, aligned_alloc
+ * (the same function in 2.36), posix_memalign, valloc and pvalloc.
+ *
+ * An alignment of at most 16 is plain malloc (tcache and all).  Otherwise
+ * the alignment is raised to at least MINSIZE and to a power of two, and
+ * the request goes to _int_malloc directly (never the tcache lookup, and
+ * the tcache is not created on this path) with room for the worst
+ * misalignment: nb + alignment + MINSIZE.  In the chunk it got, the first
+ * aligned spot with at least MINSIZE before it becomes the new chunk; the
+ * leader is freed (with have_lock, so the fastbin entry check runs), or for
+ * an mmapped chunk only folded into prev_size.  A tail of more than MINSIZE
+ * past nb is freed too.
+ */
+#include <errno.h>
+
+#include "internal.h"
+
+static bool pow2(uint64_t x) { return x && !(x & (x - 1)); }
+
+/* _int_memalign: 0 when there is no memory (errno ENOMEM). */
+static uint64_t int_memalign(alloc *a, uint64_t align, uint64_t bytes, uint64_t *code)
+{
+	uint64_t nb;
+	if (!alloc_request2size(bytes, &nb) || align > (uint64_t)INT64_MAX) {
+		*code = ENOMEM;
+		return 0;
+	}
+	uint64_t m = alloc_int_malloc(a, nb + align + ALLOC_MINSIZE);
+	if (!m) {
+		*code = ENOMEM;
+		return 0;
+	}
+	uint64_t p = m - HDR;
+	if (m % align) {
+		uint64_t newp = ((m + align - 1) & ~(align - 1)) - HDR;
+		if (newp - p < ALLOC_MINSIZE)
+			newp += align;
+		uint64_t lead = newp - p, newsize = csize(a, p) - lead;
+		if (is_mmapped(a, p)) {
+			wr(a, newp, prev_size(a, p) + lead);
+			set_head(a, newp, newsize | ALLOC_IS_MMAPPED);
+			/* the views find the chunk by its mapping: say where it starts */
+			mem_map *mp = mem_map_at(a->mem, p - prev_size(a, p));
+			if (mp)
+				mp->aux = newp - mp->start;
+			alloc_emit(a, ALLOC_EV_ALIGN, ALLOC_BIN_MMAP, 0, p, lead, newp);
+			return newp + HDR;
+		}
+		set_head(a, newp, newsize | ALLOC_PREV_INUSE);
+		set_inuse_at(a, newp, newsize);
+		set_head_size(a, p, lead);
+		alloc_emit(a, ALLOC_EV_ALIGN, ALLOC_BIN_NONE, 0, p, lead, newp);
+		alloc_int_free(a, p, true);
+		p = newp;
+	}
+	if (!is_mmapped(a, p)) {
+		uint64_t size = csize(a, p);
+		if (size > nb + ALLOC_MINSIZE) {
+			uint64_t rem = p + nb;
+			set_head(a, rem, (size - nb) | ALLOC_PREV_INUSE);
+			set_head_size(a, p, nb);
+			alloc_emit(a, ALLOC_EV_ALIGN_TAIL, ALLOC_BIN_NONE, 0, p, nb, rem);
+			alloc_int_free(a, rem, true);
+		}
+	}
+	return p + HDR;
+}
+
+/* _mid_memalign */
+static uint64_t mid_memalign(alloc *a, uint64_t align, uint64_t bytes, uint64_t *code)
+{
+	if (align <= 16) {
+		uint64_t m = alloc_libc_malloc(a, bytes);
+		*code = m ? 0 : ENOMEM;
+		return m;
+	}
+	if (align < ALLOC_MINSIZE)
+		align = ALLOC_MINSIZE;
+	if (align > (UINT64_MAX >> 1) + 1) {
+		*code = EINVAL;
+		return 0;
+	}
+	if (!pow2(align)) {
+		uint64_t x = 32;
+		while (x < align)
+			x <<= 1;
+		align = x;
+	}
+	return int_memalign(a, align, bytes, code);
+}
+
+int alloc_memalign(alloc *a, int fn, uint64_t align, uint64_t bytes, uint64_t *out, uint64_t *code)
+{
+	OP_BEGIN(a);
+	*out = 0;
+	*code = 0;
+	alloc_ptmalloc_init(a);
+	switch (fn) {
+	case ALLOC_FN_POSIX_MEMALIGN:
+		/* a power-of-two multiple of sizeof (void *), checked first */
+		if (align % 8 || !pow2(align / 8)) {
+			*code = EINVAL;
+			OP_END(a);
+		}
+		*out = mid_memalign(a, align, bytes, code);
+		if (!*out)
+			*code = ENOMEM; /* whatever the cause, posix_memalign says ENOMEM */
+		OP_END(a);
+	case ALLOC_FN_VALLOC:
+		*out = mid_memalign(a, PAGE, bytes, code);
+		OP_END(a);
+	case ALLOC_FN_PVALLOC:
+		if (bytes > UINT64_MAX - (PAGE - 1)) {
+			*code = ENOMEM;
+			OP_END(a);
+		}
+		/* glibc 2.36 masks with -(pagesize - 1), which keeps bit 0 */
+		*out = mid_memalign(a, PAGE, (bytes + PAGE - 1) & (uint64_t)-(int64_t)(PAGE - 1), code);
+		OP_END(a);
+	default: /* memalign, aligned_alloc: the same function in 2.36 */
+		*out = mid_memalign(a, align, bytes, code);
+		OP_END(a);
+	}
+}

@@ -1,0 +1,17 @@
+# The memalign family: each path of _mid_memalign and _int_memalign once,
+# with the narration (checked against real glibc 2.36 by tests/diff).
+a = malloc(10)
+p = memalign(8, 100)
+q = memalign(64, 100)
+r = aligned_alloc(4096, 8192)
+posix_memalign(&s, 256, 1000)
+posix_memalign(&t, 12, 100)
+posix_memalign(&t, 0, 100)
+u = valloc(100)
+v = pvalloc(0)
+w = memalign(48, 24)
+m = memalign(65536, 200000)
+n = memalign(1 << 62, 10)
+o = memalign(0x8000000000000001, 10)
+free(q)
+free(m)
