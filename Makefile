@@ -4,6 +4,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/heapscope
+LIBDIR ?= $(PREFIX)/lib/heapscope
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 
@@ -22,12 +23,12 @@ WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 ifeq ($(CI),true)
 WARN += -Werror
 endif
-HS_CPPFLAGS = -std=c11 -D_DEFAULT_SOURCE -Iinclude -MMD -MP -DHS_DATADIR='"$(DATADIR)"'
+HS_CPPFLAGS = -std=c11 -D_DEFAULT_SOURCE -Iinclude -MMD -MP -DHS_DATADIR='"$(DATADIR)"' -DHS_LIBDIR='"$(LIBDIR)"'
 HS_CFLAGS = $(HS_CPPFLAGS) $(WARN) $(CPPFLAGS) $(CFLAGS)
 SAN = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 LIB_SRC := $(wildcard src/util/*.c src/mem/*.c src/alloc/*.c src/engine/*.c src/script/*.c src/report/*.c)
-APP_SRC := $(wildcard src/app/*.c src/batch/*.c src/tui/*.c)
+APP_SRC := $(wildcard src/app/*.c src/batch/*.c src/tui/*.c) $(filter-out src/record/preload.c,$(wildcard src/record/*.c))
 
 B := build
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/rel/%.o)
@@ -38,9 +39,9 @@ SAPP_OBJ := $(APP_SRC:%.c=$(B)/san/%.o)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-all: heapscope heapscope.1
+all: heapscope heapscope.1 $(B)/libheapscope-record.so
 
-heapscope: $(B)/heapscope
+heapscope: $(B)/heapscope $(B)/libheapscope-record.so
 	@cp $< $@.tmp && mv -f $@.tmp $@
 
 $(B)/heapscope: $(APP_OBJ) $(B)/libheapscope.a
@@ -57,6 +58,12 @@ $(B)/rel/src/tui/%.o: src/tui/%.c
 $(B)/rel/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HS_CFLAGS) -c -o $@ $<
+
+# the recorder, preloaded into recorded programs: never sanitized (it is
+# part of someone else's process), position-independent, no heapscope code
+$(B)/libheapscope-record.so: src/record/preload.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) $(CPPFLAGS) -O2 -g -fPIC -shared -o $@ $< $(LDFLAGS) -ldl -lpthread
 
 # sanitized build used by the tests
 $(B)/san/src/tui/%.o: src/tui/%.c
@@ -130,20 +137,21 @@ heapscope.1: src/app/heapscope.1.in $(B)/heapscope
 run: heapscope
 	./heapscope
 
-test: heapscope heapscope.1 $(B)/heapscope-san $(UNIT_BIN) $(B)/tests/glibc-driver $(B)/tests/gen-trace $(FUZZ_BIN)
+test: heapscope heapscope.1 $(B)/libheapscope-record.so $(B)/heapscope-san $(UNIT_BIN) $(B)/tests/glibc-driver $(B)/tests/gen-trace $(FUZZ_BIN)
 	@HS_BUILD=$(B) sh tests/run-all.sh
 
 bench: heapscope $(B)/bench/bench-engine $(B)/bench/bench-glibc $(B)/bench/bench-draw $(B)/tests/gen-trace
 	@HS_BUILD=$(B) sh tests/bench/run-bench.sh
 
 install: heapscope heapscope.1
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/themes
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/themes $(DESTDIR)$(LIBDIR)
+	install -m 644 $(B)/libheapscope-record.so $(DESTDIR)$(LIBDIR)/libheapscope-record.so
 	install -m 755 heapscope $(DESTDIR)$(BINDIR)/heapscope
 	install -m 644 themes/*.theme $(DESTDIR)$(DATADIR)/themes/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/heapscope $(DESTDIR)$(MANDIR)/man1/heapscope.1
-	rm -rf $(DESTDIR)$(DATADIR)
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(LIBDIR)
 
 clean:
 	rm -rf $(B) heapscope heapscope.1

@@ -1,7 +1,8 @@
 #!/bin/sh
 # run-all.sh - every test, as `make test` runs it: unit tests (sanitized),
 # golden batch output, the command line, the differential test against the
-# real glibc, the process image against a real process's maps, the TUI driven in tmux, and the fuzz harnesses.  Ends with "N passed, M failed".
+# real glibc, the process image against a real process's maps, recordings
+# of real programs replayed with --verify, the TUI driven in tmux, and the fuzz harnesses.  Ends with "N passed, M failed".
 b=${HS_BUILD:-build}
 tp=0 tf=0
 log=$(mktemp)
@@ -35,6 +36,7 @@ run sh tests/cli.sh "$b/heapscope-san"
 run sh tests/build.sh
 run sh tests/diff/run.sh "$b/heapscope"
 run sh tests/process/run.sh "$b/heapscope"
+run sh tests/record/run.sh "$b/heapscope"
 run sh tests/tui/run.sh "$b/heapscope"
 run sh tests/tui/abuse.sh "$b/heapscope"
 # the fuzz corpus (regressions) and a short fuzzing run, about 60 s in all

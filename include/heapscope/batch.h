@@ -17,6 +17,7 @@ typedef struct batch_opts {
 	uint64_t seed;
 	bool check_heap; /* run the heap checker after every operation (tests) */
 	bool explain; /* narrate why after every operation (text: "why:" lines; jsonl: "why") */
+	bool verify; /* compare every result with the `// => ...` a recording wrote beside it */
 } batch_opts;
 
 /* Run a script headless; returns an HS_EXIT_ status (status.h). */

@@ -17,7 +17,9 @@
 	X(CHECK, 4, "--check-heap found a broken heap invariant")                                   \
 	X(NO_TERMINAL, 5, "the interactive view cannot start here (no terminal, TERM unknown or dumb)") \
 	X(OUTPUT, 6, "output could not be written (disk full, closed standard output)")             \
-	X(NO_MEMORY, 7, "heapscope itself ran out of memory")
+	X(NO_MEMORY, 7, "heapscope itself ran out of memory")                                      \
+	X(VERIFY, 8, "--verify: the replay differs from the recording")                             \
+	X(RECORD, 9, "record: the program cannot be recorded (not found, statically linked, setuid)")
 
 typedef enum hs_exit {
 #define HS_EXIT_ENUM(name, num, text) HS_EXIT_##name = num,

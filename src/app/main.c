@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../record/record.h"
 #include "heapscope/batch.h"
 #include "heapscope/status.h"
 #include "heapscope/tui.h"
@@ -18,6 +19,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: heapscope [options] [SCRIPT]\n"
 		   "       heapscope --batch [options] SCRIPT|-\n"
+		   "       heapscope --verify SCRIPT\n"
+		   "       heapscope record [-o DIR] [--] PROG [ARGS...]\n"
 		   "\n"
 		   "Drive a model of glibc 2.36's malloc and watch the heap of a simulated process.\n"
 		   "\n"
@@ -29,6 +32,8 @@ static void usage(FILE *f)
 		   "  --check-heap         in batch mode, verify every heap invariant after each operation\n"
 		   "  --explain            in batch mode, say why after each operation (jsonl: a \"why\" array)\n"
 		   "  --export-pauses DIR  in batch mode, write DIR/NN.svg and .html at every pause and say\n"
+		   "  --verify             batch mode that checks every `// => ...` result a recording carries\n"
+		   "  record PROG ARGS     run PROG with its malloc calls recorded into scripts (see README)\n"
 		   "  --size COLSxROWS     the screen --export-pauses draws (default 120x40)\n"
 		   "  --aslr               randomise the process layout like Linux (see --seed)\n"
 		   "  --seed N             seed for --aslr and the tcache key (default 1)\n"
@@ -89,6 +94,8 @@ int main(int argc, char **argv)
 	const char *export_dir = NULL;
 	int ecols = 120, erows = 40;
 	const char *script = NULL;
+	if (argc > 1 && !strcmp(argv[1], "record"))
+		return finish_output(record_main(argc - 2, argv + 2));
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v;
 		if (opts && !strcmp(a, "--")) {
@@ -134,6 +141,11 @@ int main(int argc, char **argv)
 				fprintf(stderr, "heapscope: --size needs COLSxROWS from 60x16 to 500x200, not '%s'\n", v ? v : "");
 				return HS_EXIT_USAGE;
 			}
+		} else if (opts && is_opt(a, "--verify")) {
+			batch = bo.verify = true;
+			bo.summary = false;
+			if (a[8] == '=')
+				script = a + 9;
 		} else if (opts && !strcmp(a, "--explain")) {
 			bo.explain = true;
 		} else if (opts && !strcmp(a, "--check-heap")) {

@@ -18,10 +18,14 @@
 #include "heapscope/report.h"
 #include "heapscope/session.h"
 #include "heapscope/status.h"
+#include "verify.h"
 
 typedef struct bctx {
 	const batch_opts *o;
 	engine *e;
+	session *s;
+	verify_state vs;
+	bool differs; /* --verify found a difference */
 	sbuf b;
 	int faults;
 	char lastmsg[256];
@@ -35,9 +39,28 @@ static void b_print(void *ctx, int kind, const char *text)
 	fputs(text, f);
 }
 
+/* --verify: compare the operation with what its line recorded; the first
+ * difference ends the run. */
+static void verify(bctx *c, const eng_result *r)
+{
+	sess_script_view v;
+	if (c->differs || !sess_script(c->s, &v) || !v.next)
+		return;
+	char msg[512];
+	if (verify_op(&c->vs, v.lines[v.next - 1], r, eng_heap(c->e), msg, sizeof msg) < 0) {
+		fprintf(stderr, "%s:%zu: operation #%llu differs from the recording: %s\n  %s\n", v.path, v.next,
+			(unsigned long long)r->seq + 1, msg, v.lines[v.next - 1]);
+		c->differs = true;
+	}
+}
+
 static void b_op(void *ctx, const eng_result *r, const char *text, const char *id)
 {
 	bctx *c = ctx;
+	if (c->o->verify) {
+		verify(c, r);
+		return;
+	}
 	sb_reset(&c->b);
 	if (c->o->jsonl) {
 		report_json(&c->b, c->e, r, id, c->o->explain);
@@ -97,6 +120,7 @@ int batch_run(const batch_opts *o)
 	c.e = eng_new(o->aslr, o->seed);
 	sess_frontend fe = {.ctx = &c, .print = b_print, .op = b_op};
 	session *s = sess_new(c.e, &fe);
+	c.s = s;
 	int status = HS_EXIT_OK;
 	if (sess_load_quiet(s, o->path) != SESS_OK) {
 		status = HS_EXIT_SCRIPT_ERROR;
@@ -112,6 +136,8 @@ int batch_run(const batch_opts *o)
 			status = HS_EXIT_SCRIPT_ERROR;
 			break;
 		}
+		if (c.differs)
+			break;
 		if (r == SESS_STEP_FAULT && !o->keep_going) {
 			sess_script_view v;
 			sess_script(s, &v);
@@ -124,6 +150,17 @@ int batch_run(const batch_opts *o)
 	}
 	if (c.checkfail)
 		status = HS_EXIT_CHECK;
+	if (o->verify && c.differs)
+		status = HS_EXIT_VERIFY;
+	else if (o->verify && status == HS_EXIT_OK) {
+		printf("verify: all %llu recorded results agree", (unsigned long long)c.vs.checked);
+		if (c.vs.mmap_elsewhere)
+			printf(" (%llu mmapped chunk%s at another address: the program's own mappings are not recorded)",
+			       (unsigned long long)c.vs.mmap_elsewhere, c.vs.mmap_elsewhere == 1 ? "" : "s");
+		printf("\n");
+		if (!c.vs.checked)
+			status = HS_EXIT_VERIFY, fprintf(stderr, "heapscope: %s records no results to verify\n", o->path);
+	}
 	if (status == HS_EXIT_OK && c.faults && o->keep_going)
 		status = HS_EXIT_FAULT;
 	if (o->summary && !o->jsonl && status != HS_EXIT_SCRIPT_ERROR) {

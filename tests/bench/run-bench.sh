@@ -39,3 +39,29 @@ on=$(best "$b/heapscope" --batch "$tmp/replay.hs" --no-summary --explain)
 echo "headless replay of 200,000 operations (batch, text): $off ns/op without --explain, $on ns/op with it" \
 	"(the narration costs $(echo "$on $off" | awk '{ printf "%.0f", $1 - $2 }') ns/op when on; off, it is never computed)"
 "$b/bench/bench-draw"
+# the recorder: a 400,000-call program with and without it (the cost per
+# call), then replaying its recording against glibc's own time for it
+"${CC:-cc}" -O2 -o "$tmp/brec" tests/bench/bench-record.c
+calls=400000
+ms() { # best of three, in ms
+	bst=999999999
+	for round in 1 2 3; do
+		t0=$(date +%s%N)
+		"$@" >/dev/null 2>&1
+		t1=$(date +%s%N)
+		bst=$(echo "$t0 $t1 $bst" | awk '{ d = $2 - $1; print (d < $3) ? d : $3 }')
+	done
+	echo "$bst" | awk '{ printf "%.1f", $1 / 1e6 }'
+}
+plain=$(ms "$tmp/brec" $calls)
+mkdir -p "$tmp/rec"
+recd=$(ms env LD_PRELOAD="$b/libheapscope-record.so" HEAPSCOPE_RECORD_DIR="$tmp/rec" "$tmp/brec" $calls)
+rm -rf "$tmp/rec"
+"$b/heapscope" record -o "$tmp/rec" -- "$tmp/brec" $calls >/dev/null
+script=$(ls "$tmp"/rec/*.hs | head -1)
+replay=$(ms "$b/heapscope" --batch "$script" --no-summary)
+verify=$(ms "$b/heapscope" --verify "$script")
+echo "recorder: $calls calls in $plain ms plain, $recd ms recorded:" \
+	"$(echo "$recd $plain $calls" | awk '{ printf "%.2f", ($1 - $2) * 1000 / $3 }') us per call;" \
+	"replaying the recording takes $replay ms ($(echo "$replay $plain" | awk '{ printf "%.1fx", $1 / $2 }') glibc's own run)," \
+	"--verify $verify ms ($(echo "$verify $plain" | awk '{ printf "%.1fx", $1 / $2 }'))"
