@@ -134,7 +134,9 @@ typedef struct alloc_layout {
 	uint64_t pie; /* the executable's first byte */
 	uint64_t text, text_end, data, data_end, bss, bss_end;
 	uint64_t heap; /* start of the heap: the initial program break */
-	uint64_t mmap_top; /* anonymous mappings are placed below this */
+	uint64_t mmap_top; /* the mmap base: mappings go below it (above it when legacy) */
+	uint64_t libs_lo; /* the lowest address of the libraries' groups */
+	bool legacy; /* the classic layout: the mmap area grows up from TASK_SIZE / 3 */
 	uint64_t libc, libc_end, ld, ld_end;
 	uint64_t stack, stack_end;
 	uint64_t arena; /* &main_arena inside libc's data */
@@ -182,6 +184,8 @@ typedef struct alloc {
 
 /* Set up a fresh process; seed 0 means no ASLR (gdb's default layout). */
 alloc *alloc_new(bool aslr, uint64_t seed);
+/* The same in the legacy (bottom-up) layout when legacy is true. */
+alloc *alloc_new_layout(bool aslr, uint64_t seed, bool legacy);
 /* Release the process. */
 void alloc_free(alloc *a);
 /* Deep copy (pages shared copy-on-write); events are not copied. */

@@ -14,6 +14,7 @@ typedef struct batch_opts {
 	bool keep_going;
 	bool summary; /* print chunks and bins at the end (text format) */
 	bool aslr;
+	bool legacy; /* the legacy layout (--layout=legacy) */
 	uint64_t seed;
 	bool check_heap; /* run the heap checker after every operation (tests) */
 	bool explain; /* narrate why after every operation (text: "why:" lines; jsonl: "why") */

@@ -100,6 +100,9 @@ typedef struct engine engine;
 
 /* A fresh process. */
 engine *eng_new(bool aslr, uint64_t seed);
+/* The same in the legacy layout (mmap area bottom-up from TASK_SIZE / 3)
+ * when legacy is true. */
+engine *eng_new_layout(bool aslr, uint64_t seed, bool legacy);
 /* Release everything. */
 void eng_free(engine *e);
 /* Index of a variable, creating it when create is set; -1 if unknown. */

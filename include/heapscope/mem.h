@@ -115,6 +115,9 @@ bool mem_move(mem_space *m, uint64_t from, uint64_t to);
 bool mem_discard(mem_space *m, uint64_t start, uint64_t len);
 /* The mapping containing addr, or NULL. */
 const mem_map *mem_find(mem_space *m, uint64_t addr);
+/* The lowest free range of len bytes at or above base that ends by
+ * ceiling, or 0 (bottom-up first fit). */
+uint64_t mem_find_gap_above(const mem_space *m, uint64_t base, uint64_t len, uint64_t ceiling);
 /* Lowest free address range of len bytes at or below hint-len, searching down. */
 uint64_t mem_find_gap_below(const mem_space *m, uint64_t hint, uint64_t len, uint64_t floor);
 /* Copy n bytes out of simulated memory; false (and m->fault set) on a fault. */

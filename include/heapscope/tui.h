@@ -13,6 +13,7 @@ typedef struct tui_opts {
 	const char *script; /* loaded for stepping, or NULL */
 	const char *theme; /* name or path, or NULL */
 	bool aslr;
+	bool legacy; /* the legacy layout (--layout=legacy) */
 	uint64_t seed;
 	bool mouse; /* wheel scrolling and click-to-focus */
 } tui_opts;

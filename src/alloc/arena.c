@@ -15,8 +15,13 @@
 
 alloc *alloc_new(bool aslr, uint64_t seed)
 {
+	return alloc_new_layout(aslr, seed, false);
+}
+
+alloc *alloc_new_layout(bool aslr, uint64_t seed, bool legacy)
+{
 	alloc *a = xcalloc(1, sizeof *a);
-	alloc_layout_init(&a->lay, aslr, seed);
+	alloc_layout_init(&a->lay, aslr, seed, legacy);
 	a->mem = mem_new();
 	alloc_layout_map(a->mem, &a->lay);
 	const alloc_layout *l = &a->lay;

@@ -40,7 +40,7 @@
 #define ALIGN_DOWN(x, p) ((x) & ~((uint64_t)(p)-1))
 
 /* layout.c: the process image's bases (moved by ASLR when asked) */
-void alloc_layout_init(alloc_layout *l, bool aslr, uint64_t seed);
+void alloc_layout_init(alloc_layout *l, bool aslr, uint64_t seed, bool legacy);
 /* layout.c: map every mapping of the process image into m */
 void alloc_layout_map(mem_space *m, const alloc_layout *l);
 /* A step of the seeded generator behind ASLR and the tcache key. */

@@ -3,10 +3,10 @@
  * dynamically linked PIE C program has on Debian 12 x86-64 with glibc 2.36,
  * as its /proc/PID/maps prints them under `setarch -R` (ASLR off).
  *
- * Where the numbers come from: tests/cli.sh builds such a program, runs it
- * under setarch -R and compares its maps with heapscope's `maps` line by
- * line; they were first measured on kernel 6.18 (the kernel that has
- * [vvar_vclock]).  The layout is three independent bases, each moved by
+ * Where the numbers come from: tests/process/run.sh builds such a program,
+ * runs it under setarch -R (and setarch -L -R for the legacy layout) and
+ * compares its maps with heapscope's `maps` line by line; they were first
+ * measured on kernel 6.18 (the kernel that has [vvar_vclock]).  The layout is three independent bases, each moved by
  * ASLR on its own: the executable (PIE base), the libraries and everything
  * the kernel and ld.so map near them (mmap base), and the stack.
  *
@@ -20,11 +20,17 @@
  *     the cache: that leaves the 0xb000 hole above libc's bss;
  *   - later anonymous mappings go top-down into the highest hole that fits,
  *     and Linux shows adjacent anonymous mappings with equal permissions as
- *     one line (report_maps merges them the same way).
+ *     one line (report_maps merges them the same way);
+ *   - the legacy layout (`setarch -L`, or an unlimited stack) starts the
+ *     mmap area at TASK_SIZE / 3 = 0x2aaaaaaab000 and fills it bottom-up:
+ *     ld.so, the vdso, ld.so's pages, the cache's hole, libc, its bss and
+ *     then the TLS block, which merges with the bss.
  */
 #include "internal.h"
 
-enum { BASE_PIE, BASE_LIB, BASE_STACK, BASE_FIXED };
+/* Mappings come in groups that move together; each group's place is the
+ * layout's (see group_at). */
+enum { G_EXE, G_TLS, G_LIBC, G_LDANON, G_VDSO, G_LD, G_STACK, G_FIXED, G_COUNT };
 
 #define EXE "/home/student/a.out"
 #define LIBC "/usr/lib/x86_64-linux-gnu/libc.so.6"
@@ -33,39 +39,51 @@ enum { BASE_PIE, BASE_LIB, BASE_STACK, BASE_FIXED };
 #define RW (MEM_R | MEM_W)
 #define RX (MEM_R | MEM_X)
 
-/* base, offset from the base, length, permissions, file offset, kind, path */
+/* group, offset in the group, length, permissions, file offset, kind, path */
 #define ALLOC_IMAGE(X)                                                  \
-	X(BASE_PIE, 0x0000, 0x1000, R, 0x0000, MEM_RODATA, EXE)         \
-	X(BASE_PIE, 0x1000, 0x1000, RX, 0x1000, MEM_TEXT, EXE)          \
-	X(BASE_PIE, 0x2000, 0x1000, R, 0x2000, MEM_RODATA, EXE)         \
-	X(BASE_PIE, 0x3000, 0x1000, R, 0x2000, MEM_RODATA, EXE)         \
-	X(BASE_PIE, 0x4000, 0x1000, RW, 0x3000, MEM_DATA, EXE)          \
-	X(BASE_LIB, -0x3000, 0x3000, RW, 0, MEM_ANON, "")               \
-	X(BASE_LIB, 0x000000, 0x26000, R, 0x000000, MEM_LIB, LIBC)      \
-	X(BASE_LIB, 0x026000, 0x156000, RX, 0x026000, MEM_LIB, LIBC)    \
-	X(BASE_LIB, 0x17c000, 0x53000, R, 0x17c000, MEM_LIB, LIBC)      \
-	X(BASE_LIB, 0x1cf000, 0x4000, R, 0x1cf000, MEM_LIB, LIBC)       \
-	X(BASE_LIB, 0x1d3000, 0x2000, RW, 0x1d3000, MEM_LIB, LIBC)      \
-	X(BASE_LIB, 0x1d5000, 0xd000, RW, 0, MEM_ANON, "")              \
-	X(BASE_LIB, 0x1ed000, 0x2000, RW, 0, MEM_ANON, "")              \
-	X(BASE_LIB, 0x1ef000, 0x4000, R, 0, MEM_KERNEL, "[vvar]")       \
-	X(BASE_LIB, 0x1f3000, 0x2000, R, 0, MEM_KERNEL, "[vvar_vclock]") \
-	X(BASE_LIB, 0x1f5000, 0x2000, RX, 0, MEM_KERNEL, "[vdso]")      \
-	X(BASE_LIB, 0x1f7000, 0x1000, R, 0x00000, MEM_LIB, LD)          \
-	X(BASE_LIB, 0x1f8000, 0x26000, RX, 0x01000, MEM_LIB, LD)        \
-	X(BASE_LIB, 0x21e000, 0xa000, R, 0x27000, MEM_LIB, LD)          \
-	X(BASE_LIB, 0x228000, 0x2000, R, 0x31000, MEM_LIB, LD)          \
-	X(BASE_LIB, 0x22a000, 0x2000, RW, 0x33000, MEM_LIB, LD)         \
-	X(BASE_STACK, 0, 0x21000, RW, 0, MEM_STACK, "[stack]")          \
-	X(BASE_FIXED, 0xffffffffff600000, 0x1000, MEM_X, 0, MEM_KERNEL, "[vsyscall]")
+	X(G_EXE, 0x0000, 0x1000, R, 0x0000, MEM_RODATA, EXE)            \
+	X(G_EXE, 0x1000, 0x1000, RX, 0x1000, MEM_TEXT, EXE)             \
+	X(G_EXE, 0x2000, 0x1000, R, 0x2000, MEM_RODATA, EXE)            \
+	X(G_EXE, 0x3000, 0x1000, R, 0x2000, MEM_RODATA, EXE)            \
+	X(G_EXE, 0x4000, 0x1000, RW, 0x3000, MEM_DATA, EXE)             \
+	X(G_TLS, 0, 0x3000, RW, 0, MEM_ANON, "")                        \
+	X(G_LIBC, 0x000000, 0x26000, R, 0x000000, MEM_LIB, LIBC)        \
+	X(G_LIBC, 0x026000, 0x156000, RX, 0x026000, MEM_LIB, LIBC)      \
+	X(G_LIBC, 0x17c000, 0x53000, R, 0x17c000, MEM_LIB, LIBC)        \
+	X(G_LIBC, 0x1cf000, 0x4000, R, 0x1cf000, MEM_LIB, LIBC)         \
+	X(G_LIBC, 0x1d3000, 0x2000, RW, 0x1d3000, MEM_LIB, LIBC)        \
+	X(G_LIBC, 0x1d5000, 0xd000, RW, 0, MEM_ANON, "")                \
+	X(G_LDANON, 0, 0x2000, RW, 0, MEM_ANON, "")                     \
+	X(G_VDSO, 0x0000, 0x4000, R, 0, MEM_KERNEL, "[vvar]")           \
+	X(G_VDSO, 0x4000, 0x2000, R, 0, MEM_KERNEL, "[vvar_vclock]")    \
+	X(G_VDSO, 0x6000, 0x2000, RX, 0, MEM_KERNEL, "[vdso]")          \
+	X(G_LD, 0x00000, 0x1000, R, 0x00000, MEM_LIB, LD)               \
+	X(G_LD, 0x01000, 0x26000, RX, 0x01000, MEM_LIB, LD)             \
+	X(G_LD, 0x27000, 0xa000, R, 0x27000, MEM_LIB, LD)               \
+	X(G_LD, 0x31000, 0x2000, R, 0x31000, MEM_LIB, LD)               \
+	X(G_LD, 0x33000, 0x2000, RW, 0x33000, MEM_LIB, LD)              \
+	X(G_STACK, 0, 0x21000, RW, 0, MEM_STACK, "[stack]")             \
+	X(G_FIXED, 0xffffffffff600000, 0x1000, MEM_X, 0, MEM_KERNEL, "[vsyscall]")
+
+/* Where each group of the mmap area starts, from libc's first byte:
+ * flexible (top-down from the mmap base, ld.so ending there) and legacy
+ * (bottom-up from the mmap base, ld.so starting there), as measured with
+ * setarch -R and setarch -L -R. */
+static const int64_t flexible_at[G_COUNT] = {[G_TLS] = -0x3000, [G_LIBC] = 0, [G_LDANON] = 0x1ed000,
+					      [G_VDSO] = 0x1ef000, [G_LD] = 0x1f7000};
+static const int64_t legacy_at[G_COUNT] = {[G_LD] = -0x4a000, [G_VDSO] = -0x15000, [G_LDANON] = -0xd000,
+					   [G_LIBC] = 0, [G_TLS] = 0x1e2000};
 
 /* where the bases sit without ASLR */
 #define PIE_BASE 0x555555554000ull
-#define LIB_BASE 0x7ffff7dd3000ull /* libc's first byte */
-#define MMAP_BASE 0x7ffff7fff000ull /* TASK_SIZE - 128 MiB: where top-down placement starts */
+#define LIB_BASE 0x7ffff7dd3000ull /* libc's first byte (flexible layout) */
+#define MMAP_BASE 0x7ffff7fff000ull /* TASK_SIZE - 128 MiB: top-down placement starts below it */
+#define LEGACY_BASE 0x2aaaaaaab000ull /* TASK_SIZE / 3: bottom-up placement starts above it */
+#define LEGACY_LIB 0x2aaaaaaf5000ull /* libc's first byte (legacy layout) */
 #define STACK_END 0x7ffffffff000ull
 #define STACK_SIZE 0x21000ull
 #define LIBC_SIZE 0x1e2000ull /* libc's five mappings and its bss */
+#define LIBS_SPAN 0x22f000ull /* from the lowest to the end of the highest group of the mmap area */
 #define MAIN_ARENA 0x1d3c60ull /* &main_arena, from libc's first byte */
 
 uint64_t alloc_splitmix(uint64_t *s)
@@ -76,7 +94,7 @@ uint64_t alloc_splitmix(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-void alloc_layout_init(alloc_layout *l, bool aslr, uint64_t seed)
+void alloc_layout_init(alloc_layout *l, bool aslr, uint64_t seed, bool legacy)
 {
 	uint64_t pie = PIE_BASE, brk_rnd = 0, mmap_rnd = 0, stack_rnd = 0;
 	if (aslr) {
@@ -88,6 +106,7 @@ void alloc_layout_init(alloc_layout *l, bool aslr, uint64_t seed)
 		mmap_rnd = (alloc_splitmix(&s) & ((1ull << 28) - 1)) << 12;
 		stack_rnd = (alloc_splitmix(&s) & ((1ull << 22) - 1)) << 12;
 	}
+	l->legacy = legacy;
 	l->pie = pie;
 	l->text = pie + 0x1000;
 	l->text_end = pie + 0x2000;
@@ -96,33 +115,45 @@ void alloc_layout_init(alloc_layout *l, bool aslr, uint64_t seed)
 	l->bss = pie + 0x4010;
 	l->bss_end = pie + 0x5000;
 	l->heap = pie + 0x5000 + brk_rnd;
-	l->libc = LIB_BASE - mmap_rnd;
+	/* legacy: the mmap base moves up by the random offset, flexible: down */
+	l->libc = legacy ? LEGACY_LIB + mmap_rnd : LIB_BASE - mmap_rnd;
+	const int64_t *at = legacy ? legacy_at : flexible_at;
 	l->libc_end = l->libc + LIBC_SIZE;
-	l->ld = l->libc + 0x1f7000;
-	l->ld_end = l->libc + 0x22c000;
-	l->mmap_top = MMAP_BASE - mmap_rnd;
+	l->ld = l->libc + (uint64_t)at[G_LD];
+	l->ld_end = l->ld + 0x35000;
+	l->mmap_top = legacy ? LEGACY_BASE + mmap_rnd : MMAP_BASE - mmap_rnd;
+	l->libs_lo = legacy ? l->ld : l->libc - 0x3000;
 	l->arena = l->libc + MAIN_ARENA;
 	l->stack_end = STACK_END - stack_rnd;
 	l->stack = l->stack_end - STACK_SIZE;
 }
 
-/* Map the mappings of the bases in mask (1 << BASE_...). */
-static void map_bases(mem_space *m, const alloc_layout *l, unsigned mask)
+/* Map the mappings of the groups in mask (1 << G_...). */
+static void map_groups(mem_space *m, const alloc_layout *l, unsigned mask)
 {
-	const uint64_t base[] = {[BASE_PIE] = l->pie, [BASE_LIB] = l->libc, [BASE_STACK] = l->stack,
-				 [BASE_FIXED] = 0};
-	/* an anonymous mapping's page offset is its own address */
-#define MAP(b, at, len, prot, off, kind, path)                                                 \
-	if (mask & (1u << (b)))                                                                \
-		mem_map_file(m, base[b] + (uint64_t)(at), len, kind, prot, path,               \
-			     (path)[0] ? (uint64_t)(off) : base[b] + (uint64_t)(at));
+	const int64_t *at = l->legacy ? legacy_at : flexible_at;
+	uint64_t base[G_COUNT];
+	for (int g = 0; g < G_COUNT; g++)
+		base[g] = l->libc + (uint64_t)at[g];
+	base[G_EXE] = l->pie;
+	base[G_STACK] = l->stack;
+	base[G_FIXED] = 0;
+	/* an anonymous mapping's page offset is its own address; it merges
+	 * with an anonymous neighbour as Linux merges them */
+#define MAP(g, off_in, len, prot, off, kind, path)                                                     \
+	if (mask & (1u << (g))) {                                                                      \
+		uint64_t start = base[g] + (uint64_t)(off_in);                                          \
+		mem_map_file(m, start, len, kind, prot, path, (path)[0] ? (uint64_t)(off) : start);     \
+		if (!(path)[0])                                                                         \
+			mem_vma_merge(m, start);                                                        \
+	}
 	ALLOC_IMAGE(MAP)
 #undef MAP
 }
 
 void alloc_layout_map(mem_space *m, const alloc_layout *l)
 {
-	map_bases(m, l, ~0u);
+	map_groups(m, l, ~0u);
 }
 
 /* Whether the process has not started yet: no allocator call, the break
@@ -146,8 +177,9 @@ int alloc_layout_check(const alloc *a, bool heap, uint64_t addr)
 			       mem_find_gap_below(a->mem, addr + (1ull << 30), 1ull << 30, addr) == addr
 			       ? 0
 			       : -1;
-	uint64_t span = l->ld_end - (l->libc - 0x3000);
-	return addr >= span && addr - span >= l->heap + ALLOC_MEMORY_LIMIT && addr <= l->stack - PAGE ? 0 : -1;
+	if (l->legacy) /* bottom-up: the libraries start at the base */
+		return addr >= l->heap + ALLOC_MEMORY_LIMIT && addr + LIBS_SPAN + ALLOC_MEMORY_LIMIT <= l->stack ? 0 : -1;
+	return addr >= LIBS_SPAN && addr - LIBS_SPAN >= l->heap + ALLOC_MEMORY_LIMIT && addr <= l->stack - PAGE ? 0 : -1;
 }
 
 int alloc_set_heap_start(alloc *a, uint64_t addr)
@@ -163,17 +195,17 @@ int alloc_set_mmap_base(alloc *a, uint64_t addr)
 	int r = alloc_layout_check(a, false, addr);
 	if (r)
 		return r;
-	/* the libraries, vdso and ld.so move with the base: ld.so ends at it */
+	/* the libraries, vdso and ld.so move with the base */
 	alloc_layout *l = &a->lay;
-	uint64_t lo = l->libc - 0x3000;
-	mem_unmap(a->mem, lo, l->ld_end - lo);
+	mem_unmap(a->mem, l->libs_lo, LIBS_SPAN);
 	uint64_t delta = addr - l->mmap_top;
 	l->libc += delta;
 	l->libc_end += delta;
 	l->ld += delta;
 	l->ld_end += delta;
+	l->libs_lo += delta;
 	l->arena += delta;
 	l->mmap_top = addr;
-	map_bases(a->mem, l, 1u << BASE_LIB);
+	map_groups(a->mem, l, 1u << G_TLS | 1u << G_LIBC | 1u << G_LDANON | 1u << G_VDSO | 1u << G_LD);
 	return 0;
 }

@@ -33,25 +33,37 @@ bool alloc_sbrk(alloc *a, int64_t incr, uint64_t *old)
 
 /* Where the kernel puts a new anonymous range of len bytes whose page
  * offset is off (0 for mmap; for mremap, the offset the mapping was born
- * with): top-down into the highest hole that fits; and, as Linux does since
- * 6.7 for a length that is a multiple of 2 MiB, aligned for transparent huge
- * pages: it searches for len + 2 MiB and puts the range where its offset
- * matches off modulo 2 MiB (the upper end when the hole's start already
+ * with): top-down into the highest hole that fits (bottom-up into the
+ * lowest in the legacy layout); and, as Linux does since 6.7 for a length
+ * that is a multiple of 2 MiB, aligned for transparent huge pages: it
+ * searches for len + 2 MiB and puts the range where its offset matches off
+ * modulo 2 MiB (top-down: the upper end when the hole's start already
  * does). */
 static uint64_t place(const alloc *a, uint64_t len, uint64_t off)
 {
-	const uint64_t pmd = 2ull << 20, floor = a->brk + ALLOC_MEMORY_LIMIT;
+	const uint64_t pmd = 2ull << 20;
+	const alloc_layout *l = &a->lay;
+	uint64_t floor = a->brk + ALLOC_MEMORY_LIMIT, ceiling = l->stack - (128ull << 20);
+	bool thp = false;
 	if (len % pmd == 0) {
 		uint64_t off_end = off + len, off_align = ALIGN_UP(off, pmd);
-		if (off_end > off_align && off_end - off_align >= pmd) {
-			uint64_t at = mem_find_gap_below(a->mem, a->lay.mmap_top, len + pmd, floor);
-			if (at) {
-				uint64_t sub = (off - at) & (pmd - 1);
-				return sub ? at + sub : at + pmd;
-			}
+		thp = off_end > off_align && off_end - off_align >= pmd;
+	}
+	if (l->legacy) {
+		/* bottom-up: the padded range's start rounded up to off's place */
+		uint64_t at = thp ? mem_find_gap_above(a->mem, l->mmap_top, len + pmd, ceiling) : 0;
+		if (at)
+			return at + ((off - at) & (pmd - 1));
+		return mem_find_gap_above(a->mem, l->mmap_top, len, ceiling);
+	}
+	if (thp) {
+		uint64_t at = mem_find_gap_below(a->mem, l->mmap_top, len + pmd, floor);
+		if (at) {
+			uint64_t sub = (off - at) & (pmd - 1);
+			return sub ? at + sub : at + pmd;
 		}
 	}
-	return mem_find_gap_below(a->mem, a->lay.mmap_top, len, floor);
+	return mem_find_gap_below(a->mem, l->mmap_top, len, floor);
 }
 
 uint64_t alloc_mmap(alloc *a, uint64_t len, mem_kind kind)

@@ -36,6 +36,7 @@ static void usage(FILE *f)
 		   "  record PROG ARGS     run PROG with its malloc calls recorded into scripts (see README)\n"
 		   "  --size COLSxROWS     the screen --export-pauses draws (default 120x40)\n"
 		   "  --aslr               randomise the process layout like Linux (see --seed)\n"
+		   "  --layout=legacy      the classic layout: mmap area bottom-up from 0x2aaaaaaab000\n"
 		   "  --seed N             seed for --aslr and the tcache key (default 1)\n"
 		   "  --theme NAME|PATH    colour theme: default light classroom colorblind mono, or a file\n"
 		   "  --mouse              scroll panes with the wheel, focus them with a click\n"
@@ -154,6 +155,14 @@ int main(int argc, char **argv)
 			bo.summary = false;
 		} else if (opts && !strcmp(a, "--mouse")) {
 			to.mouse = true;
+		} else if (opts && is_opt(a, "--layout")) {
+			v = value(argc, argv, &i, "--layout");
+			if (v && (!strcmp(v, "legacy") || !strcmp(v, "flexible")))
+				bo.legacy = to.legacy = !strcmp(v, "legacy");
+			else {
+				fprintf(stderr, "heapscope: unknown layout '%s' (use flexible or legacy)\n", v ? v : "");
+				return HS_EXIT_USAGE;
+			}
 		} else if (opts && !strcmp(a, "--aslr")) {
 			bo.aslr = to.aslr = true;
 		} else if (opts && is_opt(a, "--seed")) {

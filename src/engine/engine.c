@@ -22,6 +22,7 @@ typedef struct eng_checkpoint eng_checkpoint;
 
 struct engine {
 	alloc *heap; /* current state */
+	bool legacy; /* the process's layout (a reset keeps it) */
 	uint64_t code; /* the error number of the last memalign-family call */
 	uint64_t *vars;
 	uint8_t *vset; /* whether each variable holds a value */
@@ -113,10 +114,16 @@ static void cp_drop(eng_checkpoint *c)
 
 engine *eng_new(bool aslr, uint64_t seed)
 {
+	return eng_new_layout(aslr, seed, false);
+}
+
+engine *eng_new_layout(bool aslr, uint64_t seed, bool legacy)
+{
 	engine *e = xcalloc(1, sizeof *e);
 	e->aslr = aslr;
 	e->seed = seed;
-	e->heap = alloc_new(aslr, seed);
+	e->legacy = legacy;
+	e->heap = alloc_new_layout(aslr, seed, legacy);
 	e->interval = CP_MIN_INTERVAL;
 	e->budget_per_op = CP_BYTES_PER_OP;
 	e->budget_floor = CP_BUDGET_FLOOR;
@@ -309,7 +316,7 @@ static int apply(engine *e, const eng_op *op, uint64_t *ret)
 		break;
 	case ENG_RESET:
 		alloc_free(a);
-		e->heap = alloc_new(e->aslr, e->seed);
+		e->heap = alloc_new_layout(e->aslr, e->seed, e->legacy);
 		e->heap->nev = 0;
 		if (e->nvars)
 			memset(e->vset, 0, e->nvars);

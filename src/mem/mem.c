@@ -519,6 +519,21 @@ uint64_t mem_find_gap_below(const mem_space *m, uint64_t hint, uint64_t len, uin
 	return 0;
 }
 
+uint64_t mem_find_gap_above(const mem_space *m, uint64_t base, uint64_t len, uint64_t ceiling)
+{
+	/* bottom-up first fit, as Linux places mappings in the legacy layout */
+	uint64_t lo = base;
+	for (size_t i = find_index(m, base); i < m->n; i++) {
+		const mem_map *mp = &m->maps[i];
+		if (mp->end <= lo)
+			continue;
+		if (mp->start >= lo && mp->start - lo >= len)
+			break;
+		lo = mp->end > lo ? mp->end : lo;
+	}
+	return lo + len >= lo && lo + len <= ceiling ? lo : 0;
+}
+
 /* Return a writable pointer to byte addr, copying a shared page first. */
 static uint8_t *wptr(mem_space *m, uint64_t addr)
 {

@@ -665,7 +665,7 @@ static void mouse(tui *t)
 tui *tui_new(const tui_opts *o)
 {
 	tui *t = xcalloc(1, sizeof *t);
-	t->eng = eng_new(o->aslr, o->seed);
+	t->eng = eng_new_layout(o->aslr, o->seed, o->legacy);
 	sess_frontend fe = {.ctx = t, .print = t_print, .op = t_op};
 	t->sess = sess_new(t->eng, &fe);
 	t->focus = -1;

@@ -39,7 +39,8 @@ norm() {
 maps() {
 	name=$1
 	shift
-	setarch -R "$tmp/probe" "$@" >"$tmp/real.raw" || { echo "process: FAILED: $name: the probe failed"; fail=$((fail + 1)); return; }
+	# shellcheck disable=SC2086
+	setarch $norand "$tmp/probe" "$@" >"$tmp/real.raw" || { echo "process: FAILED: $name: the probe failed"; fail=$((fail + 1)); return; }
 	: >"$tmp/s.hs"
 	i=0
 	for n in "$@"; do
@@ -50,7 +51,8 @@ maps() {
 		i=$((i + 1))
 	done
 	echo maps >>"$tmp/s.hs"
-	"$bin" --batch "$tmp/s.hs" --no-summary >"$tmp/model.raw" 2>&1
+	# shellcheck disable=SC2086
+	"$bin" --batch "$tmp/s.hs" --no-summary $layout >"$tmp/model.raw" 2>&1
 	norm "$tmp/real.raw" "$tmp/probe" >"$tmp/real"
 	norm "$tmp/model.raw" /home/student/a.out >"$tmp/model"
 	if cmp -s "$tmp/real" "$tmp/model"; then
@@ -62,10 +64,17 @@ maps() {
 	fi
 }
 
+norand=-R layout=
 maps "no heap yet"
 maps "a small malloc makes the heap" 10
 maps "mmapped chunks merge with the anonymous mapping above libc" 10 200000 1048576
 maps "a 2 MiB mapping is aligned for huge pages" 10 2093056
 maps "small mmaps fill the hole ld.so.cache left above libc" 0 126976 t4096 12288 24576 200000
+# the legacy layout: setarch -L, the mmap area bottom-up from TASK_SIZE / 3
+norand="-L -R" layout=--layout=legacy
+maps "legacy: no heap yet"
+maps "legacy: mmapped chunks go up from libc's TLS block" 10 200000 1048576
+maps "legacy: a 2 MiB mapping is aligned for huge pages" 10 2093056 4190208
+maps "legacy: small mmaps fill the hole ld.so.cache left" 0 126976 t4096 12288 24576 200000
 echo "process: $pass passed, $fail failed"
 [ $fail = 0 ]
