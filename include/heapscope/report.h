@@ -64,6 +64,9 @@ void report_explain(sbuf *b, const alloc *a, const eng_result *r);
 /* Where an address is: "heap+0x2a0", "mmap", "stack", "libc.so.6+0x1d8c60",
  * "bss", "unmapped"... */
 void report_region(sbuf *b, alloc *a, uint64_t p);
+/* What holds address p: its mapping, permissions and segment, and in the
+ * heap the chunk, its state and the offset into it (v may be NULL). */
+void report_where(sbuf *b, alloc *a, const heapview *v, uint64_t p);
 /* The P, M and A flags of a size word as three characters ("P--"). */
 void report_flags(char out[4], uint64_t raw);
 

@@ -98,8 +98,17 @@ noreturn void alloc_hang(alloc *a, const char *where)
 
 noreturn void alloc_segv(alloc *a, uint64_t addr, const char *what)
 {
-	snprintf(a->msg, sizeof a->msg, "Segmentation fault: invalid %s at address 0x%llx", what,
-		 (unsigned long long)addr);
+	/* say what is there: nothing, or a mapping that does not allow it */
+	const mem_map *m = mem_find(a->mem, addr);
+	if (!m)
+		snprintf(a->msg, sizeof a->msg, "Segmentation fault: invalid %s at address 0x%llx (no mapping there)",
+			 what, (unsigned long long)addr);
+	else
+		snprintf(a->msg, sizeof a->msg,
+			 "Segmentation fault: invalid %s at address 0x%llx: %llx-%llx %c%c%cp %s is not %s", what,
+			 (unsigned long long)addr, (unsigned long long)m->start, (unsigned long long)m->end,
+			 m->prot & MEM_R ? 'r' : '-', m->prot & MEM_W ? 'w' : '-', m->prot & MEM_X ? 'x' : '-',
+			 m->name[0] ? m->name : "(anonymous)", strcmp(what, "write") ? "readable" : "writable");
 	a->status = ALLOC_SEGV;
 	alloc_emit(a, ALLOC_EV_FAIL, 0, 0, addr, 0, 0);
 	ALLOC_UNWIND(a);

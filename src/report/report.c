@@ -457,6 +457,78 @@ void report_region(sbuf *b, alloc *a, uint64_t p)
 		sb_printf(b, "%s", kinds[m->kind] ? kinds[m->kind] : "mapped");
 }
 
+void report_where(sbuf *b, alloc *a, const heapview *v, uint64_t p)
+{
+	sb_printf(b, "0x%llx: ", X(p));
+	if (p >= 0xffff800000000000ull && !mem_find(a->mem, p)) {
+		sb_printf(b, "kernel space: the upper half belongs to the kernel, not accessible from user mode "
+			     "(SIGSEGV)\n");
+		return;
+	}
+	if (p >= 0x800000000000ull && p < 0xffff800000000000ull) {
+		sb_printf(b, "the non-canonical hole: no address from 0x800000000000 to 0xffff7fffffffffff is valid "
+			     "on x86-64 (SIGSEGV, or SIGBUS for some instructions)\n");
+		return;
+	}
+	const mem_map *m = mem_find(a->mem, p);
+	if (!m) {
+		uint64_t lo = 0, hi = 0x800000000000ull;
+		for (size_t i = 0; i < a->mem->n; i++) {
+			if (a->mem->maps[i].end <= p && a->mem->maps[i].end > lo)
+				lo = a->mem->maps[i].end;
+			if (a->mem->maps[i].start > p && a->mem->maps[i].start < hi)
+				hi = a->mem->maps[i].start;
+		}
+		sb_printf(b, "unmapped: nothing is mapped from 0x%llx to 0x%llx (any access is a SIGSEGV)\n", X(lo),
+			  X(hi));
+		return;
+	}
+	static const char *const what[MEM_KIND_COUNT] = {
+		[MEM_TEXT] = "the program's code (.text)",
+		[MEM_RODATA] = "read-only data of the program (ELF headers, .rodata, or relro after relocation)",
+		[MEM_DATA] = "the program's .data and .bss",
+		[MEM_BSS] = "the program's .bss",
+		[MEM_HEAP] = "the heap (brk)",
+		[MEM_CHUNK] = "an mmapped malloc chunk",
+		[MEM_ANON] = "anonymous memory",
+		[MEM_LIB] = "a shared library",
+		[MEM_STACK] = "the main thread's stack",
+		[MEM_KERNEL] = "mapped by the kernel",
+	};
+	sb_printf(b, "%llx-%llx %c%c%cp %s, ", X(m->start), X(m->end), m->prot & MEM_R ? 'r' : '-',
+		  m->prot & MEM_W ? 'w' : '-', m->prot & MEM_X ? 'x' : '-', m->name[0] ? m->name : "(anonymous)");
+	sb_printf(b, "%s, ", what[m->kind] ? what[m->kind] : "mapped");
+	report_region(b, a, p);
+	if (m->kind == MEM_LIB && p >= a->lay.arena && p < a->lay.arena + 0x898)
+		sb_printf(b, " (main_arena+0x%llx)", X(p - a->lay.arena));
+	long k = v ? hv_find(v, p) : -1;
+	if (k >= 0) {
+		const hv_chunk *c = &v->chunks[k];
+		sbuf st = {0};
+		report_chunk_state(&st, c);
+		sb_printf(b, "\n  in chunk 0x%llx (size 0x%llx, %s), %llu bytes in", X(c->addr), X(c->size),
+			  st.s ? st.s : "?", X(p - c->addr));
+		if (p - c->addr < 8)
+			sb_printf(b, ": its prev_size field (the previous chunk's last 8 bytes when that one is in use)");
+		else if (p - c->addr < 16)
+			sb_printf(b, ": its size field");
+		else if (p - c->addr < 24 && c->state == ALLOC_BIN_TCACHE)
+			sb_printf(b, ": its tcache next link (safe-linked)");
+		else if (p - c->addr < 32 && c->state == ALLOC_BIN_TCACHE)
+			sb_printf(b, ": its tcache key");
+		else if (p - c->addr < 24 && c->state == ALLOC_BIN_FAST)
+			sb_printf(b, ": its fastbin fd link (safe-linked)");
+		else if (p - c->addr < 32 && c->state >= ALLOC_BIN_UNSORTED && c->state <= ALLOC_BIN_LARGE)
+			sb_printf(b, ": its %s link", p - c->addr < 24 ? "fd" : "bk");
+		else if (p - c->addr < 48 && c->state == ALLOC_BIN_LARGE)
+			sb_printf(b, ": its %s link", p - c->addr < 40 ? "fd_nextsize" : "bk_nextsize");
+		else
+			sb_printf(b, ": byte %llu of the user data", X(p - c->addr - 16));
+		sb_free(&st);
+	}
+	sb_printf(b, "\n");
+}
+
 void report_op(sbuf *b, engine *e, const eng_result *r, const char *text)
 {
 	sb_printf(b, "#%llu %.150s", X(r->seq + 1), text);

@@ -88,6 +88,9 @@
 	X("hexdump", "Ee", -1, 0, 0, "ADDR [N]", "dump N bytes (default 64) of simulated memory",               \
 	  "hexdump p - 16 32", cmd_hexdump)                                                                     \
 	X("stats", "", -1, 0, 0, "", "malloc_stats() and mallinfo2() figures", "stats", cmd_stats)              \
+	X("where", "E", -1, 0, 0, "ADDR",                                                                       \
+	  "what holds an address: mapping, permissions, segment; in the heap, the chunk and the offset in it",   \
+	  "where p + 8", cmd_where)                                                                             \
 	X("vars", "", -1, 0, 0, "", "variables and the chunks they point into", "vars", cmd_vars)               \
 	X("explain", "", -1, 0, 0, "", "why the last operation went as it did, step by step", "explain",        \
 	  cmd_explain)                                                                                          \
@@ -129,6 +132,7 @@ static int cmd_bins(session *s, const sess_args *a);
 static int cmd_maps(session *s, const sess_args *a);
 static int cmd_hexdump(session *s, const sess_args *a);
 static int cmd_stats(session *s, const sess_args *a);
+static int cmd_where(session *s, const sess_args *a);
 static int cmd_vars(session *s, const sess_args *a);
 static int cmd_explain(session *s, const sess_args *a);
 static int cmd_check(session *s, const sess_args *a);
@@ -254,6 +258,14 @@ static int cmd_maps(session *s, const sess_args *a)
 	(void)a;
 	sbuf b = {0};
 	report_maps(&b, eng_heap(s->eng));
+	emit(s, &b);
+	return SESS_OK;
+}
+
+static int cmd_where(session *s, const sess_args *a)
+{
+	sbuf b = {0};
+	report_where(&b, eng_heap(s->eng), sess_view(s), a->v[0].num);
 	emit(s, &b);
 	return SESS_OK;
 }
