@@ -165,6 +165,7 @@ typedef struct alloc {
 	uint8_t stdout_mode; /* ALLOC_STDOUT_TTY, _PIPE, _FILE */
 	bool stdout_unbuffered;
 	bool program_moved_brk; /* the program called sbrk itself: top may end below the break */
+	int vm_errno; /* the error of the program's last mmap, munmap or mprotect (0: none) */
 	/* stretches of the heap mapping that are not malloc's (the program's own
 	 * sbrk'd memory that malloc stepped over); a chunk walk jumps them */
 	uint64_t gap_lo[8], gap_hi[8];
@@ -233,6 +234,15 @@ int alloc_usable_size(alloc *a, uint64_t p, uint64_t *out);
 int alloc_poke(alloc *a, uint64_t addr, const void *src, uint64_t n);
 /* Fill user bytes (memset by the simulated program). */
 int alloc_memset(alloc *a, uint64_t addr, int byte, uint64_t n);
+
+/* The program's own mappings (vm.c), answering as Linux does: *out gets
+ * the address (mmap) or 0, or -1 with vm_errno set (MAP_FAILED / -1).
+ * prot and flags are Linux's PROT_* and MAP_* values; path names a file
+ * mapping (its bytes read as zeros here). */
+int alloc_vm_mmap(alloc *a, uint64_t hint, uint64_t len, uint64_t prot, uint64_t flags, const char *path,
+		  uint64_t *out);
+int alloc_vm_munmap(alloc *a, uint64_t addr, uint64_t len, uint64_t *out);
+int alloc_vm_mprotect(alloc *a, uint64_t addr, uint64_t len, uint64_t prot, uint64_t *out);
 
 /* stdio as far as it allocates (stdio.c). */
 enum { ALLOC_STDOUT_TTY, ALLOC_STDOUT_PIPE, ALLOC_STDOUT_FILE };

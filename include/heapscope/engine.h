@@ -55,7 +55,11 @@
 	X(VALLOC, "valloc") /* dst = valloc(y) */                                           \
 	X(PVALLOC, "pvalloc") /* dst = pvalloc(y) */                                        \
 	X(HEAP_START, "heap_start") /* the heap starts at x (before the process starts) */   \
-	X(MMAP_BASE, "mmap_base") /* the mmap area starts below x (before it starts) */
+	X(MMAP_BASE, "mmap_base") /* the mmap area starts below x (before it starts) */       \
+	X(MMAP, "mmap") /* dst = mmap(x, y, z & 0xff, z >> 8, -1, 0) */                          \
+	X(MMAP_FILE, "mmap_file") /* dst = mmap of y bytes of the file named at blob x */       \
+	X(MUNMAP, "munmap") /* dst = munmap(x, y) */                                           \
+	X(MPROTECT, "mprotect") /* dst = mprotect(x, y, z) */
 
 typedef enum eng_opkind {
 #define X(id, name) ENG_##id,

@@ -56,6 +56,8 @@ typedef struct mem_map {
 		       * page offset: its address at birth (mremap keeps it) */
 	uint64_t aux; /* the owner's: alloc keeps where an mmapped chunk starts
 		       * in its mapping (memalign may start it past the first page) */
+	uint32_t anon; /* its anon_vma: areas merge only when theirs agree (a
+			* split keeps it; a new mapping takes its neighbour's) */
 	uint32_t vma; /* mappings with the same number form one area, as Linux
 		       * merges them (one line in /proc/PID/maps) */
 	char name[48]; /* the file's path, or [heap], [stack], [vdso]...; "" for anonymous */
@@ -81,7 +83,7 @@ typedef struct mem_space {
 	uint64_t fault; /* address of the last failed access */
 	uint64_t detached; /* bytes of shared pages and leaves this space let go */
 	uint64_t mapped; /* bytes covered by all mappings */
-	uint32_t next_vma; /* the number the next new area gets */
+	uint32_t next_vma; /* the number the next new area (and anon_vma) gets */
 	mem_tlb tlb[MEM_TLB];
 } mem_space;
 
@@ -108,6 +110,13 @@ void mem_vma_merge(mem_space *m, uint64_t start);
 void mem_unmap(mem_space *m, uint64_t start, uint64_t len);
 /* Change the end of the mapping that starts at start; new pages read as zero. */
 bool mem_resize(mem_space *m, uint64_t start, uint64_t newlen);
+/* Merge the existing mapping at start with alike neighbours whose anon_vma
+ * is its own (after mprotect or munmap changed a range). */
+void mem_vma_rejoin(mem_space *m, uint64_t start);
+/* Split the mapping that straddles page-aligned address at into two
+ * mappings (the upper keeps the pages, the area number and, shifted, the
+ * offset); true when done or when nothing straddles at. */
+bool mem_split(mem_space *m, uint64_t at);
 /* Move the mapping that starts at from so that it starts at to (mremap). */
 bool mem_move(mem_space *m, uint64_t from, uint64_t to);
 /* Drop the pages of a page-aligned range so it reads as zeros (MADV_DONTNEED);

@@ -43,6 +43,9 @@
 void alloc_layout_init(alloc_layout *l, bool aslr, uint64_t seed, bool legacy);
 /* layout.c: map every mapping of the process image into m */
 void alloc_layout_map(mem_space *m, const alloc_layout *l);
+/* sysmem.c: where the kernel puts a new range of len bytes with page
+ * offset off (see there), or 0 when there is no room */
+uint64_t alloc_place(const alloc *a, uint64_t len, uint64_t off);
 /* A step of the seeded generator behind ASLR and the tcache key. */
 uint64_t alloc_splitmix(uint64_t *s);
 

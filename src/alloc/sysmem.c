@@ -39,7 +39,7 @@ bool alloc_sbrk(alloc *a, int64_t incr, uint64_t *old)
  * searches for len + 2 MiB and puts the range where its offset matches off
  * modulo 2 MiB (top-down: the upper end when the hole's start already
  * does). */
-static uint64_t place(const alloc *a, uint64_t len, uint64_t off)
+uint64_t alloc_place(const alloc *a, uint64_t len, uint64_t off)
 {
 	const uint64_t pmd = 2ull << 20;
 	const alloc_layout *l = &a->lay;
@@ -70,7 +70,7 @@ uint64_t alloc_mmap(alloc *a, uint64_t len, mem_kind kind)
 {
 	if (len == 0 || len > ALLOC_MEMORY_LIMIT)
 		return 0;
-	uint64_t at = place(a, len, 0);
+	uint64_t at = alloc_place(a, len, 0);
 	/* an anonymous mapping's page offset is its birth address (it stays
 	 * with it through mremap; neighbours with continuous offsets merge) */
 	if (!at || !mem_map_file(a->mem, at, len, kind, MEM_R | MEM_W, "", at))
@@ -94,7 +94,7 @@ uint64_t alloc_mremap(alloc *a, uint64_t addr, uint64_t oldlen, uint64_t newlen)
 	uint64_t to = addr;
 	if (!mem_resize(a->mem, addr, newlen)) {
 		/* cannot grow in place: move it to a fresh range */
-		to = place(a, newlen, mp->off);
+		to = alloc_place(a, newlen, mp->off);
 		if (!to || !mem_move(a->mem, addr, to))
 			return 0;
 		if (!mem_resize(a->mem, to, newlen))

@@ -348,6 +348,18 @@ static int apply(engine *e, const eng_op *op, uint64_t *ret)
 		a->nev = 0;
 		a->stdout_mode = (uint8_t)op->x;
 		break;
+	case ENG_MMAP:
+		st = alloc_vm_mmap(a, op->x, op->y, op->z & 0xff, op->z >> 8, NULL, ret);
+		break;
+	case ENG_MMAP_FILE:
+		st = alloc_vm_mmap(a, 0, op->y, op->z & 0xff, op->z >> 8, (const char *)e->blob + op->x, ret);
+		break;
+	case ENG_MUNMAP:
+		st = alloc_vm_munmap(a, op->x, op->y, ret);
+		break;
+	case ENG_MPROTECT:
+		st = alloc_vm_mprotect(a, op->x, op->y, op->z, ret);
+		break;
 	case ENG_HEAP_START:
 	case ENG_MMAP_BASE:
 		a->nev = 0;

@@ -289,7 +289,7 @@ bool mem_map_add(mem_space *m, uint64_t start, uint64_t len, mem_kind kind, int 
 	mp->end = start + len;
 	mp->kind = (uint8_t)kind;
 	mp->prot = (uint8_t)prot;
-	mp->vma = ++m->next_vma;
+	mp->vma = mp->anon = ++m->next_vma;
 	strncpy(mp->name, name ? name : "", sizeof mp->name - 1);
 	mp->cap = map_nleaves(mp);
 	mp->dir = xcalloc(mp->cap ? mp->cap : 1, sizeof *mp->dir);
@@ -329,12 +329,30 @@ void mem_vma_merge(mem_space *m, uint64_t start)
 	mem_map *mp = &m->maps[i];
 	mem_map *prev = i > 0 && vma_joins(&m->maps[i - 1], mp) ? &m->maps[i - 1] : NULL;
 	mem_map *next = i + 1 < m->n && vma_joins(mp, &m->maps[i + 1]) ? &m->maps[i + 1] : NULL;
-	if (prev && next && prev->vma != next->vma)
+	if (prev && next && prev->anon != next->anon)
 		next = NULL;
 	if (prev)
-		mp->vma = prev->vma;
+		mp->vma = prev->vma, mp->anon = prev->anon;
+	else if (next)
+		mp->anon = next->anon;
 	if (next) {
 		uint32_t old = next->vma;
+		for (size_t k = i + 1; k < m->n && m->maps[k].vma == old; k++)
+			m->maps[k].vma = mp->vma;
+	}
+}
+
+void mem_vma_rejoin(mem_space *m, uint64_t start)
+{
+	size_t i = find_index(m, start);
+	if (i >= m->n || m->maps[i].start != start)
+		return;
+	mem_map *mp = &m->maps[i];
+	if (i > 0 && vma_joins(&m->maps[i - 1], mp) && m->maps[i - 1].anon == mp->anon)
+		for (size_t k = i; k < m->n && m->maps[k].start == m->maps[k - 1].end && m->maps[k].vma == mp->vma; k++)
+			m->maps[k].vma = m->maps[i - 1].vma;
+	if (i + 1 < m->n && vma_joins(mp, &m->maps[i + 1]) && m->maps[i + 1].anon == mp->anon) {
+		uint32_t old = m->maps[i + 1].vma;
 		for (size_t k = i + 1; k < m->n && m->maps[k].vma == old; k++)
 			m->maps[k].vma = mp->vma;
 	}
@@ -449,6 +467,49 @@ bool mem_resize(mem_space *m, uint64_t start, uint64_t newlen)
 		mp->dir[k] = NULL;
 	m->mapped = m->mapped - oldlen + newlen;
 	mp->end = start + newlen;
+	return true;
+}
+
+bool mem_split(mem_space *m, uint64_t at)
+{
+	mem_tlb_flush(m);
+	if (at % MEM_PAGE)
+		return false;
+	size_t i = find_index(m, at);
+	if (i >= m->n || m->maps[i].start >= at || m->maps[i].end <= at)
+		return true; /* no mapping straddles at */
+	mem_map hi = m->maps[i];
+	uint64_t lo_len = at - hi.start;
+	/* the upper part: a mapping of its own holding the same pages */
+	hi.start = at;
+	hi.off += lo_len;
+	hi.aux = 0;
+	hi.vma = ++m->next_vma; /* its own area now (the same anon_vma): alike neighbours rejoin */
+	hi.cap = map_nleaves(&hi);
+	hi.dir = xcalloc(hi.cap ? hi.cap : 1, sizeof *hi.dir);
+	size_t k0 = (size_t)(lo_len / MEM_PAGE), np = map_npages(&hi);
+	for (size_t j = 0; j < np; j++) {
+		mem_page *p = slot_get(&m->maps[i], k0 + j);
+		if (!p)
+			continue;
+		if (real(p))
+			p->refs++;
+		slot_set(m, &hi, j, p);
+	}
+	uint64_t start = m->maps[i].start;
+	if (m->n == m->cap) {
+		m->cap = 2 * m->cap;
+		m->maps = xreallocarray(m->maps, m->cap, sizeof *m->maps);
+	}
+	/* cut the lower part first: the upper range must be free to insert;
+	 * the bytes it gives back count again for the upper part */
+	if (!mem_resize(m, start, lo_len))
+		return false;
+	m->mapped += hi.end - hi.start;
+	memmove(&m->maps[i + 2], &m->maps[i + 1], sizeof *m->maps * (m->n - i - 1));
+	m->maps[i + 1] = hi;
+	m->n++;
+	m->hot = 0;
 	return true;
 }
 

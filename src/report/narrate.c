@@ -450,6 +450,33 @@ static void narrate(sbuf *b, const alloc *a, const eng_result *r)
 	case ENG_PVALLOC:
 		memalign_words(b, a, r);
 		break;
+	case ENG_MMAP:
+	case ENG_MMAP_FILE:
+		if (r->ret == (uint64_t)-1)
+			sb_printf(b, "The kernel refused: %s, so mmap returns MAP_FAILED.\n",
+				  a->vm_errno == EINVAL ? "EINVAL (a zero length, or neither MAP_PRIVATE nor MAP_SHARED, "
+							  "or an unaligned MAP_FIXED address)"
+							: "ENOMEM (no hole is large enough)");
+		else
+			sb_printf(b, "The kernel rounds the length up to whole pages and puts the mapping in the %s hole "
+				     "that fits %s the mmap base (0x%llx); an anonymous neighbour with the same "
+				     "permissions merges with it into one area (one line in maps).\n",
+				  a->lay.legacy ? "lowest" : "highest", a->lay.legacy ? "above" : "below",
+				  X(a->lay.mmap_top));
+		break;
+	case ENG_MUNMAP:
+	case ENG_MPROTECT:
+		if (r->ret == (uint64_t)-1)
+			sb_printf(b, "The kernel refused: %s.\n",
+				  a->vm_errno == EINVAL ? "EINVAL (the address is not page-aligned, or the length is 0)"
+							: "ENOMEM (part of the range is not mapped)");
+		else
+			sb_printf(b, "This %s splits the areas at the range's page boundaries%s; areas that end up alike "
+				     "(permissions, and pages that continue) merge again.\n",
+				  r->kind == ENG_MUNMAP ? "munmap" : "mprotect",
+				  r->kind == ENG_MUNMAP ? " and removes what is inside (a hole: touching it is a SIGSEGV)"
+							: " and gives the inside its new permissions");
+		break;
 	case ENG_TRIM:
 		sb_printf(b, "malloc_trim consolidates the fastbins, gives whole free pages inside free chunks back "
 			     "(MADV_DONTNEED, %u range%s) and shrinks top to the pad: %s.\n",

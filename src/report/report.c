@@ -566,6 +566,18 @@ void report_op(sbuf *b, engine *e, const eng_result *r, const char *text)
 	case ENG_MALLOPT:
 		sb_printf(b, " = %llu", X(r->ret));
 		break;
+	case ENG_MMAP:
+	case ENG_MMAP_FILE:
+	case ENG_MUNMAP:
+	case ENG_MPROTECT:
+		if (r->ret == (uint64_t)-1)
+			sb_printf(b, " = %s (%s)", r->kind <= ENG_MMAP_FILE ? "MAP_FAILED" : "-1",
+				  eng_heap(e)->vm_errno == EINVAL ? "EINVAL" : "ENOMEM");
+		else if (r->kind == ENG_MUNMAP || r->kind == ENG_MPROTECT)
+			sb_printf(b, " = 0");
+		else
+			sb_printf(b, " = 0x%llx", X(r->ret));
+		break;
 	case ENG_SBRK:
 	case ENG_BRK:
 		if (r->kind == ENG_BRK && r->ret == 0)

@@ -36,6 +36,15 @@
 	X("valloc", "E", ENG_VALLOC, 1, 1, "SIZE", "SIZE bytes at the start of a page", "p = valloc(100)", NULL) \
 	X("pvalloc", "E", ENG_PVALLOC, 1, 1, "SIZE", "whole pages (SIZE rounded up to a page), page-aligned",   \
 	  "p = pvalloc(100)", NULL)                                                                             \
+	X("mmap", "EEEEEE", ENG_MMAP, 1, 1, "ADDR LEN PROT FLAGS FD OFFSET",                                    \
+	  "the program maps anonymous memory itself (placed by the kernel's rule; MAP_FAILED on error)",        \
+	  "m = mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)", NULL)                  \
+	X("mmap_file", "SE", ENG_MMAP_FILE, 1, 1, "\"PATH\" LEN", "the program maps LEN bytes of a file, read-only", \
+	  "f = mmap_file(\"data.bin\", 3 * 4096)", NULL)                                                          \
+	X("munmap", "EE", ENG_MUNMAP, 1, 1, "ADDR LEN", "the program unmaps a range (splitting mappings)",         \
+	  "munmap(m, 4096)", NULL)                                                                              \
+	X("mprotect", "EEE", ENG_MPROTECT, 1, 1, "ADDR LEN PROT", "the program changes a range's permissions",   \
+	  "mprotect(m, 4096, PROT_READ)", NULL)                                                                 \
 	X("malloc_trim", "E", ENG_TRIM, 1, 1, "PAD", "consolidate and give free memory back to the system",      \
 	  "malloc_trim(0)", NULL)                                                                               \
 	X("mallopt", "EE", ENG_MALLOPT, 1, 1, "PARAM VALUE",                                                    \

@@ -144,7 +144,18 @@ static const struct {
 	     {"stderr", ALLOC_STDERR},
 	     {"_IOFBF", ALLOC_IOFBF},
 	     {"_IOLBF", ALLOC_IOLBF},
-	     {"_IONBF", ALLOC_IONBF}};
+	     {"_IONBF", ALLOC_IONBF},
+	     /* sys/mman.h, Linux's values */
+	     {"PROT_NONE", 0},
+	     {"PROT_READ", 1},
+	     {"PROT_WRITE", 2},
+	     {"PROT_EXEC", 4},
+	     {"MAP_SHARED", 0x01},
+	     {"MAP_PRIVATE", 0x02},
+	     {"MAP_FIXED", 0x10},
+	     {"MAP_ANONYMOUS", 0x20},
+	     {"MAP_ANON", 0x20},
+	     {"MAP_FAILED", UINT64_MAX}};
 
 static uint64_t var_value(parser *p, const char *name, size_t pos)
 {
@@ -494,7 +505,28 @@ static int run_verb(parser *p, const sess_cmd *c, const sess_args *a, int32_t ds
 	}
 	const char *id = NULL;
 	bool yields_ptr = (eng_op_allocates(c->op) && c->op != ENG_POSIX_MEMALIGN) || c->op == ENG_SBRK ||
-			  c->op == ENG_BRK;
+			  c->op == ENG_BRK || c->op == ENG_MMAP || c->op == ENG_MMAP_FILE;
+	if (c->op == ENG_MMAP) {
+		/* mmap(ADDR, LEN, PROT, FLAGS, FD, OFFSET): anonymous memory */
+		if (!(a->v[3].num & 0x20))
+			perr(p, a->v[3].col - 1, "only MAP_ANONYMOUS mappings are modelled here; map a file with "
+						 "mmap_file(\"PATH\", LEN)");
+		if (a->v[4].num != UINT64_MAX && a->v[4].num != 0xffffffffu)
+			perr(p, a->v[4].col - 1, "an anonymous mapping takes fd -1");
+		if (a->v[5].num)
+			perr(p, a->v[5].col - 1, "an anonymous mapping takes offset 0");
+		op.z = (a->v[2].num & 0xff) | a->v[3].num << 8;
+	}
+	if (c->op == ENG_MMAP_FILE) {
+		char path[4096];
+		size_t plen = string_value(p, a->v[0].text, a->v[0].len, a->v[0].col - 1, path, sizeof path - 1);
+		path[plen++] = 0;
+		if (plen == 1)
+			perr(p, a->v[0].col - 1, "the file needs a name");
+		op.x = eng_blob_add(s->eng, path, plen);
+		op.y = a->v[1].num;
+		op.z = 1 | 0x02 << 8; /* PROT_READ, MAP_PRIVATE */
+	}
 	if (c->op == ENG_VALLOC || c->op == ENG_PVALLOC) {
 		op.y = op.x; /* the size; the alignment is the page */
 		op.x = 4096;

@@ -46,6 +46,9 @@ maps() {
 	for n in "$@"; do
 		case $n in
 		t*) echo "mallopt(M_MMAP_THRESHOLD, ${n#t})" >>"$tmp/s.hs" ;;
+		m*) printf 'last = mmap(NULL, %s, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)\n*(last) = 1\n' "${n#m}" >>"$tmp/s.hs" ;;
+		p*) echo "${n#p}" | awk -F: '{ printf "mprotect(last + %s, %s, %s)\n", $1, $2, $3 }' >>"$tmp/s.hs" ;;
+		u*) echo "${n#u}" | awk -F: '{ printf "munmap(last + %s, %s)\n", $1, $2 }' >>"$tmp/s.hs" ;;
 		*) echo "p$i = malloc($n)" >>"$tmp/s.hs" ;;
 		esac
 		i=$((i + 1))
@@ -70,11 +73,17 @@ maps "a small malloc makes the heap" 10
 maps "mmapped chunks merge with the anonymous mapping above libc" 10 200000 1048576
 maps "a 2 MiB mapping is aligned for huge pages" 10 2093056
 maps "small mmaps fill the hole ld.so.cache left above libc" 0 126976 t4096 12288 24576 200000
+maps "the program's own mmap: top-down into the hole above libc" 10 m8192 m12288 m200000
+maps "mprotect splits an area, and mprotect back merges it" m16384 p4096:4096:1 m8192 p0:4096:3
+maps "munmap punches a hole; a later mmap fills it" 10 m40960 u8192:8192 m8192 m4096
+maps "mprotect back to the same permissions rejoins" m20480 p4096:8192:1 p4096:8192:3
+
 # the legacy layout: setarch -L, the mmap area bottom-up from TASK_SIZE / 3
 norand="-L -R" layout=--layout=legacy
 maps "legacy: no heap yet"
 maps "legacy: mmapped chunks go up from libc's TLS block" 10 200000 1048576
 maps "legacy: a 2 MiB mapping is aligned for huge pages" 10 2093056 4190208
 maps "legacy: small mmaps fill the hole ld.so.cache left" 0 126976 t4096 12288 24576 200000
+maps "legacy: the program's own mmap goes bottom-up" 10 m8192 m200000 p0:4096:1
 echo "process: $pass passed, $fail failed"
 [ $fail = 0 ]
