@@ -119,6 +119,8 @@ typedef enum alloc_ev_kind {
 	ALLOC_EV_COPY, /* a=old chunk c=new chunk b=bytes copied */
 	ALLOC_EV_ALIGN, /* a=chunk b=leader bytes given back c=aligned chunk (bin MMAP: folded into prev_size) */
 	ALLOC_EV_ALIGN_TAIL, /* a=chunk b=its new size c=tail chunk given back */
+	ALLOC_EV_STACK_GROW, /* a=old start of the stack mapping b=new start */
+	ALLOC_EV_FRAME, /* idx 0 call: a=sp before b=sp after c=frame bytes; 1 ret: a=sp b=restored sp; 2 alloca: a=sp b=bytes */
 	ALLOC_EV_FAIL, /* the check that failed; text in alloc.msg */
 	ALLOC_EV_KIND_COUNT
 } alloc_ev_kind;
@@ -152,6 +154,13 @@ typedef struct alloc_params {
 	uint64_t tcache_bins, tcache_count, tcache_max_bytes, tcache_unsorted_limit;
 } alloc_params;
 
+/* A frame on the simulated stack: the stack pointer before its call. */
+typedef struct alloc_frame {
+	uint64_t sp;
+	char name[24];
+} alloc_frame;
+#define ALLOC_MAX_FRAMES 64
+
 typedef struct alloc {
 	mem_space *mem;
 	alloc_layout lay;
@@ -166,6 +175,10 @@ typedef struct alloc {
 	bool stdout_unbuffered;
 	bool program_moved_brk; /* the program called sbrk itself: top may end below the break */
 	int vm_errno; /* the error of the program's last mmap, munmap or mprotect (0: none) */
+	/* the main thread's stack (stack.c) */
+	uint64_t sp, stack_limit; /* stack pointer; RLIMIT_STACK in bytes */
+	alloc_frame frames[ALLOC_MAX_FRAMES];
+	unsigned nframes;
 	/* stretches of the heap mapping that are not malloc's (the program's own
 	 * sbrk'd memory that malloc stepped over); a chunk walk jumps them */
 	uint64_t gap_lo[8], gap_hi[8];
@@ -243,6 +256,15 @@ int alloc_vm_mmap(alloc *a, uint64_t hint, uint64_t len, uint64_t prot, uint64_t
 		  uint64_t *out);
 int alloc_vm_munmap(alloc *a, uint64_t addr, uint64_t len, uint64_t *out);
 int alloc_vm_mprotect(alloc *a, uint64_t addr, uint64_t len, uint64_t prot, uint64_t *out);
+
+/* The stack (stack.c): push a frame of `frame` bytes (the return address
+ * and saved rbp come first); pop it; take n bytes in the current frame;
+ * *out gets the new stack pointer.  A stack that may not grow is a SIGSEGV. */
+int alloc_call(alloc *a, const char *name, uint64_t frame, uint64_t *out);
+int alloc_ret(alloc *a, uint64_t *out);
+int alloc_alloca(alloc *a, uint64_t n, uint64_t *out);
+/* RLIMIT_STACK in bytes (`ulimit -s`); -1 when below a page. */
+int alloc_set_stack_limit(alloc *a, uint64_t bytes);
 
 /* stdio as far as it allocates (stdio.c). */
 enum { ALLOC_STDOUT_TTY, ALLOC_STDOUT_PIPE, ALLOC_STDOUT_FILE };

@@ -59,7 +59,11 @@
 	X(MMAP, "mmap") /* dst = mmap(x, y, z & 0xff, z >> 8, -1, 0) */                          \
 	X(MMAP_FILE, "mmap_file") /* dst = mmap of y bytes of the file named at blob x */       \
 	X(MUNMAP, "munmap") /* dst = munmap(x, y) */                                           \
-	X(MPROTECT, "mprotect") /* dst = mprotect(x, y, z) */
+	X(MPROTECT, "mprotect") /* dst = mprotect(x, y, z) */                                  \
+	X(CALL, "call") /* push a frame of x bytes named by the blob at y; dst = the new sp */  \
+	X(RET, "ret") /* pop the innermost frame */                                            \
+	X(ALLOCA, "alloca") /* dst = x bytes taken in the current frame (alloca, local) */      \
+	X(ULIMIT, "ulimit") /* RLIMIT_STACK = x bytes */
 
 typedef enum eng_opkind {
 #define X(id, name) ENG_##id,

@@ -117,6 +117,9 @@ void mem_vma_rejoin(mem_space *m, uint64_t start);
  * mappings (the upper keeps the pages, the area number and, shifted, the
  * offset); true when done or when nothing straddles at. */
 bool mem_split(mem_space *m, uint64_t at);
+/* Extend the mapping that starts at start down to newstart (a stack
+ * growing), keeping its bytes where they are; false if that range is taken. */
+bool mem_grow_down(mem_space *m, uint64_t start, uint64_t newstart);
 /* Move the mapping that starts at from so that it starts at to (mremap). */
 bool mem_move(mem_space *m, uint64_t from, uint64_t to);
 /* Drop the pages of a page-aligned range so it reads as zeros (MADV_DONTNEED);

@@ -26,6 +26,9 @@ alloc *alloc_new_layout(bool aslr, uint64_t seed, bool legacy)
 	alloc_layout_map(a->mem, &a->lay);
 	const alloc_layout *l = &a->lay;
 	a->brk = l->heap;
+	/* main's frame starts about here: argv, envp and auxv lie above */
+	a->sp = l->stack_end - 0x2000;
+	a->stack_limit = 8ull << 20;
 
 	alloc_params *mp = &a->mp;
 	mp->trim_threshold = 0x20000;
@@ -250,7 +253,7 @@ const char *alloc_ev_name(int kind)
 		"bin_miss", "sort", "exact_fit", "last_remainder", "best_fit", "binmap", "split",
 		"top_split", "merge", "top_merge", "unsorted_put", "consolidate", "brk", "mmap",
 		"munmap", "mremap", "madvise", "trim", "threshold", "in_place", "copy", "align",
-		"align_tail", "fail",
+		"align_tail", "stack_grow", "frame", "fail",
 	};
 	return kind >= 0 && kind < ALLOC_EV_KIND_COUNT ? names[kind] : "?";
 }

@@ -46,6 +46,11 @@ void alloc_layout_map(mem_space *m, const alloc_layout *l);
 /* sysmem.c: where the kernel puts a new range of len bytes with page
  * offset off (see there), or 0 when there is no room */
 uint64_t alloc_place(const alloc *a, uint64_t len, uint64_t off);
+/* stack.c: a touch at addr below the stack mapping grows it, as the kernel
+ * would; false when it may not (a stack overflow) */
+bool alloc_stack_touch(alloc *a, uint64_t addr);
+/* stack.c: end the operation with the SIGSEGV of a stack that may not grow */
+noreturn void alloc_stack_overflow(alloc *a, uint64_t addr);
 /* A step of the seeded generator behind ASLR and the tcache key. */
 uint64_t alloc_splitmix(uint64_t *s);
 

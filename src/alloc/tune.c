@@ -213,6 +213,8 @@ int alloc_usable_size(alloc *a, uint64_t mem, uint64_t *out)
 int alloc_poke(alloc *a, uint64_t addr, const void *src, uint64_t n)
 {
 	OP_BEGIN(a);
+	if (n && !alloc_stack_touch(a, addr))
+		alloc_stack_overflow(a, addr);
 	if (!mem_write(a->mem, addr, src, n))
 		alloc_segv(a, a->mem->fault, "write");
 	OP_END(a);
@@ -221,6 +223,8 @@ int alloc_poke(alloc *a, uint64_t addr, const void *src, uint64_t n)
 int alloc_memset(alloc *a, uint64_t addr, int byte, uint64_t n)
 {
 	OP_BEGIN(a);
+	if (n && !alloc_stack_touch(a, addr))
+		alloc_stack_overflow(a, addr);
 	if (!mem_fill(a->mem, addr, byte, n))
 		alloc_segv(a, a->mem->fault, "write");
 	OP_END(a);

@@ -360,6 +360,19 @@ static int apply(engine *e, const eng_op *op, uint64_t *ret)
 	case ENG_MPROTECT:
 		st = alloc_vm_mprotect(a, op->x, op->y, op->z, ret);
 		break;
+	case ENG_CALL:
+		st = alloc_call(a, (const char *)e->blob + op->y, op->x, ret);
+		break;
+	case ENG_RET:
+		st = alloc_ret(a, ret);
+		break;
+	case ENG_ALLOCA:
+		st = alloc_alloca(a, op->x, ret);
+		break;
+	case ENG_ULIMIT:
+		a->nev = 0;
+		*ret = alloc_set_stack_limit(a, op->x) == 0;
+		break;
 	case ENG_HEAP_START:
 	case ENG_MMAP_BASE:
 		a->nev = 0;

@@ -513,6 +513,34 @@ bool mem_split(mem_space *m, uint64_t at)
 	return true;
 }
 
+bool mem_grow_down(mem_space *m, uint64_t start, uint64_t newstart)
+{
+	mem_tlb_flush(m);
+	size_t i = find_index(m, start);
+	if (i >= m->n || m->maps[i].start != start || newstart >= start || newstart % MEM_PAGE ||
+	    (i > 0 && m->maps[i - 1].end > newstart) || m->mapped + (start - newstart) > MEM_LIMIT)
+		return false;
+	mem_map *old = &m->maps[i], grown = *old;
+	size_t shift = (size_t)((start - newstart) / MEM_PAGE), np = map_npages(old);
+	grown.start = newstart;
+	grown.off -= start - newstart;
+	grown.cap = map_nleaves(&grown);
+	grown.dir = xcalloc(grown.cap ? grown.cap : 1, sizeof *grown.dir);
+	for (size_t j = 0; j < np; j++) {
+		mem_page *p = slot_get(old, j);
+		if (!p)
+			continue;
+		if (real(p))
+			p->refs++;
+		slot_set(m, &grown, j + shift, p);
+	}
+	map_release(old);
+	*old = grown;
+	m->mapped += start - newstart;
+	m->hot = 0;
+	return true;
+}
+
 bool mem_move(mem_space *m, uint64_t from, uint64_t to)
 {
 	mem_tlb_flush(m);

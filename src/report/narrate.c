@@ -420,7 +420,11 @@ static void memalign_words(sbuf *b, const alloc *a, const eng_result *r)
 static void narrate(sbuf *b, const alloc *a, const eng_result *r)
 {
 	if (r->status != ALLOC_OK) {
-		if (r->status == ALLOC_SEGV)
+		if (r->status == ALLOC_SEGV && strstr(r->msg, "stack overflow"))
+			sb_printf(b, "The stack would have to grow past RLIMIT_STACK (`ulimit -s`), so the kernel does not "
+				     "grow it: the touch is a SIGSEGV, a stack overflow (deep recursion, or a huge local "
+				     "array).\n");
+		else if (r->status == ALLOC_SEGV)
 			sb_printf(b, "The program touched memory that is not mapped, or not writable: a real program gets "
 				     "SIGSEGV here.\n");
 		else
@@ -463,6 +467,22 @@ static void narrate(sbuf *b, const alloc *a, const eng_result *r)
 				     "permissions merges with it into one area (one line in maps).\n",
 				  a->lay.legacy ? "lowest" : "highest", a->lay.legacy ? "above" : "below",
 				  X(a->lay.mmap_top));
+		break;
+	case ENG_CALL:
+		sb_printf(b, "A call pushes the return address and the saved rbp, then the function takes %llu bytes "
+			     "for its locals (sp stays 16-byte aligned). The stack grows down: sp is now 0x%llx, %llu KiB "
+			     "below the top.\n",
+			  X(r->arg), X(r->ret), X((a->lay.stack_end - r->ret) >> 10));
+		break;
+	case ENG_RET:
+		sb_printf(b, "The frame is popped: sp goes back to 0x%llx. Its bytes stay where they were (a pointer "
+			     "to a local now dangles), and the stack mapping keeps its size: Linux never shrinks it.\n",
+			  X(r->ret));
+		break;
+	case ENG_ALLOCA:
+		sb_printf(b, "The space comes from the current frame: sp moves down by %llu bytes (16-aligned) to "
+			     "0x%llx; it is given back when the function returns, never by free.\n",
+			  X(r->arg), X(r->ret));
 		break;
 	case ENG_MUNMAP:
 	case ENG_MPROTECT:

@@ -424,6 +424,19 @@ void report_event(sbuf *b, const alloc *a, const alloc_ev *ev)
 		sb_printf(b, "align: chunk 0x%llx keeps 0x%llx bytes; the tail at 0x%llx is freed", X(ev->a), X(ev->b),
 			  X(ev->c));
 		break;
+	case ALLOC_EV_STACK_GROW:
+		sb_printf(b, "the stack mapping grows down from 0x%llx to 0x%llx (a touch below it; the kernel extends it)",
+			  X(ev->a), X(ev->b));
+		break;
+	case ALLOC_EV_FRAME:
+		if (ev->idx == 0)
+			sb_printf(b, "call: sp 0x%llx -> 0x%llx (return address, saved rbp, %llu bytes of locals, 16-aligned)",
+				  X(ev->a), X(ev->b), X(ev->c));
+		else if (ev->idx == 1)
+			sb_printf(b, "ret: sp 0x%llx -> 0x%llx (the frame is gone; the mapping stays)", X(ev->a), X(ev->b));
+		else
+			sb_printf(b, "alloca: %llu bytes below sp, which is now 0x%llx", X(ev->b), X(ev->a));
+		break;
 	case ALLOC_EV_FAIL:
 		sb_printf(b, "%s", a->msg[0] ? a->msg : "check failed");
 		break;
@@ -565,6 +578,13 @@ void report_op(sbuf *b, engine *e, const eng_result *r, const char *text)
 	case ENG_TRIM:
 	case ENG_MALLOPT:
 		sb_printf(b, " = %llu", X(r->ret));
+		break;
+	case ENG_CALL:
+	case ENG_RET:
+		sb_printf(b, "  sp = 0x%llx", X(r->ret));
+		break;
+	case ENG_ALLOCA:
+		sb_printf(b, " = 0x%llx  stack", X(r->ret));
 		break;
 	case ENG_MMAP:
 	case ENG_MMAP_FILE:

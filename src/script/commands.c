@@ -8,6 +8,7 @@
  * functions, run by the parser itself; the other rows have a handler that
  * receives typed arguments and their columns for error messages.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,18 @@
 	  "munmap(m, 4096)", NULL)                                                                              \
 	X("mprotect", "EEE", ENG_MPROTECT, 1, 1, "ADDR LEN PROT", "the program changes a range's permissions",   \
 	  "mprotect(m, 4096, PROT_READ)", NULL)                                                                 \
+	X("call", "We", -1, 0, 0, "NAME [FRAME_BYTES]",                                                          \
+	  "the program calls NAME: its return address, saved rbp and FRAME_BYTES of locals go on the stack",     \
+	  "call parse 4096", cmd_call)                                                                          \
+	X("ret", "", -1, 0, 0, "", "the innermost function returns: its frame leaves the stack (the mapping stays)", \
+	  "ret", cmd_ret)                                                                                       \
+	X("local", "W", -1, 0, 0, "NAME[BYTES]", "an array in the current frame; NAME holds its address",      \
+	  "local buf[100]", cmd_local)                                                                          \
+	X("alloca", "E", ENG_ALLOCA, 1, 1, "BYTES", "BYTES taken on the stack in the current frame",             \
+	  "p = alloca(64)", NULL)                                                                               \
+	X("ulimit", "WW", -1, 0, 0, "-s KIB|unlimited", "RLIMIT_STACK: how far the stack may grow (8192 KiB)",   \
+	  "ulimit -s 16384", cmd_ulimit)                                                                        \
+	X("bt", "", -1, 0, 0, "", "the frames on the stack, innermost first", "bt", cmd_bt)                     \
 	X("malloc_trim", "E", ENG_TRIM, 1, 1, "PAD", "consolidate and give free memory back to the system",      \
 	  "malloc_trim(0)", NULL)                                                                               \
 	X("mallopt", "EE", ENG_MALLOPT, 1, 1, "PARAM VALUE",                                                    \
@@ -165,6 +178,11 @@ static int cmd_clear(session *s, const sess_args *a);
 static int cmd_help(session *s, const sess_args *a);
 static int cmd_quit(session *s, const sess_args *a);
 static int cmd_heap_start(session *s, const sess_args *a);
+static int cmd_call(session *s, const sess_args *a);
+static int cmd_ret(session *s, const sess_args *a);
+static int cmd_local(session *s, const sess_args *a);
+static int cmd_ulimit(session *s, const sess_args *a);
+static int cmd_bt(session *s, const sess_args *a);
 static int cmd_mmap_base(session *s, const sess_args *a);
 
 const sess_cmd sess_cmds[] = {
@@ -463,6 +481,104 @@ static int cmd_heap_start(session *s, const sess_args *a)
 static int cmd_mmap_base(session *s, const sess_args *a)
 {
 	return layout_directive(s, a, ENG_MMAP_BASE);
+}
+
+/* call NAME [FRAME_BYTES] */
+static int cmd_call(session *s, const sess_args *a)
+{
+	char name[24];
+	size_t n = a->v[0].len < sizeof name - 1 ? a->v[0].len : sizeof name - 1;
+	memcpy(name, a->v[0].text, n);
+	name[n] = 0;
+	eng_op op = {.kind = ENG_CALL, .dst = -1, .x = a->n > 1 ? a->v[1].num : 0};
+	op.y = eng_blob_add(s->eng, name, n + 1);
+	return script_run_op(s, &op, NULL);
+}
+
+static int cmd_ret(session *s, const sess_args *a)
+{
+	if (!eng_heap(s->eng)->nframes) {
+		script_error(s, a->file, a->line, a->col, NULL,
+			     "no function to return from: main is the outermost frame (`call NAME BYTES` first)");
+		return SESS_ERROR;
+	}
+	eng_op op = {.kind = ENG_RET, .dst = -1};
+	return script_run_op(s, &op, NULL);
+}
+
+/* local NAME[BYTES]: alloca into the variable NAME */
+static int cmd_local(session *s, const sess_args *a)
+{
+	char w[128];
+	if (a->v[0].len >= sizeof w) {
+		script_error(s, a->file, a->line, a->v[0].col, NULL, "the name is too long");
+		return SESS_ERROR;
+	}
+	memcpy(w, a->v[0].text, a->v[0].len);
+	w[a->v[0].len] = 0;
+	char *br = strchr(w, '['), *end = NULL;
+	unsigned long long bytes = br ? strtoull(br + 1, &end, 0) : 0;
+	if (!br || br == w || !end || end == br + 1 || strcmp(end, "]")) {
+		script_error(s, a->file, a->line, a->v[0].col, NULL, "expected NAME[BYTES], such as buf[100]");
+		return SESS_ERROR;
+	}
+	*br = 0;
+	for (char *c = w; *c; c++)
+		if (!(isalnum((unsigned char)*c) || *c == '_') || isdigit((unsigned char)w[0])) {
+			script_error(s, a->file, a->line, a->v[0].col, NULL, "'%s' is not a variable name", w);
+			return SESS_ERROR;
+		}
+	int32_t v = eng_var(s->eng, w, true);
+	if (v < 0) {
+		script_error(s, a->file, a->line, a->v[0].col, NULL, "too many variables");
+		return SESS_ERROR;
+	}
+	eng_op op = {.kind = ENG_ALLOCA, .dst = v, .x = bytes};
+	return script_run_op(s, &op, w);
+}
+
+/* ulimit -s KIB|unlimited */
+static int cmd_ulimit(session *s, const sess_args *a)
+{
+	char opt[8] = "", val[32] = "";
+	word(s, a, 0, opt, sizeof opt);
+	word(s, a, 1, val, sizeof val);
+	if (strcmp(opt, "-s")) {
+		script_error(s, a->file, a->line, a->v[0].col, NULL, "only the stack's limit is modelled: ulimit -s KIB");
+		return SESS_ERROR;
+	}
+	char *end;
+	unsigned long long kib = strtoull(val, &end, 10);
+	bool unlimited = !strcmp(val, "unlimited");
+	if (!unlimited && (*end || !*val || kib < 4 || kib > (1ull << 34))) {
+		script_error(s, a->file, a->line, a->v[1].col, NULL, "expected a size in KiB (at least 4) or unlimited");
+		return SESS_ERROR;
+	}
+	eng_op op = {.kind = ENG_ULIMIT, .dst = -1, .x = unlimited ? 1ull << 46 : kib << 10};
+	return script_run_op(s, &op, NULL);
+}
+
+static int cmd_bt(session *s, const sess_args *a)
+{
+	(void)a;
+	const alloc *h = eng_heap(s->eng);
+	sbuf b = {0};
+	uint64_t sp = h->sp;
+	for (unsigned i = h->nframes; i-- > 0;) {
+		const alloc_frame *f = &h->frames[i];
+		sb_printf(&b, "#%u %-16s frame 0x%llx-0x%llx (%llu bytes)\n", h->nframes - 1 - i, f->name,
+			  (unsigned long long)sp, (unsigned long long)f->sp, (unsigned long long)(f->sp - sp));
+		sp = f->sp;
+	}
+	sb_printf(&b, "#%u %-16s frame from 0x%llx\n", h->nframes, "main", (unsigned long long)sp);
+	const mem_map *m = mem_find(h->mem, h->lay.stack_end - 1);
+	if (m)
+		sb_printf(&b, "stack: %llu KiB mapped (0x%llx-0x%llx), %llu KiB in use, may grow to %llu KiB\n",
+			  (unsigned long long)((m->end - m->start) >> 10), (unsigned long long)m->start,
+			  (unsigned long long)m->end, (unsigned long long)((h->lay.stack_end - h->sp) >> 10),
+			  (unsigned long long)(h->stack_limit >> 10));
+	emit(s, &b);
+	return SESS_OK;
 }
 
 static int cmd_usable(session *s, const sess_args *a)

@@ -130,6 +130,10 @@ static void build(tui *t, int w)
 		vl_add(l, ROLE_NORMAL, " ");
 		vl_add(l, role, "%-5s", seg_name(mp));
 		vl_add(l, ROLE_DIM, " %5s", sz);
+		if (mp->kind == MEM_STACK && a->sp >= mp->start && a->sp < mp->end) {
+			ui_size(sz, sizeof sz, a->lay.stack_end - a->sp);
+			vl_add(l, ROLE_DIM, " (%s used)", sz);
+		}
 		below = start;
 	}
 }

@@ -80,7 +80,7 @@ expect s80 "F9  F10 *undo / redo" "80x24: F1 opens the help"
 $T send-keys -t s80 NPage
 expect s80 "Commands (help CMD" "80x24: the help scrolls to the commands"
 k=0
-until snap s80 && grep -q hexdump "$tmp/screen" || [ $k -ge 6 ]; do $T send-keys -t s80 NPage; sleep 0.2; k=$((k + 1)); done
+until snap s80 && grep -q hexdump "$tmp/screen" || [ $k -ge 30 ]; do $T send-keys -t s80 NPage; sleep 0.2; k=$((k + 1)); done
 expect s80 "hexdump" "80x24: the help scrolls on, its lines wrapped to the overlay"
 snap s80
 if fits 80; then ok; else bad "80x24: the help fits the terminal"; fi
@@ -204,6 +204,13 @@ $T send-keys -t lect F5
 expect lect "Scene 1: the tcache" "a lecture: the title in the status bar"
 expect lect "Look at the chunk pane" "a lecture: pause shows its text as the caption"
 expect lect "48;5;229m  Look at the chunk pane" "a lecture: the caption in its theme colour" -e
+
+# the stack grows when a frame touches memory below its mapping
+printf 'call f 64\nlocal big[200000]\n*(big) = 1\n' >"$tmp/stack.hs"
+HS_ARGS="$tmp/stack.hs" start stk 120 40
+expect stk "stack  132K (8K used)" "the stack row says how much of the mapping is used"
+$T send-keys -t stk F5
+expect stk "stack  204K (203K" "stack growth: the mapping grew to the touched page"
 
 # the classroom theme draws the caption in large block letters (UTF-8 only)
 printf 'say "The tcache"\na = malloc(10)\nsay "%s"\nb = malloc(10)\n' \
