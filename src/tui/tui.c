@@ -363,8 +363,8 @@ static const char *const help_keys[] = {
 
 /* The help's rows, wrapped to cw columns: text and role each. */
 typedef struct help_rows {
-	char text[96][160];
-	int role[96];
+	char text[320][160];
+	int role[320];
 	int n;
 } help_rows;
 
@@ -372,7 +372,7 @@ static void help_add(help_rows *h, int role, const char *text, int cw, int inden
 {
 	const char *p = text;
 	bool first = true;
-	while (h->n < 96) {
+	while (h->n < 320) {
 		int room = first ? cw : cw - indent;
 		size_t len = strlen(p), take = len;
 		if ((int)take > room) {
