@@ -139,6 +139,7 @@ typedef struct alloc_layout {
 	uint64_t mmap_top; /* the mmap base: mappings go below it (above it when legacy) */
 	uint64_t libs_lo; /* the lowest address of the libraries' groups */
 	bool legacy; /* the classic layout: the mmap area grows up from TASK_SIZE / 3 */
+	uint64_t brk_rnd; /* the heap's random distance above the image (ASLR) */
 	uint64_t libc, libc_end, ld, ld_end;
 	uint64_t stack, stack_end;
 	uint64_t arena; /* &main_arena inside libc's data */
@@ -153,6 +154,18 @@ typedef struct alloc_params {
 	int perturb;
 	uint64_t tcache_bins, tcache_count, tcache_max_bytes, tcache_unsorted_limit;
 } alloc_params;
+
+/* A global variable of the program (globals.c). */
+enum { ALLOC_SEG_DATA, ALLOC_SEG_BSS, ALLOC_SEG_RODATA };
+typedef struct alloc_global {
+	char name[24];
+	uint64_t addr, size; /* where it lives and its bytes */
+	uint64_t str; /* the string literal it points to or holds, in .rodata (strlen bytes) */
+	uint32_t strlen;
+	uint8_t seg, align, elem; /* ALLOC_SEG_*, alignment, bytes of one element */
+	bool is_array, ptr_to_str, is_signed;
+} alloc_global;
+#define ALLOC_MAX_GLOBALS 32
 
 /* A frame on the simulated stack: the stack pointer before its call. */
 typedef struct alloc_frame {
@@ -179,6 +192,8 @@ typedef struct alloc {
 	uint64_t sp, stack_limit; /* stack pointer; RLIMIT_STACK in bytes */
 	alloc_frame frames[ALLOC_MAX_FRAMES];
 	unsigned nframes;
+	alloc_global globals[ALLOC_MAX_GLOBALS]; /* the program's globals, in declaration order */
+	unsigned nglobals;
 	/* stretches of the heap mapping that are not malloc's (the program's own
 	 * sbrk'd memory that malloc stepped over); a chunk walk jumps them */
 	uint64_t gap_lo[8], gap_hi[8];
@@ -263,6 +278,16 @@ int alloc_vm_mprotect(alloc *a, uint64_t addr, uint64_t len, uint64_t prot, uint
 int alloc_call(alloc *a, const char *name, uint64_t frame, uint64_t *out);
 int alloc_ret(alloc *a, uint64_t *out);
 int alloc_alloca(alloc *a, uint64_t n, uint64_t *out);
+/* Declare a global (before the process starts): placed by g's seg, align
+ * and size, with initlen bytes of init, and when g->strlen a string
+ * literal str in .rodata (ptr_to_str: the global points to it).  0, or -1
+ * when the image cannot hold it, -2 when the process has started, -3 when
+ * there are too many, -4 when the name is taken. */
+int alloc_global_add(alloc *a, const alloc_global *g, const void *init, size_t initlen, const char *str);
+/* The global named name, or NULL. */
+const alloc_global *alloc_global_find(const alloc *a, const char *name);
+/* The global whose bytes (or string) hold addr, or NULL. */
+const alloc_global *alloc_global_at(const alloc *a, uint64_t addr);
 /* RLIMIT_STACK in bytes (`ulimit -s`); -1 when below a page. */
 int alloc_set_stack_limit(alloc *a, uint64_t bytes);
 

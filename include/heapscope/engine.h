@@ -63,7 +63,8 @@
 	X(CALL, "call") /* push a frame of x bytes named by the blob at y; dst = the new sp */  \
 	X(RET, "ret") /* pop the innermost frame */                                            \
 	X(ALLOCA, "alloca") /* dst = x bytes taken in the current frame (alloca, local) */      \
-	X(ULIMIT, "ulimit") /* RLIMIT_STACK = x bytes */
+	X(ULIMIT, "ulimit") /* RLIMIT_STACK = x bytes */                                     \
+	X(GLOBAL, "global") /* declare the global recorded at blob x (eng_global_record) */
 
 typedef enum eng_opkind {
 #define X(id, name) ENG_##id,
@@ -80,6 +81,13 @@ typedef struct eng_op {
 	int32_t dst; /* variable index, or -1 */
 	uint64_t x, y, z;
 } eng_op;
+
+/* How ENG_GLOBAL keeps a declaration in the blob: this, then initlen
+ * bytes of initialiser, then g.strlen bytes of string literal. */
+typedef struct eng_global_record {
+	alloc_global g;
+	uint32_t initlen;
+} eng_global_record;
 
 /* What one operation did, for output and views. */
 typedef struct eng_result {

@@ -119,7 +119,7 @@ typedef struct sess_arg {
 	size_t col; /* 1-based column in the line */
 } sess_arg;
 
-#define SESS_MAX_ARGS 8
+#define SESS_MAX_ARGS 16
 
 typedef struct sess_args {
 	int n;

@@ -115,6 +115,7 @@ void alloc_layout_init(alloc_layout *l, bool aslr, uint64_t seed, bool legacy)
 	l->bss = pie + 0x4010;
 	l->bss_end = pie + 0x5000;
 	l->heap = pie + 0x5000 + brk_rnd;
+	l->brk_rnd = brk_rnd;
 	/* legacy: the mmap base moves up by the random offset, flexible: down */
 	l->libc = legacy ? LEGACY_LIB + mmap_rnd : LIB_BASE - mmap_rnd;
 	const int64_t *at = legacy ? legacy_at : flexible_at;

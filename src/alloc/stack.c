@@ -22,8 +22,12 @@
 bool alloc_stack_touch(alloc *a, uint64_t addr)
 {
 	const mem_map *m = mem_find(a->mem, a->lay.stack_end - 1);
-	if (!m || addr >= m->start || addr >= a->lay.stack_end)
-		return true;
+	if (!m || addr >= m->start || mem_find(a->mem, addr))
+		return true; /* not below the stack, or mapped: an ordinary access */
+	/* only a touch in the hole right below the stack grows it */
+	for (size_t i = 0; i < a->mem->n; i++)
+		if (a->mem->maps[i].start > addr && a->mem->maps[i].start < m->start)
+			return true;
 	uint64_t want = ALIGN_DOWN(addr, PAGE);
 	if (a->lay.stack_end - want > a->stack_limit)
 		return false;

@@ -373,6 +373,14 @@ static int apply(engine *e, const eng_op *op, uint64_t *ret)
 		a->nev = 0;
 		*ret = alloc_set_stack_limit(a, op->x) == 0;
 		break;
+	case ENG_GLOBAL: {
+		eng_global_record rec;
+		memcpy(&rec, e->blob + op->x, sizeof rec);
+		const uint8_t *init = e->blob + op->x + sizeof rec;
+		a->nev = 0;
+		*ret = alloc_global_add(a, &rec.g, init, rec.initlen, (const char *)init + rec.initlen) == 0;
+		break;
+	}
 	case ENG_HEAP_START:
 	case ENG_MMAP_BASE:
 		a->nev = 0;

@@ -461,6 +461,19 @@ void report_region(sbuf *b, alloc *a, uint64_t p)
 		sb_printf(b, "unmapped");
 		return;
 	}
+	const alloc_global *g = alloc_global_at(a, p);
+	if (g) {
+		bool in_str = g->strlen && p >= g->str && p < g->str + g->strlen && g->seg != ALLOC_SEG_RODATA;
+		static const char *const seg[] = {"data", "bss", "rodata"};
+		uint64_t off = in_str ? p - g->str : p - g->addr;
+		if (in_str)
+			sb_printf(b, "rodata: the string %s points to", g->name);
+		else
+			sb_printf(b, "%s: %s%s", seg[g->seg], g->name, g->is_array ? "[]" : "");
+		if (off)
+			sb_printf(b, " +%llu", X(off));
+		return;
+	}
 	if (m->kind == MEM_LIB && m->name[0]) {
 		const char *base = strrchr(m->name, '/');
 		sb_printf(b, "%s+0x%llx", base ? base + 1 : m->name, X(p - m->start + m->off));

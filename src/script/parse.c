@@ -207,6 +207,20 @@ static uint64_t unary(parser *p)
 		uint64_t addr = unary(p);
 		if (!mem_read(eng_heap(p->s->eng)->mem, addr, &v, 8))
 			perr(p, pos, "reading 0x%llx would fault: it is not mapped", (unsigned long long)addr);
+	} else if (is_punct(p, '&')) {
+		/* &name: where a global lives */
+		next(p);
+		char name[128];
+		size_t pos = p->cur.pos;
+		if (p->cur.type != TOK_IDENT || p->cur.len >= sizeof name)
+			perr(p, pos, "expected a global's name after &");
+		ident(p, name, sizeof name);
+		const alloc_global *g = alloc_global_find(eng_heap(p->s->eng), name);
+		if (!g)
+			perr(p, pos, "'%s' has no address: only the program's globals (declared like int %s;) do", name,
+			     name);
+		next(p);
+		v = g->addr;
 	} else if (is_punct(p, '(')) {
 		next(p);
 		v = expr(p);
@@ -241,7 +255,20 @@ static uint64_t unary(parser *p)
 				perr(p, pos, "unknown function '%s' (type 'help' for the list)", name);
 			perr(p, pos, "a call to '%s' cannot be part of an expression", name);
 		}
-		v = var_value(p, name, pos);
+		const alloc_global *g = alloc_global_find(eng_heap(p->s->eng), name);
+		if (g && g->is_array) {
+			v = g->addr; /* an array is its address */
+		} else if (g) {
+			/* the global's value, as C reads it */
+			uint64_t raw = 0;
+			if (!mem_read(eng_heap(p->s->eng)->mem, g->addr, &raw, g->elem))
+				perr(p, pos, "reading %s would fault", name);
+			v = raw;
+			if (g->is_signed && g->elem < 8 && (raw >> (8 * g->elem - 1)) & 1)
+				v = raw | ~((1ull << (8 * g->elem)) - 1);
+		} else {
+			v = var_value(p, name, pos);
+		}
 	} else if (p->cur.type == TOK_BAD) {
 		bad_token(p);
 	} else if (p->cur.type == TOK_EOF) {
@@ -630,13 +657,29 @@ static size_t format(parser *p, const char *fmt, size_t n, const sess_args *a, i
 			out[k++] = '%';
 			continue;
 		}
-		if (!strchr("diuxXocp", conv))
-			perr(p, pos, "printf's %%%c is not modelled (use d i u x X o c p)", conv);
+		if (!strchr("diuxXocps", conv))
+			perr(p, pos, "printf's %%%c is not modelled (use d i u x X o c p s)", conv);
 		if (arg >= a->n)
 			perr(p, pos, "the format wants more values than were given");
 		uint64_t v = a->v[arg++].num;
 		int w;
-		if (conv == 'p') {
+		if (conv == 's') {
+			/* the program's string at v, as printf would read it */
+			char str[1024];
+			size_t sn = 0;
+			while (sn < sizeof str - 1) {
+				uint8_t ch;
+				if (!mem_read(eng_heap(p->s->eng)->mem, v + sn, &ch, 1))
+					perr(p, pos, "printf's %%s would read 0x%llx, which is not mapped (SIGSEGV)",
+					     (unsigned long long)(v + sn));
+				if (!ch)
+					break;
+				str[sn++] = (char)ch;
+			}
+			str[sn] = 0;
+			spec[sl] = 's', spec[sl + 1] = 0;
+			w = snprintf(out + k, cap - k, spec, str);
+		} else if (conv == 'p') {
 			spec[sl] = 0;
 			w = v ? snprintf(out + k, cap - k, "0x%llx", (unsigned long long)v) : snprintf(out + k, cap - k, "(nil)");
 		} else if (conv == 'd' || conv == 'i') {
@@ -690,6 +733,183 @@ static int run_output(parser *p, const sess_cmd *c, const sess_args *a)
 	return script_run_op(s, &op, NULL);
 }
 
+/* The C types a declaration may use: bytes, signedness. */
+static bool base_type(const char *w, unsigned *size, bool *is_signed)
+{
+	static const struct {
+		const char *name;
+		unsigned size;
+		bool is_signed;
+	} t[] = {{"char", 1, true},    {"short", 2, true},  {"int", 4, true},	  {"long", 8, true},
+		 {"float", 4, true},   {"double", 8, true}, {"size_t", 8, false}, {"void", 1, false},
+		 {"int8_t", 1, true},  {"uint8_t", 1, false}, {"int16_t", 2, true}, {"uint16_t", 2, false},
+		 {"int32_t", 4, true}, {"uint32_t", 4, false}, {"int64_t", 8, true}, {"uint64_t", 8, false}};
+	for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+		if (!strcmp(w, t[i].name)) {
+			*size = t[i].size;
+			*is_signed = t[i].is_signed;
+			return true;
+		}
+	return false;
+}
+
+static bool is_decl_word(const char *w)
+{
+	unsigned sz;
+	bool sg;
+	return base_type(w, &sz, &sg) || !strcmp(w, "static") || !strcmp(w, "const") || !strcmp(w, "unsigned") ||
+	       !strcmp(w, "signed") || !strcmp(w, "volatile");
+}
+
+/* A global declaration, as C writes it: [static] [const] TYPE [*...] NAME
+ * [[N]] [= VALUE | "TEXT"];  the word first was read already. */
+static int declaration(parser *p, const char *first, size_t pos)
+{
+	alloc_global g;
+	memset(&g, 0, sizeof g);
+	unsigned size = 0;
+	bool is_const = false, sign = true, have_type = false, is_unsigned = false;
+	char w[128];
+	snprintf(w, sizeof w, "%s", first);
+	for (;;) {
+		unsigned sz;
+		bool sg;
+		if (!strcmp(w, "const"))
+			is_const = true;
+		else if (!strcmp(w, "unsigned"))
+			is_unsigned = true;
+		else if (base_type(w, &sz, &sg)) {
+			if (!(have_type && !strcmp(w, "int"))) /* long int, short int */
+				size = sz, sign = sg;
+			have_type = true;
+		} else if (strcmp(w, "static") && strcmp(w, "signed") && strcmp(w, "volatile"))
+			break;
+		next(p);
+		if (p->cur.type != TOK_IDENT)
+			break;
+		ident(p, w, sizeof w);
+	}
+	if (!have_type)
+		size = 4; /* unsigned x; is an int */
+	if (is_unsigned)
+		sign = false;
+	unsigned stars = 0;
+	while (is_punct(p, '*')) {
+		stars++;
+		next(p);
+		if (p->cur.type == TOK_IDENT) {
+			ident(p, w, sizeof w);
+			if (!strcmp(w, "const"))
+				next(p);
+		}
+	}
+	if (p->cur.type != TOK_IDENT)
+		perr(p, p->cur.pos, "expected the variable's name in this declaration");
+	size_t namepos = p->cur.pos;
+	ident(p, w, sizeof w);
+	if (strlen(w) >= sizeof g.name)
+		perr(p, namepos, "a global's name has at most %zu characters", sizeof g.name - 1);
+	if (sess_find_cmd(w) || is_decl_word(w))
+		perr(p, namepos, "'%s' cannot name a variable", w);
+	memcpy(g.name, w, strlen(w) + 1); /* it fits: checked above */
+	next(p);
+	g.elem = (uint8_t)(stars ? 8 : size);
+	g.align = g.elem;
+	g.is_signed = sign && !stars;
+	uint64_t count = 1;
+	bool count_given = false;
+	if (is_punct(p, '[')) {
+		g.is_array = true;
+		next(p);
+		if (!is_punct(p, ']')) {
+			size_t cpos = p->cur.pos;
+			count = expr(p);
+			count_given = true;
+			if (!count || count > (1u << 24))
+				perr(p, cpos, "an array of 1 to 16777216 elements");
+		}
+		expect(p, ']', "to close the array's size");
+	}
+	char str[4096];
+	size_t slen = 0;
+	uint64_t value = 0;
+	bool has_init = false, has_str = false;
+	if (is_punct(p, '=')) {
+		next(p);
+		has_init = true;
+		if (p->cur.type == TOK_STR) {
+			slen = string_value(p, p->lx.text + p->cur.pos, p->cur.len, p->cur.pos, str, sizeof str - 1);
+			str[slen++] = 0;
+			has_str = true;
+			if (!(g.is_array && size == 1 && !stars) && !(stars && size == 1))
+				perr(p, p->cur.pos, "a string initialises a char array or a char pointer");
+			next(p);
+		} else {
+			if (g.is_array)
+				perr(p, p->cur.pos, "an array is initialised with a string here (or left zero)");
+			value = expr(p);
+		}
+	}
+	if (is_punct(p, ';'))
+		next(p);
+	end_of_statement(p);
+	if (g.is_array && !count_given) {
+		if (!has_str)
+			perr(p, namepos, "the array needs a size: %s[N]", g.name);
+		count = slen;
+	}
+	if (g.is_array && has_str && slen > count)
+		slen = (size_t)count; /* C drops what does not fit (and the terminator) */
+	g.size = count * g.elem;
+	bool ptr_str = has_str && stars;
+	/* where the linker puts it */
+	if (is_const && !stars && has_init)
+		g.seg = ALLOC_SEG_RODATA;
+	else if (ptr_str || (has_init && (value || has_str)))
+		g.seg = ALLOC_SEG_DATA;
+	else
+		g.seg = ALLOC_SEG_BSS;
+	uint8_t bytes[4096 + 8];
+	size_t initlen = 0;
+	const char *lit = "";
+	if (g.seg == ALLOC_SEG_RODATA) {
+		/* a const object's bytes are its .rodata string */
+		if (has_str)
+			memcpy(bytes, str, slen), g.strlen = (uint32_t)g.size;
+		else
+			memcpy(bytes, &value, 8), g.strlen = (uint32_t)g.size;
+		lit = (const char *)bytes;
+		initlen = 0;
+	} else if (ptr_str) {
+		g.ptr_to_str = true;
+		g.strlen = (uint32_t)slen;
+		lit = str;
+	} else if (has_str) {
+		memcpy(bytes, str, slen);
+		initlen = slen;
+	} else if (has_init) {
+		memcpy(bytes, &value, 8);
+		initlen = g.elem < 8 ? g.elem : 8;
+	}
+	if (g.size > (1u << 26))
+		perr(p, namepos, "a global of at most 64 MiB");
+	/* the record: the global, the initialiser, the literal */
+	eng_global_record rec = {.g = g, .initlen = (uint32_t)initlen};
+	uint64_t at = eng_blob_add(p->s->eng, &rec, sizeof rec);
+	eng_blob_add(p->s->eng, g.seg == ALLOC_SEG_RODATA ? "" : (const char *)bytes, initlen);
+	eng_blob_add(p->s->eng, lit, g.strlen);
+	alloc *h = eng_heap(p->s->eng);
+	if (h->initialized || h->brk != h->lay.heap || h->n_mmaps)
+		perr(p, pos, "globals are laid out when the program starts: declare them before the first allocator "
+			     "call (type `reset` for a fresh process)");
+	if (alloc_global_find(h, g.name))
+		perr(p, namepos, "'%s' is declared already", g.name);
+	if (eng_var(p->s->eng, g.name, false) >= 0)
+		perr(p, namepos, "'%s' is a heapscope variable already", g.name);
+	eng_op op = {.kind = ENG_GLOBAL, .dst = -1, .x = at};
+	return script_run_op(p->s, &op, NULL);
+}
+
 /* After an identifier: is the next thing '=' (an assignment)?  Looked at
  * in the raw text, so a command's word arguments are never lexed as code. */
 static bool assignment_follows(const parser *p)
@@ -726,7 +946,23 @@ static int statement(parser *p)
 	if (p->cur.len >= sizeof name)
 		perr(p, namepos, "name is too long");
 	ident(p, name, sizeof name);
+	if (is_decl_word(name))
+		return declaration(p, name, namepos);
 	const sess_cmd *c = sess_find_cmd(name);
+	const alloc_global *gl = alloc_global_find(eng_heap(p->s->eng), name);
+	if (gl && assignment_follows(p)) {
+		/* a store into the program's global */
+		if (gl->is_array)
+			perr(p, namepos, "an array cannot be assigned: write into it with *(%s + i) = v or strcpy", name);
+		next(p);
+		next(p);
+		uint64_t v = expr(p);
+		if (is_punct(p, ';'))
+			next(p);
+		end_of_statement(p);
+		eng_op op = {.kind = ENG_POKE, .dst = -1, .x = gl->addr, .y = v, .z = gl->elem};
+		return script_run_op(p->s, &op, NULL);
+	}
 	if (assignment_follows(p)) {
 		next(p); /* '=' */
 		next(p);

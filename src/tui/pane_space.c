@@ -82,7 +82,7 @@ static void build(tui *t, int w)
 	mem_space *m = a->mem;
 	vl_clear(&t->space);
 	free(t->space_at);
-	t->space_at = xcalloc(3 * m->n + 8, sizeof *t->space_at);
+	t->space_at = xcalloc(3 * m->n + 8 + 2 * ALLOC_MAX_GLOBALS, sizeof *t->space_at);
 	char sz[16];
 	bool wide = w >= 40;
 	uint64_t below = 0; /* start of the row drawn last (0: none yet) */
@@ -133,6 +133,35 @@ static void build(tui *t, int w)
 		if (mp->kind == MEM_STACK && a->sp >= mp->start && a->sp < mp->end) {
 			ui_size(sz, sizeof sz, a->lay.stack_end - a->sp);
 			vl_add(l, ROLE_DIM, " (%s used)", sz);
+		}
+		/* the program's globals in this mapping, highest first */
+		unsigned shown = 0, more = 0;
+		uint64_t last = UINT64_MAX;
+		for (;;) {
+			/* the next lower global in [start, end) */
+			const alloc_global *gl = NULL;
+			for (unsigned g = 0; g < a->nglobals; g++) {
+				const alloc_global *c = &a->globals[g];
+				if (c->addr >= start && c->addr < mp->end && c->addr < last && (!gl || c->addr > gl->addr))
+					gl = c;
+			}
+			if (!gl)
+				break;
+			last = gl->addr;
+			if (shown++ == 6) {
+				more++;
+				continue;
+			}
+			static const char *const seg[] = {".data", ".bss", ".rodata"};
+			styled_line *gv = vl_new(&t->space);
+			t->space_at[t->space.n - 1] = gl->addr;
+			ui_size(sz, sizeof sz, gl->size);
+			vl_add(gv, role, "  %-7s %s%s", seg[gl->seg], gl->name, gl->is_array ? "[]" : "");
+			vl_add(gv, ROLE_DIM, " %s @%llx", sz, (unsigned long long)(gl->addr & 0xffffff));
+		}
+		if (more) {
+			styled_line *gv = vl_new(&t->space);
+			vl_add(gv, ROLE_DIM, "  ... %u more globals", more);
 		}
 		below = start;
 	}

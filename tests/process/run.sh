@@ -85,5 +85,19 @@ maps "legacy: mmapped chunks go up from libc's TLS block" 10 200000 1048576
 maps "legacy: a 2 MiB mapping is aligned for huge pages" 10 2093056 4190208
 maps "legacy: small mmaps fill the hole ld.so.cache left" 0 126976 t4096 12288 24576 200000
 maps "legacy: the program's own mmap goes bottom-up" 10 m8192 m200000 p0:4096:1
+# globals: the compiler's and linker's layout, and the heap after .bss
+if ${CC:-cc} -O0 -o "$tmp/globals" tests/process/globals.c 2>/dev/null; then
+	real=$(setarch -R "$tmp/globals" | cat)
+	model=$("$bin" --batch tests/process/globals.hs --no-summary | sed -n 's/^   stdout: //p')
+	if [ -n "$real" ] && [ "$real" = "$model" ]; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "process: FAILED: globals: the real program printed '$real', heapscope '$model'"
+	fi
+else
+	fail=$((fail + 1))
+	echo "process: FAILED: cannot build tests/process/globals.c"
+fi
 echo "process: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -212,6 +212,13 @@ expect stk "stack  132K (8K used)" "the stack row says how much of the mapping i
 $T send-keys -t stk F5
 expect stk "stack  204K (203K" "stack growth: the mapping grew to the touched page"
 
+# globals are labelled in their segment's row
+printf 'int counter = 10;\nstatic char buf[4096];\n' >"$tmp/glob.hs"
+HS_ARGS="$tmp/glob.hs" start glob 200 50
+$T send-keys -t glob F5
+expect glob ".data   counter 4B @558020" "a global's label in the address-space pane"
+expect glob ".bss    buf\[\] 4K @558060" "a .bss array's label"
+
 # the classroom theme draws the caption in large block letters (UTF-8 only)
 printf 'say "The tcache"\na = malloc(10)\nsay "%s"\nb = malloc(10)\n' \
 	"a caption far too long for large letters at 80x24, so it is drawn as one line of plain text instead" >"$tmp/big.hs"

@@ -470,7 +470,8 @@ static void stdio(void)
 	BAD("stdout pipe", "stdout's buffer is already decided");
 	BAD("x = 1 + sbrk(8)", "sbrk(n) moves the break: write it as a statement, p = sbrk(n)");
 	BAD("setvbuf(stderr, NULL, _IONBF, 0)", "setvbuf is modelled for stdout only");
-	BAD("printf(\"%s\", a)", "printf's %s is not modelled");
+	BAD("printf(\"%f\", a)", "printf's %f is not modelled");
+	BAD("printf(\"%s\", 0x10)", "printf's %s would read 0x10, which is not mapped");
 	BAD("printf(\"%d %d\", a)", "the format wants more values than were given");
 	BAD("printf(\"%d\", a, a)", "more values than the format uses");
 	CHECK(sess_exec(s, "printf(\"%5d|%-4x|%c|%%|%lu\", 42, 255, 65, 0xffffffffff)", NULL, 1) == SESS_OK);
