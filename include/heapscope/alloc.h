@@ -140,6 +140,8 @@ typedef struct alloc_layout {
 	uint64_t libs_lo; /* the lowest address of the libraries' groups */
 	bool legacy; /* the classic layout: the mmap area grows up from TASK_SIZE / 3 */
 	uint64_t brk_rnd; /* the heap's random distance above the image (ASLR) */
+	bool aslr; /* the bases were randomised, from seed */
+	uint64_t seed;
 	uint64_t libc, libc_end, ld, ld_end;
 	uint64_t stack, stack_end;
 	uint64_t arena; /* &main_arena inside libc's data */

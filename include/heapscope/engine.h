@@ -40,7 +40,7 @@
 	X(STRCPY, "strcpy") /* copy z bytes of the blob at offset y to address x */         \
 	X(SET, "set") /* dst = x */                                                         \
 	X(TUNABLE, "tunable") /* tunable with stable id x (alloc_tunable_id) = y */         \
-	X(RESET, "reset") /* a fresh process: default tunables, no variable holds a value */ \
+	X(RESET, "reset") /* a fresh process (x bit 0: with ASLR as bit 1 says, seed y) */ \
 	X(PRINT, "output") /* output on stream x (1 stdout, 2 stderr): z blob bytes at y */ \
 	X(FOPEN, "fopen") /* dst = fopen(...) */                                            \
 	X(FILEIO, "file_io") /* a read or write on FILE x */                                \

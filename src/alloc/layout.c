@@ -107,6 +107,8 @@ void alloc_layout_init(alloc_layout *l, bool aslr, uint64_t seed, bool legacy)
 		stack_rnd = (alloc_splitmix(&s) & ((1ull << 22) - 1)) << 12;
 	}
 	l->legacy = legacy;
+	l->aslr = aslr;
+	l->seed = seed;
 	l->pie = pie;
 	l->text = pie + 0x1000;
 	l->text_end = pie + 0x2000;

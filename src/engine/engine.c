@@ -314,13 +314,19 @@ static int apply(engine *e, const eng_op *op, uint64_t *ret)
 		a->nev = 0;
 		*ret = op->x;
 		break;
-	case ENG_RESET:
+	case ENG_RESET: {
+		/* a fresh process with the same layout, or (x bit 0) the one asked:
+		 * ASLR when bit 1, seeded with y */
+		bool aslr = op->x & 1 ? (op->x & 2) != 0 : a->lay.aslr;
+		uint64_t seed = op->x & 1 ? op->y : a->lay.seed;
+		bool legacy = a->lay.legacy;
 		alloc_free(a);
-		e->heap = alloc_new_layout(e->aslr, e->seed, e->legacy);
+		e->heap = alloc_new_layout(aslr, seed, legacy);
 		e->heap->nev = 0;
 		if (e->nvars)
 			memset(e->vset, 0, e->nvars);
 		break;
+	}
 	case ENG_PRINT:
 		st = alloc_output(a, (int)op->x);
 		break;

@@ -137,6 +137,9 @@
 	  cmd_title)                                                                                            \
 	X("reset", "", -1, 0, 0, "", "start a fresh process (default tunables; undo goes back across it)", "reset", \
 	  cmd_reset)                                                                                            \
+	X("aslr", "Wn", -1, 0, 0, "on|off [SEED]",                                                               \
+	  "a fresh process with the bases randomised as Linux does (on) or at gdb's fixed addresses (off)",     \
+	  "aslr on 7", cmd_aslr)                                                                                \
 	X("theme", "p", -1, 0, 0, "[NAME|PATH]", "switch colours: default light classroom colorblind mono",     \
 	  "theme classroom", cmd_theme)                                                                         \
 	X("clear", "", -1, 0, 0, "", "clear the log pane", "clear", cmd_clear)                                  \
@@ -174,6 +177,7 @@ static int cmd_stdout(session *s, const sess_args *a);
 static int cmd_export(session *s, const sess_args *a);
 static int cmd_title(session *s, const sess_args *a);
 static int cmd_reset(session *s, const sess_args *a);
+static int cmd_aslr(session *s, const sess_args *a);
 static int cmd_clear(session *s, const sess_args *a);
 static int cmd_help(session *s, const sess_args *a);
 static int cmd_quit(session *s, const sess_args *a);
@@ -723,6 +727,40 @@ static int cmd_reset(session *s, const sess_args *a)
 	int rc = script_run_op(s, &op, NULL);
 	sess_printf(s, SESS_INFO, "a fresh process: the heap, the bins and the tunables are as at start (undo goes "
 				  "back across the reset)\n");
+	return rc;
+}
+
+/* aslr on|off [SEED]: a fresh process, randomised or not; says where the
+ * bases went */
+static int cmd_aslr(session *s, const sess_args *a)
+{
+	char w[8] = "";
+	word(s, a, 0, w, sizeof w);
+	bool on = !strcmp(w, "on");
+	if (!on && strcmp(w, "off")) {
+		script_error(s, a->file, a->line, a->v[0].col, NULL, "aslr on or aslr off");
+		return SESS_ERROR;
+	}
+	if (a->n > 1 && (a->v[1].real < 0 || a->v[1].real != (double)(uint64_t)a->v[1].real)) {
+		script_error(s, a->file, a->line, a->v[1].col, NULL, "the seed is a whole number");
+		return SESS_ERROR;
+	}
+	uint64_t seed = a->n > 1 ? (uint64_t)a->v[1].real : eng_heap(s->eng)->lay.seed;
+	eng_op op = {.kind = ENG_RESET, .dst = -1, .x = 1 | (on ? 2 : 0), .y = seed ? seed : 1};
+	int rc = script_run_op(s, &op, NULL);
+	const alloc_layout *l = &eng_heap(s->eng)->lay;
+	if (on)
+		sess_printf(s, SESS_INFO,
+			    "a fresh process with ASLR (seed %llu): the program at 0x%llx (+0x%llx), the heap at 0x%llx "
+			    "(+0x%llx after the image), the mmap base at 0x%llx (-0x%llx), the stack's top at 0x%llx "
+			    "(-0x%llx)\n",
+			    (unsigned long long)l->seed, (unsigned long long)l->pie,
+			    (unsigned long long)(l->pie - 0x555555554000ull), (unsigned long long)l->heap,
+			    (unsigned long long)l->brk_rnd, (unsigned long long)l->mmap_top,
+			    (unsigned long long)(l->legacy ? l->mmap_top - 0x2aaaaaaab000ull : 0x7ffff7fff000ull - l->mmap_top),
+			    (unsigned long long)l->stack_end, (unsigned long long)(0x7ffffffff000ull - l->stack_end));
+	else
+		sess_printf(s, SESS_INFO, "a fresh process at the fixed addresses (setarch -R, as gdb runs programs)\n");
 	return rc;
 }
 

@@ -172,6 +172,17 @@ size_t pane_space_lines(tui *t)
 	return t->space.n;
 }
 
+/* The row of the mapping the last operation changed, or -1. */
+static long mark_row(const tui *t)
+{
+	if (!t->space_mark)
+		return -1;
+	for (size_t i = 0; i < t->space.n; i++)
+		if (t->space_at[i] && t->space_at[i] <= t->space_mark)
+			return (long)i;
+	return -1;
+}
+
 void pane_space_draw(tui *t, rect r)
 {
 	char title[64];
@@ -207,7 +218,11 @@ void pane_space_draw(tui *t, rect r)
 			ui_putf(r.y + 1, r.x + 1, r.w - 2, ROLE_DIM, "  ^ %ld more above", above + 1);
 		else if (i == h - 1 && below > 0)
 			ui_putf(r.y + 1 + i, r.x + 1, r.w - 2, ROLE_DIM, "  v %ld more below", below + 1);
-		else
-			vl_draw(&t->space.l[k], r.y + 1 + i, r.x + 1, r.w - 2);
+		else {
+			/* the row the last operation changed: marked */
+			if ((long)k == mark_row(t))
+				ui_put(r.y + 1 + i, r.x + 1, 1, ROLE_HIGHLIGHT, ">");
+			vl_draw(&t->space.l[k], r.y + 1 + i, r.x + 2, r.w - 3);
+		}
 	}
 }

@@ -96,6 +96,7 @@ static void t_op(void *ctx, const eng_result *r, const char *text, const char *i
 	tui *t = ctx;
 	t->hl_chunk = changed_chunk(r);
 	t->follow_hl = true;
+	t->space_mark = 0;
 	for (uint32_t i = 0; i < r->nev; i++) {
 		int k = r->ev[i].kind;
 		if (k == ALLOC_EV_MMAP || k == ALLOC_EV_MUNMAP || k == ALLOC_EV_BRK) {
@@ -104,7 +105,13 @@ static void t_op(void *ctx, const eng_result *r, const char *text, const char *i
 		} else if (k == ALLOC_EV_MREMAP) {
 			t->space_focus = r->ev[i].c;
 			t->space_follow = true;
+		} else if (k == ALLOC_EV_STACK_GROW) {
+			t->space_focus = r->ev[i].b;
+			t->space_follow = true;
+		} else {
+			continue;
 		}
+		t->space_mark = t->space_focus;
 	}
 	t->dirty = true;
 	if (sess_continuing(t->sess)) {

@@ -71,6 +71,7 @@ typedef struct tui {
 	styled_lines bins, space;
 	uint64_t *space_at; /* start of the mapping on each line of space (0: none) */
 	uint64_t space_focus; /* address of the mapping the last operation changed */
+	uint64_t space_mark; /* the same while the last operation's change is on screen (0: none) */
 	bool space_follow; /* scroll the address pane to it on the next draw */
 	bool bins_all, bins_raw;
 	report_vars vars; /* variables by value, for chunk rows */

@@ -208,9 +208,10 @@ expect lect "48;5;229m  Look at the chunk pane" "a lecture: the caption in its t
 # the stack grows when a frame touches memory below its mapping
 printf 'call f 64\nlocal big[200000]\n*(big) = 1\n' >"$tmp/stack.hs"
 HS_ARGS="$tmp/stack.hs" start stk 120 40
-expect stk "stack  132K (8K used)" "the stack row says how much of the mapping is used"
+expect stk "stack  132K (8K" "the stack row says how much of the mapping is used"
 $T send-keys -t stk F5
 expect stk "stack  204K (203K" "stack growth: the mapping grew to the touched page"
+expect stk ">7ffffffcc000 stack" "the row the last operation changed is marked"
 
 # globals are labelled in their segment's row
 printf 'int counter = 10;\nstatic char buf[4096];\n' >"$tmp/glob.hs"
