@@ -46,7 +46,7 @@ static uint64_t digest(engine *e)
 	uint64_t s[] = {a->top, a->last_remainder, a->system_mem, a->brk, a->n_mmaps, a->mmapped_mem,
 			a->mp.mmap_threshold, a->mp.trim_threshold, a->mp.top_pad, a->mp.global_max_fast,
 			(uint64_t)a->mp.n_mmaps_max, (uint64_t)a->mp.perturb, a->mp.tcache_count, a->have_fastchunks,
-			a->tcache, a->initialized};
+			a->tcache, a->initialized, a->sp, a->nframes, a->stack_limit, a->nglobals, a->mem->n};
 	for (size_t i = 0; i < sizeof s / sizeof *s; i++)
 		h = (h ^ s[i]) * 0x100000001b3ull;
 	for (int i = 0; i < ALLOC_NFASTBINS; i++)
@@ -147,7 +147,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op.kind = ENG_FREE, op.x = var(e, ids, &in) + 8 * ((int64_t)(byte(&in) % 64) - 32);
 			break;
 		case 10:
-			op.kind = ENG_TRIM, op.x = byte(&in) % 3 ? 0 : word(&in, 3);
+			switch (byte(&in) % 8) {
+			case 0: /* the program's own mappings: placed, split, merged */
+				op.kind = ENG_MMAP, op.dst = dst, op.x = byte(&in) % 4 ? 0 : var(e, ids, &in) & ~0xfffull;
+				op.y = word(&in, 3) % (1u << 22), op.z = (byte(&in) & 7) | (uint64_t)(byte(&in) % 4 ? 0x22 : 0x32) << 8;
+				break;
+			case 1:
+				op.kind = ENG_MUNMAP, op.x = (var(e, ids, &in) & ~0xfffull) + 4096 * (byte(&in) % 4);
+				op.y = 4096 * (1 + byte(&in) % 8);
+				break;
+			case 2:
+				op.kind = ENG_MPROTECT, op.x = (var(e, ids, &in) & ~0xfffull) + 4096 * (byte(&in) % 4);
+				op.y = 4096 * (1 + byte(&in) % 8), op.z = byte(&in) & 7;
+				break;
+			case 3: /* the stack: frames that grow it, and past the limit */
+				op.kind = ENG_CALL, op.dst = dst, op.x = word(&in, 3) % (byte(&in) % 8 ? 70000 : 20000000);
+				op.y = eng_blob_add(e, "f", 2);
+				break;
+			case 4:
+				op.kind = ENG_RET;
+				break;
+			case 5:
+				op.kind = ENG_ALLOCA, op.dst = dst, op.x = word(&in, 2);
+				break;
+			default:
+				op.kind = ENG_TRIM, op.x = byte(&in) % 3 ? 0 : word(&in, 3);
+				break;
+			}
 			break;
 		case 11: {
 			static const int params[] = {ALLOC_M_MXFAST, ALLOC_M_TRIM_THRESHOLD, ALLOC_M_TOP_PAD,
