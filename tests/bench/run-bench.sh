@@ -24,16 +24,18 @@ for sc in bench small mixed; do
 done
 # headless replay (batch mode, text output) with and without the narration
 "$b/tests/gen-trace" bench 11 200000 | grep -v -e mallopt -e malloc_trim -e tunable >"$tmp/replay.hs"
-best() { # best of three runs of a command, in ns per operation
-	bst=999999999
+best_ns() { # the best of three runs of a command, in ns
+	bst=999999999999
 	for round in 1 2 3; do
 		t0=$(date +%s%N)
 		"$@" >/dev/null 2>&1
 		t1=$(date +%s%N)
 		bst=$(echo "$t0 $t1 $bst" | awk '{ d = $2 - $1; print (d < $3) ? d : $3 }')
 	done
-	echo "$bst" | awk -v n=200000 '{ printf "%.0f", $1 / n }'
+	echo "$bst"
 }
+best() { best_ns "$@" | awk -v n=200000 '{ printf "%.0f", $1 / n }'; } # ns per operation
+ms() { best_ns "$@" | awk '{ printf "%.1f", $1 / 1e6 }'; }
 off=$(best "$b/heapscope" --batch "$tmp/replay.hs" --no-summary)
 on=$(best "$b/heapscope" --batch "$tmp/replay.hs" --no-summary --explain)
 echo "headless replay of 200,000 operations (batch, text): $off ns/op without --explain, $on ns/op with it" \
@@ -43,16 +45,6 @@ echo "headless replay of 200,000 operations (batch, text): $off ns/op without --
 # call), then replaying its recording against glibc's own time for it
 "${CC:-cc}" -O2 -o "$tmp/brec" tests/bench/bench-record.c
 calls=400000
-ms() { # best of three, in ms
-	bst=999999999
-	for round in 1 2 3; do
-		t0=$(date +%s%N)
-		"$@" >/dev/null 2>&1
-		t1=$(date +%s%N)
-		bst=$(echo "$t0 $t1 $bst" | awk '{ d = $2 - $1; print (d < $3) ? d : $3 }')
-	done
-	echo "$bst" | awk '{ printf "%.1f", $1 / 1e6 }'
-}
 plain=$(ms "$tmp/brec" $calls)
 mkdir -p "$tmp/rec"
 recd=$(ms env LD_PRELOAD="$b/libheapscope-record.so" HEAPSCOPE_RECORD_DIR="$tmp/rec" "$tmp/brec" $calls)
