@@ -42,7 +42,8 @@ echo "headless replay of 200,000 operations (batch, text): $off ns/op without --
 	"(the narration costs $(echo "$on $off" | awk '{ printf "%.0f", $1 - $2 }') ns/op when on; off, it is never computed)"
 "$b/bench/bench-draw"
 # the recorder: a 400,000-call program with and without it (the cost per
-# call), then replaying its recording against glibc's own time for it
+# call); its recording replayed by the engine against glibc on the same
+# operations, and as a script (batch and --verify) against the program's run
 "${CC:-cc}" -O2 -o "$tmp/brec" tests/bench/bench-record.c
 calls=400000
 plain=$(ms "$tmp/brec" $calls)
@@ -53,6 +54,16 @@ rm -rf "$tmp/rec"
 script=$(ls "$tmp"/rec/*.hs | head -1)
 replay=$(ms "$b/heapscope" --batch "$script" --no-summary)
 verify=$(ms "$b/heapscope" --verify "$script")
+# the recording's operations through the model and through glibc, as the
+# traces above (the engine with its history; parsing is not timed)
+g=999999 m=999999
+for round in 1 2 3; do
+	set -- $("$b/bench/bench-glibc" "$script")
+	g=$(echo "$1 $g" | awk '{print ($1 < $2) ? $1 : $2}')
+	set -- $("$b/bench/bench-engine" "$script" 2>/dev/null)
+	m=$(echo "$1 $m" | awk '{print ($1 < $2) ? $1 : $2}')
+done
+echo "recorded trace ($calls calls): glibc $g ns/op, model $m ns/op: $(echo "$m $g" | awk '{ printf "%.2fx", $1 / $2 }')"
 echo "recorder: $calls calls in $plain ms plain, $recd ms recorded:" \
 	"$(echo "$recd $plain $calls" | awk '{ printf "%.2f", ($1 - $2) * 1000 / $3 }') us per call;" \
 	"replaying the recording takes $replay ms ($(echo "$replay $plain" | awk '{ printf "%.1fx", $1 / $2 }') glibc's own run)," \
