@@ -65,6 +65,21 @@ static const char *seg_name(const mem_map *mp)
 	}
 }
 
+/* A bar for a size on a log scale: one cell per factor of 4 above a page,
+ * so 4K is one cell, 1M five, 1G ten, 128T eighteen. */
+static void scale_bar(styled_line *l, int role, uint64_t size, bool wide)
+{
+	if (!wide)
+		return;
+	int cells = 1;
+	for (uint64_t s = size >> 12; s >= 4 && cells < 20; s >>= 2)
+		cells++;
+	char bar[24];
+	memset(bar, '#', (size_t)cells);
+	bar[cells] = 0;
+	vl_add(l, role, " %s", bar);
+}
+
 /* A labelled band of addresses no mapping can use. */
 static void band(tui *t, int role, const char *fmt, const char *size)
 {
@@ -98,6 +113,7 @@ static void build(tui *t, int w)
 		if (below && mp->end < below) {
 			ui_size(sz, sizeof sz, below - mp->end);
 			band(t, ROLE_GAP, "  ~~~ %s unmapped ~~~", sz);
+			scale_bar(&t->space.l[t->space.n - 1], ROLE_GAP, below - mp->end, wide);
 		}
 		if (mp->kind == MEM_HEAP || (a->brk == a->lay.heap && mp->start < a->lay.heap && below > a->lay.heap)) {
 			styled_line *bl = vl_new(&t->space);
@@ -130,6 +146,7 @@ static void build(tui *t, int w)
 		vl_add(l, ROLE_NORMAL, " ");
 		vl_add(l, role, "%-5s", seg_name(mp));
 		vl_add(l, ROLE_DIM, " %5s", sz);
+		scale_bar(l, role, mp->end - start, wide && !(mp->kind == MEM_STACK));
 		if (mp->kind == MEM_STACK && a->sp >= mp->start && a->sp < mp->end) {
 			ui_size(sz, sizeof sz, a->lay.stack_end - a->sp);
 			vl_add(l, ROLE_DIM, " (%s used)", sz);
@@ -186,7 +203,8 @@ static long mark_row(const tui *t)
 void pane_space_draw(tui *t, rect r)
 {
 	char title[64];
-	snprintf(title, sizeof title, r.w >= 36 ? "address space (%zu maps)" : "address space", eng_heap(t->eng)->mem->n);
+	snprintf(title, sizeof title, r.w >= 48 ? "address space (%zu maps, bars to a log scale)" : r.w >= 36 ? "address space (%zu maps)" : "address space",
+		 eng_heap(t->eng)->mem->n);
 	ui_box(r, title, t->focus == P_SPACE);
 	if (t->gen_space != eng_generation(t->eng) + 1 || t->space.n == 0) {
 		build(t, r.w - 2);

@@ -119,6 +119,7 @@ expect s200 "text" "200x50: text segment"
 expect s200 "stack" "200x50: stack segment"
 expect s200 "kernel: 128T, no access from user mode" "200x50: the kernel half tops the address space"
 expect s200 "non-canonical hole" "200x50: the non-canonical hole below it"
+expect s200 "~~~ 128M unmapped ~~~ ########" "200x50: gaps and mappings carry a bar to a log scale"
 expect s200 "libc" "200x50: libc mapping"
 expect s200 "1/11 demo.hs" "200x50: the script pane"
 $T send-keys -t s200 F8
