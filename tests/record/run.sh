@@ -17,7 +17,7 @@ trap 'rm -rf "$tmp"' EXIT
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "record: FAILED: $*"; }
 cc=${CC:-cc}
-for p in fork-memalign threads addrs; do
+for p in fork-memalign threads addrs killed; do
 	$cc -O0 -pthread -o "$tmp/$p" "tests/record/$p.c" || bad "cannot build $p.c"
 done
 
@@ -84,6 +84,20 @@ if [ -n "$s" ] && grep -q 'calls came from other threads' "$s"; then ok; else ba
 "$bin" --verify "$s" >/dev/null 2>"$tmp/thr.err"
 st=$?
 if [ $st = 8 ] && grep -q 'differs from the recording' "$tmp/thr.err"; then ok; else bad "threads: --verify ended with $st"; fi
+
+# a program killed midway leaves its calls up to its death, which replay
+"$bin" record -o "$tmp/kill" -- "$tmp/killed" >/dev/null 2>"$tmp/kill.err"
+s=$(ls "$tmp/kill"/*.hs 2>/dev/null | head -1)
+if [ -n "$s" ] && grep -q 'killed by signal 9' "$tmp/kill.err" && [ "$(grep -c 'malloc(' "$s")" -ge 8 ] &&
+	grep -q 'free(v4)' "$s" && "$bin" --verify "$s" >/dev/null 2>&1; then ok; else bad "killed: $(cat "$tmp/kill.err")"; fi
+
+# an exec in the same process starts a recording of its own
+"$bin" record -o "$tmp/exec" -- sh -c 'exec ls /' >/dev/null 2>&1
+n=$(ls "$tmp/exec"/*.hs 2>/dev/null | wc -l)
+if [ "$n" -ge 2 ] && ls "$tmp/exec" | grep -q '^ls\.'; then ok; else bad "exec: $(ls "$tmp/exec")"; fi
+for s in "$tmp/exec"/*.hs; do
+	"$bin" --verify "$s" >/dev/null 2>&1 && ok || bad "exec: $(basename "$s") does not verify"
+done
 
 # refusals, each with its reason and status 9
 if $cc -static -o "$tmp/static" tests/record/static.c 2>/dev/null; then

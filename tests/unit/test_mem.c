@@ -65,5 +65,35 @@ int main(void)
 	mem_vma_merge(m, 0x52000);
 	CHECK(m->maps[4].end == m->maps[5].start && m->maps[4].vma != m->maps[5].vma);
 	mem_free(m);
+
+	/* a split keeps every byte where it was; the parts are two mappings */
+	m = mem_new();
+	CHECK(mem_map_file(m, 0x100000, 0x4000, MEM_ANON, MEM_R | MEM_W, "", 0x100000));
+	CHECK(mem_wr64(m, 0x100ff8, 0x1111) && mem_wr64(m, 0x101000, 0x2222) && mem_wr64(m, 0x103ff8, 0x3333));
+	mem_space *before = mem_clone(m);
+	CHECK(mem_split(m, 0x101000));
+	CHECK_EQ(m->n, 2);
+	CHECK_EQ(m->maps[0].end, 0x101000);
+	CHECK_EQ(m->maps[1].start, 0x101000);
+	CHECK_EQ(m->maps[1].off, 0x101000);
+	CHECK(m->maps[0].vma != m->maps[1].vma && m->maps[0].anon == m->maps[1].anon);
+	CHECK(mem_rd64(m, 0x100ff8, &v) && v == 0x1111);
+	CHECK(mem_rd64(m, 0x101000, &v) && v == 0x2222);
+	CHECK(mem_rd64(m, 0x103ff8, &v) && v == 0x3333);
+	CHECK(!mem_split(m, 0x101800)); /* not page-aligned */
+	CHECK(mem_split(m, 0x200000)); /* nothing there: nothing to do */
+	CHECK_EQ(m->mapped, 0x4000);
+	/* the clone taken before still sees one mapping with the same bytes */
+	CHECK_EQ(before->n, 1);
+	CHECK(mem_rd64(before, 0x101000, &v) && v == 0x2222);
+	mem_free(before);
+	/* growing down keeps the bytes at their addresses */
+	CHECK(mem_grow_down(m, 0x100000, 0xfe000));
+	CHECK_EQ(m->maps[0].start, 0xfe000);
+	CHECK(mem_rd64(m, 0xfe000, &v) && v == 0); /* new pages read as zero */
+	CHECK(mem_rd64(m, 0x100ff8, &v) && v == 0x1111);
+	CHECK(!mem_grow_down(m, 0xfe000, 0xff000)); /* not below */
+	CHECK_EQ(m->mapped, 0x6000);
+	mem_free(m);
 	return check_done("test_mem");
 }
