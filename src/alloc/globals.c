@@ -91,14 +91,18 @@ static bool relayout(alloc *a)
 	mem_map *old = mem_map_at(a->mem, rw);
 	if (!old)
 		return false;
-	/* drop the anonymous .bss tail of the last layout, then check that
-	 * the new image's range is free */
+	/* the new image's range must be free beyond the current image (its
+	 * file part and the anonymous .bss tail of the last layout) before
+	 * anything changes; then the tail goes and the image is mapped again */
 	mem_map *tail = mem_map_at(a->mem, old->end);
-	if (tail && tail->kind == MEM_BSS)
+	if (tail && tail->kind != MEM_BSS)
+		tail = NULL;
+	uint64_t cur_end = tail ? tail->end : old->end;
+	if (end > cur_end && mem_find_gap_above(a->mem, cur_end, end - cur_end, end) != cur_end)
+		return false;
+	if (tail)
 		mem_unmap(a->mem, tail->start, tail->end - tail->start);
 	old = mem_map_at(a->mem, rw);
-	if (end > old->end && mem_find_gap_above(a->mem, old->end, end - old->end, end) != old->end)
-		return false;
 	if (file_end != old->end && !mem_resize(a->mem, rw, file_end - rw))
 		return false;
 	if (end > file_end && !mem_map_file(a->mem, file_end, end - file_end, MEM_BSS, MEM_R | MEM_W, "", file_end))

@@ -907,7 +907,12 @@ static int declaration(parser *p, const char *first, size_t pos)
 	if (eng_var(p->s->eng, g.name, false) >= 0)
 		perr(p, namepos, "'%s' is a heapscope variable already", g.name);
 	eng_op op = {.kind = ENG_GLOBAL, .dst = -1, .x = at};
-	return script_run_op(p->s, &op, NULL);
+	int rc = script_run_op(p->s, &op, NULL);
+	if (rc == SESS_OK && !alloc_global_find(eng_heap(p->s->eng), g.name))
+		sess_printf(p->s, SESS_WARN, "%s:%zu: the program image cannot hold %s (its strings fill .rodata, or "
+					     "something is mapped where .bss would grow): nothing was declared\n",
+			    p->file ? p->file : "input", p->line, g.name);
+	return rc;
 }
 
 /* After an identifier: is the next thing '=' (an assignment)?  Looked at
