@@ -155,7 +155,16 @@ static int open_log(const char *dir, const char *name, long pid)
 		put(&p, ".log");
 		p.b[p.n] = 0;
 		int fd = open(p.b, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
-		if (fd >= 0 || errno != EEXIST)
+		if (fd >= 0) {
+			/* out of the way of the descriptors the program uses */
+			int high = fcntl(fd, F_DUPFD_CLOEXEC, 900);
+			if (high >= 0) {
+				close(fd);
+				fd = high;
+			}
+			return fd;
+		}
+		if (errno != EEXIST)
 			return fd;
 	}
 	return -1;
