@@ -27,7 +27,7 @@ HS_CPPFLAGS = -std=c11 -D_DEFAULT_SOURCE -Iinclude -MMD -MP -DHS_DATADIR='"$(DAT
 HS_CFLAGS = $(HS_CPPFLAGS) $(WARN) $(CPPFLAGS) $(CFLAGS)
 SAN = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-LIB_SRC := $(wildcard src/util/*.c src/mem/*.c src/alloc/*.c src/engine/*.c src/script/*.c src/report/*.c)
+LIB_SRC := $(wildcard src/util/*.c src/mem/*.c src/alloc/*.c src/alloc/textbook/*.c src/engine/*.c src/script/*.c src/report/*.c)
 APP_SRC := $(wildcard src/app/*.c src/batch/*.c src/tui/*.c) $(filter-out src/record/preload.c,$(wildcard src/record/*.c))
 
 B := build

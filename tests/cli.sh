@@ -36,6 +36,24 @@ expect dumb-term 5 "heapscope --batch" -- env TERM=dumb "$bin"
 expect directory 1 "tests" -- "$bin" --batch tests
 printf 'p = malloc(24)\nfree(p)\n' >"$tmp/s.hs"
 expect stdin 0 '"op":"free"' -- sh -c "\"$bin\" --batch - --format=jsonl < \"$tmp/s.hs\""
+# --compare: every built-in allocator through generated malloc-lab traces,
+# each with its invariant checker after every call; all must stay valid
+all=glibc,bump,implicit-first,implicit-next,implicit-best,explicit-lifo,explicit-addr,segregated,buddy
+for sc in bench small large realloc; do
+	"$(dirname "$bin")/tests/gen-trace" $sc 5 3000 rep | grep -v '(' >"$tmp/$sc.rep"
+done
+if "$bin" --compare $all --check-heap "$tmp/bench.rep" "$tmp/small.rep" "$tmp/large.rep" "$tmp/realloc.rep" >"$tmp/cmp" 2>&1 &&
+	[ "$(grep -c 'Total (valid traces)' "$tmp/cmp")" = 9 ] && ! grep -q 'check failed' "$tmp/cmp"; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1))
+	echo "cli: compare: $(grep -m3 -e 'check failed' -e heapscope: "$tmp/cmp")"
+fi
+expect compare-unknown 2 "unknown allocator 'first-fit'; the built-in ones are glibc, bump" -- "$bin" --compare glibc,first-fit "$tmp/bench.rep"
+printf 'a 0 10\nx 1\n' >"$tmp/bad.rep"
+expect compare-bad-trace 1 "bad.rep:2: expected a ID SIZE, f ID or r ID SIZE" -- "$bin" --compare glibc "$tmp/bad.rep"
+expect compare-no-trace 2 "needs malloc-lab traces" -- "$bin" --compare glibc
+
 # the memalign family's and the layout directives' mistakes
 printf 'posix_memalign(p, 64, 10)\n' >"$tmp/pm.hs"
 expect posix-memalign-no-amp 1 "pm.hs:1:16: error: expected &NAME" -- "$bin" --batch "$tmp/pm.hs"

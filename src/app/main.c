@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../record/record.h"
+#include "../batch/compare.h"
 #include "heapscope/batch.h"
 #include "heapscope/status.h"
 #include "heapscope/tui.h"
@@ -34,6 +35,9 @@ static void usage(FILE *f)
 		   "  --export-pauses DIR  in batch mode, write DIR/NN.svg and .html at every pause and say\n"
 		   "  --verify             batch mode that checks every `// => ...` result a recording carries\n"
 		   "  record PROG ARGS     run PROG with its malloc calls recorded into scripts (see README)\n"
+		   "  --compare A,B,...    run malloc-lab traces through allocators (glibc, bump, implicit-first,\n"
+		   "                       implicit-next, implicit-best, explicit-lifo, explicit-addr, segregated,\n"
+		   "                       buddy) and print the lab driver's table for each\n"
 		   "  --size COLSxROWS     the screen --export-pauses draws (default 120x40)\n"
 		   "  --aslr               randomise the process layout like Linux (see --seed)\n"
 		   "  --layout=legacy      the classic layout: mmap area bottom-up from 0x2aaaaaaab000\n"
@@ -94,7 +98,9 @@ int main(int argc, char **argv)
 	bool batch = false, opts = true;
 	const char *export_dir = NULL;
 	int ecols = 120, erows = 40;
-	const char *script = NULL;
+	const char *script = NULL, *compare = NULL;
+	static const char *operands[256]; /* --compare's traces */
+	int noperands = 0;
 	if (argc > 1 && !strcmp(argv[1], "record"))
 		return finish_output(record_main(argc - 2, argv + 2));
 	for (int i = 1; i < argc; i++) {
@@ -147,6 +153,12 @@ int main(int argc, char **argv)
 			bo.summary = false;
 			if (a[8] == '=')
 				script = a + 9;
+		} else if (opts && is_opt(a, "--compare")) {
+			compare = value(argc, argv, &i, "--compare");
+			if (!compare || !*compare) {
+				fprintf(stderr, "heapscope: --compare needs allocators, such as glibc,implicit-first\n");
+				return HS_EXIT_USAGE;
+			}
 		} else if (opts && !strcmp(a, "--explain")) {
 			bo.explain = true;
 		} else if (opts && !strcmp(a, "--check-heap")) {
@@ -183,12 +195,27 @@ int main(int argc, char **argv)
 			fprintf(stderr, "heapscope: unknown option '%s'\n", a);
 			usage(stderr);
 			return HS_EXIT_USAGE;
+		} else if (compare) {
+			if (noperands == 255) {
+				fprintf(stderr, "heapscope: --compare takes at most 255 traces\n");
+				return HS_EXIT_USAGE;
+			}
+			operands[noperands++] = a;
 		} else if (!script) {
 			script = a;
 		} else {
 			fprintf(stderr, "heapscope: only one script can be opened (got '%s' and '%s')\n", script, a);
 			return HS_EXIT_USAGE;
 		}
+	}
+	if (compare) {
+		if (script)
+			operands[noperands++] = script;
+		if (!noperands) {
+			fprintf(stderr, "heapscope: --compare needs malloc-lab traces to run\n");
+			return HS_EXIT_USAGE;
+		}
+		return finish_output(compare_run(compare, operands, noperands, bo.check_heap));
 	}
 	if (batch) {
 		if (!script) {

@@ -68,3 +68,10 @@ echo "recorder: $calls calls in $plain ms plain, $recd ms recorded:" \
 	"$(echo "$recd $plain $calls" | awk '{ printf "%.2f", ($1 - $2) * 1000 / $3 }') us per call;" \
 	"replaying the recording takes $replay ms ($(echo "$replay $plain" | awk '{ printf "%.1fx", $1 / $2 }') glibc's own run)," \
 	"--verify $verify ms ($(echo "$verify $plain" | awk '{ printf "%.1fx", $1 / $2 }'))"
+# the textbook allocators (and the glibc model, without history) on a
+# 100,000-operation malloc-lab trace, timed as the lab driver times them
+"$b/tests/gen-trace" bench 13 100000 rep | grep -v '(' >"$tmp/lab.rep"
+"$b/heapscope" --compare glibc,bump,implicit-first,implicit-next,implicit-best,explicit-lifo,explicit-addr,segregated,buddy \
+	"$tmp/lab.rep" | awk '/^[a-z]/ { name = $1; sub(/:$/, "", name) }
+	/Total/ { printf "%s%s %.0f ns/op (util %s)", sep, name, 1e6 / $NF, $(NF - 3); sep = ", " }
+	END { printf "\n" }' | sed 's/^/allocators on a 100,000-operation lab trace: /'
