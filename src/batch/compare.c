@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "../alloc/textbook/textbook.h"
+#include "student.h"
 #include "heapscope/alloc.h"
 #include "heapscope/heapview.h"
 #include "heapscope/status.h"
@@ -287,6 +288,72 @@ out:
 	free(len);
 }
 
+/* A student's allocator: the same checks, the integrity ones done in its
+ * process (it fills and checks the patterns itself). */
+static void run_student(student *st, const trace *t, bool timed, result *r)
+{
+	memset(r, 0, sizeof *r);
+	r->valid = true;
+	r->ops = t->n;
+	uint64_t *ptr = xcalloc(t->ids ? t->ids : 1, sizeof *ptr), *len = xcalloc(t->ids ? t->ids : 1, sizeof *len);
+	uint64_t live = 0, peak = 0, lo = 0, brk = 0;
+	char why[256];
+	if (!student_start(st, why, sizeof why)) {
+		fail(r, "%s", why);
+		goto out;
+	}
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (size_t i = 0; i < t->n && r->valid; i++) {
+		const rop *o = &t->ops[i];
+		char what[96];
+		uint64_t p = 0, old = ptr[o->id];
+		char op = o->kind == 'f' ? 'f' : o->kind == 'r' && old ? 'r' : 'm';
+		snprintf(what, sizeof what, "operation #%zu, %s(%s%u%s)", i + 1,
+			 op == 'f' ? "free" : op == 'r' ? "realloc" : "malloc", op == 'm' ? "" : "p", o->id,
+			 op == 'f' ? "" : op == 'r' ? ", size" : "");
+		if (op == 'm')
+			snprintf(what, sizeof what, "operation #%zu, malloc(%llu) for p%u", i + 1,
+				 (unsigned long long)o->size, o->id);
+		/* the timed run checks nothing: no patterns written or read */
+		if (!student_op(st, op, old, o->size, len[o->id], timed ? -1 : pattern(o->id), &p, &lo, &brk, why,
+				sizeof why, what)) {
+			fail(r, "%s", why);
+			break;
+		}
+		live -= len[o->id];
+		ptr[o->id] = len[o->id] = 0;
+		if (timed && op != 'f')
+			ptr[o->id] = p, len[o->id] = o->size;
+		if (op == 'f' || timed)
+			continue;
+		if (!p && o->size) {
+			fail(r, "%s returned NULL", what);
+			break;
+		}
+		if (p % 16)
+			fail(r, "%s: payload 0x%llx is not 16-byte aligned", what, (unsigned long long)p);
+		else if (p && (p < lo || p + o->size > brk))
+			fail(r, "%s: payload 0x%llx lies outside the heap (0x%llx-0x%llx)", what, (unsigned long long)p,
+			     (unsigned long long)lo, (unsigned long long)brk);
+		for (uint32_t j = 0; j < t->ids && r->valid && p; j++)
+			if (ptr[j] && p < ptr[j] + len[j] && ptr[j] < p + o->size)
+				fail(r, "%s: payload 0x%llx overlaps p%u's", what, (unsigned long long)p, j);
+		ptr[o->id] = p;
+		len[o->id] = o->size;
+		live += o->size;
+		if (live > peak)
+			peak = live;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	r->secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (!timed)
+		r->util = brk > lo ? (double)peak / (double)(brk - lo) : 0;
+out:
+	free(ptr);
+	free(len);
+}
+
 int compare_run(const char *allocators, const char *const *paths, int npaths, bool check_heap)
 {
 	trace *tr = xcalloc((size_t)npaths, sizeof *tr);
@@ -303,7 +370,16 @@ int compare_run(const char *allocators, const char *const *paths, int npaths, bo
 	char *list = xstrdup(allocators);
 	for (char *save = NULL, *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
 		subject s = {0};
-		if (strcmp(name, "glibc") && !(s.tb = tb_find(name))) {
+		student *st = NULL;
+		size_t nl = strlen(name);
+		if (nl > 2 && !strcmp(name + nl - 2, ".c")) {
+			/* a student's mm.c: compiled now, run in a child process */
+			int bst;
+			if (!(st = student_open(name, 2000, &bst))) {
+				status = HS_EXIT_SCRIPT_ERROR;
+				break;
+			}
+		} else if (strcmp(name, "glibc") && !(s.tb = tb_find(name))) {
 			fprintf(stderr, "heapscope: unknown allocator '%s'; the built-in ones are glibc", name);
 			for (int k = 0; tb_allocs[k]; k++)
 				fprintf(stderr, ", %s", tb_allocs[k]->name);
@@ -311,19 +387,29 @@ int compare_run(const char *allocators, const char *const *paths, int npaths, bo
 			status = HS_EXIT_USAGE;
 			break;
 		}
-		printf("\n%s%s%s\n", name, s.tb ? ": " : ": the glibc 2.36 model", s.tb ? s.tb->help : "");
+		printf("\n%s%s%s\n", name, st ? ": your allocator, in its own process" : s.tb ? ": " : ": the glibc 2.36 model",
+		       st ? "" : s.tb ? s.tb->help : "");
 		printf("  %-36s %5s %5s %8s %10s %8s\n", "trace", "valid", "util", "ops", "secs", "Kops");
 		double util = 0, secs = 0;
 		size_t ops = 0;
 		int nvalid = 0;
 		for (int i = 0; i < npaths; i++) {
 			result r, timing;
-			run(&s, &tr[i], check_heap, false, &r);
-			run(&s, &tr[i], false, true, &timing);
-			r.secs = timing.secs;
+			if (st) {
+				run_student(st, &tr[i], false, &r);
+				if (r.valid)
+					run_student(st, &tr[i], true, &timing);
+			} else {
+				run(&s, &tr[i], check_heap, false, &r);
+				run(&s, &tr[i], false, true, &timing);
+			}
+			r.secs = r.valid ? timing.secs : 0;
 			const char *base = strrchr(tr[i].path, '/') ? strrchr(tr[i].path, '/') + 1 : tr[i].path;
-			printf("  %-36.36s %5s %4.0f%% %8zu %10.6f %8.0f\n", base, r.valid ? "yes" : "no", 100 * r.util, r.ops,
-			       r.secs, r.secs > 0 ? (double)r.ops / r.secs / 1e3 : 0);
+			if (r.valid)
+				printf("  %-36.36s %5s %4.0f%% %8zu %10.6f %8.0f\n", base, "yes", 100 * r.util, r.ops, r.secs,
+				       r.secs > 0 ? (double)r.ops / r.secs / 1e3 : 0);
+			else
+				printf("  %-36.36s %5s %5s %8zu %10s %8s\n", base, "no", "-", r.ops, "-", "-");
 			if (!r.valid) {
 				printf("    check failed: %s\n", r.why);
 				status = HS_EXIT_FAULT;
@@ -337,6 +423,7 @@ int compare_run(const char *allocators, const char *const *paths, int npaths, bo
 		if (nvalid)
 			printf("  %-36s %5s %4.0f%% %8zu %10.6f %8.0f\n", "Total (valid traces)", "", 100 * util / nvalid,
 			       ops, secs, secs > 0 ? (double)ops / secs / 1e3 : 0);
+		student_close(st);
 	}
 	free(list);
 	for (int i = 0; i < npaths; i++)

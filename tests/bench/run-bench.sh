@@ -75,3 +75,7 @@ echo "recorder: $calls calls in $plain ms plain, $recd ms recorded:" \
 	"$tmp/lab.rep" | awk '/^[a-z]/ { name = $1; sub(/:$/, "", name) }
 	/Total/ { printf "%s%s %.0f ns/op (util %s)", sep, name, 1e6 / $NF, $(NF - 3); sep = ", " }
 	END { printf "\n" }' | sed 's/^/allocators on a 100,000-operation lab trace: /'
+# a student's allocator in its child process: the cost per operation of
+# the round trip (the allocator, tests/bench/mm-bump.c, costs next to nothing)
+"$b/heapscope" --compare tests/bench/mm-bump.c "$tmp/lab.rep" 2>/dev/null | awk '/Total/ {
+	printf "student allocator in a child process: %.1f us per operation (%s Kops)\n", 1e3 / $NF, $NF }'
