@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "heapscope/mem.h"
+#include "heapscope/textbook.h"
 
 #define ALLOC_SIZE_SZ 8u
 #define ALLOC_MINSIZE 0x20u
@@ -85,8 +86,12 @@ typedef enum alloc_bin_kind {
 	ALLOC_BIN_LARGE,
 	ALLOC_BIN_TOP,
 	ALLOC_BIN_MMAP,
+	ALLOC_BIN_FREE, /* a textbook design's free block */
+	ALLOC_BIN_META, /* a textbook design's padding, prologue or epilogue */
 	ALLOC_BIN_KIND_COUNT
 } alloc_bin_kind;
+/* the states of glibc's chunks (the designs add FREE and META) */
+#define ALLOC_BIN_GLIBC_COUNT (ALLOC_BIN_MMAP + 1)
 
 /* One thing the allocator did; an operation yields a list of these. */
 typedef enum alloc_ev_kind {
@@ -196,6 +201,11 @@ typedef struct alloc {
 	unsigned nframes;
 	alloc_global globals[ALLOC_MAX_GLOBALS]; /* the program's globals, in declaration order */
 	unsigned nglobals;
+	/* a textbook design in glibc's place (design.c): its heap, started on
+	 * the first call */
+	const tb_alloc *design;
+	tb_heap dh;
+	bool design_started;
 	/* stretches of the heap mapping that are not malloc's (the program's own
 	 * sbrk'd memory that malloc stepped over); a chunk walk jumps them */
 	uint64_t gap_lo[8], gap_hi[8];
@@ -264,6 +274,12 @@ int alloc_usable_size(alloc *a, uint64_t p, uint64_t *out);
 int alloc_poke(alloc *a, uint64_t addr, const void *src, uint64_t n);
 /* Fill user bytes (memset by the simulated program). */
 int alloc_memset(alloc *a, uint64_t addr, int byte, uint64_t n);
+
+/* Run a textbook design instead of glibc (before the process starts);
+ * 0, or -2 when it has started. */
+int alloc_set_design(alloc *a, const tb_alloc *d);
+/* One call of the design: op 'm' malloc(n), 'f' free(p), 'r' realloc(p, n). */
+int alloc_design_call(alloc *a, char op, uint64_t p, uint64_t n, uint64_t *out);
 
 /* The program's own mappings (vm.c), answering as Linux does: *out gets
  * the address (mmap) or 0, or -1 with vm_errno set (MAP_FAILED / -1).

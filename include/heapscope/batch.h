@@ -6,6 +6,8 @@
 #define HEAPSCOPE_BATCH_H
 
 #include <stdbool.h>
+
+#include "heapscope/textbook.h"
 #include <stdint.h>
 
 typedef struct batch_opts {
@@ -15,6 +17,7 @@ typedef struct batch_opts {
 	bool summary; /* print chunks and bins at the end (text format) */
 	bool aslr;
 	bool legacy; /* the legacy layout (--layout=legacy) */
+	const tb_alloc *design; /* --allocator=NAME: a textbook design in glibc's place, or NULL */
 	uint64_t seed;
 	bool check_heap; /* run the heap checker after every operation (tests) */
 	bool explain; /* narrate why after every operation (text: "why:" lines; jsonl: "why") */

@@ -64,7 +64,8 @@
 	X(RET, "ret") /* pop the innermost frame */                                            \
 	X(ALLOCA, "alloca") /* dst = x bytes taken in the current frame (alloca, local) */      \
 	X(ULIMIT, "ulimit") /* RLIMIT_STACK = x bytes */                                     \
-	X(GLOBAL, "global") /* declare the global recorded at blob x (eng_global_record) */
+	X(GLOBAL, "global") /* declare the global recorded at blob x (eng_global_record) */    \
+	X(DESIGN, "allocator") /* a fresh process whose malloc is tb_allocs[x - 1] (0: glibc) */
 
 typedef enum eng_opkind {
 #define X(id, name) ENG_##id,
@@ -117,8 +118,9 @@ typedef struct engine engine;
 /* A fresh process. */
 engine *eng_new(bool aslr, uint64_t seed);
 /* The same in the legacy layout (mmap area bottom-up from TASK_SIZE / 3)
- * when legacy is true. */
-engine *eng_new_layout(bool aslr, uint64_t seed, bool legacy);
+ * when legacy is true, and with a textbook design for malloc when design
+ * is not NULL. */
+engine *eng_new_layout(bool aslr, uint64_t seed, bool legacy, const tb_alloc *design);
 /* Release everything. */
 void eng_free(engine *e);
 /* Index of a variable, creating it when create is set; -1 if unknown. */

@@ -40,6 +40,11 @@ typedef struct heapview {
 	hv_list fast[ALLOC_NFASTBINS];
 	hv_list bins[ALLOC_NBINS]; /* 1 = unsorted, 2..63 small, 64..126 large */
 	uint64_t heap_start, brk, top, top_size;
+	/* a textbook design (--allocator) instead of glibc: its name, its free
+	 * lists (block addresses in list order) and their names */
+	const char *design;
+	hv_list dlist[64];
+	const char *dname[64];
 	int corrupt; /* the chunk walk hit something impossible */
 	uint64_t corrupt_at;
 	char corrupt_msg[96];

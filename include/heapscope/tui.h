@@ -7,6 +7,8 @@
 #define HEAPSCOPE_TUI_H
 
 #include <stdbool.h>
+
+#include "heapscope/textbook.h"
 #include <stdint.h>
 
 typedef struct tui_opts {
@@ -14,6 +16,7 @@ typedef struct tui_opts {
 	const char *theme; /* name or path, or NULL */
 	bool aslr;
 	bool legacy; /* the legacy layout (--layout=legacy) */
+	const tb_alloc *design; /* --allocator=NAME: a textbook design in glibc's place, or NULL */
 	uint64_t seed;
 	bool mouse; /* wheel scrolling and click-to-focus */
 } tui_opts;

@@ -59,6 +59,7 @@ alloc *alloc_clone(const alloc *a)
 	alloc *c = xmalloc(sizeof *c);
 	*c = *a;
 	c->mem = mem_clone(a->mem);
+	c->dh.m = c->mem;
 	c->ev = NULL;
 	c->nev = c->evcap = 0;
 	c->jb = NULL;
@@ -261,7 +262,7 @@ const char *alloc_ev_name(int kind)
 const char *alloc_bin_name(int kind)
 {
 	static const char *names[ALLOC_BIN_KIND_COUNT] = {
-		"in use", "tcache", "fastbin", "unsorted", "smallbin", "largebin", "top", "mmapped",
+		"in use", "tcache", "fastbin", "unsorted", "smallbin", "largebin", "top", "mmapped", "free", "metadata",
 	};
 	return kind >= 0 && kind < ALLOC_BIN_KIND_COUNT ? names[kind] : "?";
 }

@@ -6,6 +6,17 @@
 
 int alloc_calloc(alloc *a, uint64_t n, uint64_t m, uint64_t *out)
 {
+	if (a->design) {
+		/* the design's malloc, then zeroes (its memory may have been used) */
+		unsigned __int128 bytes = (unsigned __int128)n * m;
+		*out = 0;
+		if (bytes > (unsigned __int128)INT64_MAX)
+			return ALLOC_OK;
+		int st = alloc_design_call(a, 'm', 0, (uint64_t)bytes, out);
+		if (st == ALLOC_OK && *out && !mem_fill(a->mem, *out, 0, (uint64_t)bytes))
+			return ALLOC_SEGV;
+		return st;
+	}
 	OP_BEGIN(a);
 	unsigned __int128 prod = (unsigned __int128)n * m;
 	*out = 0;

@@ -156,6 +156,10 @@ void alloc_int_free(alloc *a, uint64_t p, bool have_lock)
 
 int alloc_free_ptr(alloc *a, uint64_t p)
 {
+	if (a->design) {
+		uint64_t ignored;
+		return alloc_design_call(a, 'f', p, 0, &ignored);
+	}
 	OP_BEGIN(a);
 	alloc_libc_free(a, p);
 	OP_END(a);

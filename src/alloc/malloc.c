@@ -426,6 +426,8 @@ void alloc_consolidate(alloc *a)
 
 int alloc_malloc(alloc *a, uint64_t n, uint64_t *out)
 {
+	if (a->design)
+		return alloc_design_call(a, 'm', 0, n, out);
 	OP_BEGIN(a);
 	*out = alloc_libc_malloc(a, n);
 	OP_END(a);

@@ -127,6 +127,8 @@ static uint64_t libc_realloc(alloc *a, uint64_t oldmem, uint64_t bytes)
 
 int alloc_realloc(alloc *a, uint64_t p, uint64_t n, uint64_t *out)
 {
+	if (a->design)
+		return alloc_design_call(a, 'r', p, n, out);
 	OP_BEGIN(a);
 	*out = libc_realloc(a, p, n);
 	OP_END(a);

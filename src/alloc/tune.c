@@ -48,6 +48,11 @@ static uint64_t do_mallopt(alloc *a, int param, int64_t value)
 
 int alloc_mallopt(alloc *a, int param, int64_t value, uint64_t *out)
 {
+	if (a->design) {
+		*out = 0; /* glibc's parameters mean nothing to a textbook design */
+		a->nev = 0;
+		return ALLOC_OK;
+	}
 	OP_BEGIN(a);
 	*out = do_mallopt(a, param, value);
 	OP_END(a);
@@ -190,6 +195,11 @@ static uint64_t mtrim(alloc *a, uint64_t pad)
 
 int alloc_trim(alloc *a, uint64_t pad, uint64_t *out)
 {
+	if (a->design) {
+		*out = 0;
+		a->nev = 0;
+		return ALLOC_OK;
+	}
 	OP_BEGIN(a);
 	*out = mtrim(a, pad);
 	OP_END(a);

@@ -41,6 +41,8 @@ static void usage(FILE *f)
 		   "  --size COLSxROWS     the screen --export-pauses draws (default 120x40)\n"
 		   "  --aslr               randomise the process layout like Linux (see --seed)\n"
 		   "  --layout=legacy      the classic layout: mmap area bottom-up from 0x2aaaaaaab000\n"
+		   "  --allocator=NAME     malloc is a textbook design: bump, implicit-first, implicit-next,\n"
+		   "                       implicit-best, explicit-lifo, explicit-addr, segregated, buddy\n"
 		   "  --seed N             seed for --aslr and the tcache key (default 1)\n"
 		   "  --theme NAME|PATH    colour theme: default light classroom colorblind mono, or a file\n"
 		   "  --mouse              scroll panes with the wheel, focus them with a click\n"
@@ -175,6 +177,17 @@ int main(int argc, char **argv)
 				fprintf(stderr, "heapscope: unknown layout '%s' (use flexible or legacy)\n", v ? v : "");
 				return HS_EXIT_USAGE;
 			}
+		} else if (opts && is_opt(a, "--allocator")) {
+			v = value(argc, argv, &i, "--allocator");
+			const tb_alloc *d = v ? tb_find(v) : NULL;
+			if (!d && !(v && !strcmp(v, "glibc"))) {
+				fprintf(stderr, "heapscope: unknown allocator '%s'; the built-in ones are glibc", v ? v : "");
+				for (int k = 0; tb_allocs[k]; k++)
+					fprintf(stderr, ", %s", tb_allocs[k]->name);
+				fprintf(stderr, " (a student's mm.c runs with --compare)\n");
+				return HS_EXIT_USAGE;
+			}
+			bo.design = to.design = d;
 		} else if (opts && !strcmp(a, "--aslr")) {
 			bo.aslr = to.aslr = true;
 		} else if (opts && is_opt(a, "--seed")) {

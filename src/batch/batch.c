@@ -117,7 +117,7 @@ static bool take_requests(session *s, const batch_opts *o)
 int batch_run(const batch_opts *o)
 {
 	bctx c = {.o = o};
-	c.e = eng_new_layout(o->aslr, o->seed, o->legacy);
+	c.e = eng_new_layout(o->aslr, o->seed, o->legacy, o->design);
 	sess_frontend fe = {.ctx = &c, .print = b_print, .op = b_op};
 	session *s = sess_new(c.e, &fe);
 	c.s = s;

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../alloc/textbook/textbook.h"
+#include "heapscope/textbook.h"
 #include "student.h"
 #include "heapscope/alloc.h"
 #include "heapscope/heapview.h"

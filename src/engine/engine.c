@@ -114,16 +114,18 @@ static void cp_drop(eng_checkpoint *c)
 
 engine *eng_new(bool aslr, uint64_t seed)
 {
-	return eng_new_layout(aslr, seed, false);
+	return eng_new_layout(aslr, seed, false, NULL);
 }
 
-engine *eng_new_layout(bool aslr, uint64_t seed, bool legacy)
+engine *eng_new_layout(bool aslr, uint64_t seed, bool legacy, const tb_alloc *design)
 {
 	engine *e = xcalloc(1, sizeof *e);
 	e->aslr = aslr;
 	e->seed = seed;
 	e->legacy = legacy;
 	e->heap = alloc_new_layout(aslr, seed, legacy);
+	if (design)
+		alloc_set_design(e->heap, design);
 	e->interval = CP_MIN_INTERVAL;
 	e->budget_per_op = CP_BYTES_PER_OP;
 	e->budget_floor = CP_BUDGET_FLOOR;
@@ -320,8 +322,24 @@ static int apply(engine *e, const eng_op *op, uint64_t *ret)
 		bool aslr = op->x & 1 ? (op->x & 2) != 0 : a->lay.aslr;
 		uint64_t seed = op->x & 1 ? op->y : a->lay.seed;
 		bool legacy = a->lay.legacy;
+		const tb_alloc *design = a->design;
 		alloc_free(a);
 		e->heap = alloc_new_layout(aslr, seed, legacy);
+		if (design)
+			alloc_set_design(e->heap, design);
+		e->heap->nev = 0;
+		if (e->nvars)
+			memset(e->vset, 0, e->nvars);
+		break;
+	}
+	case ENG_DESIGN: {
+		/* a fresh process with the same layout, running another allocator */
+		bool aslr = a->lay.aslr, legacy = a->lay.legacy;
+		uint64_t seed = a->lay.seed;
+		alloc_free(a);
+		e->heap = alloc_new_layout(aslr, seed, legacy);
+		if (op->x)
+			alloc_set_design(e->heap, tb_allocs[op->x - 1]);
 		e->heap->nev = 0;
 		if (e->nvars)
 			memset(e->vset, 0, e->nvars);

@@ -56,9 +56,61 @@ static void add_chunk(heapview *v, size_t *cap, uint64_t addr, uint64_t raw, int
 	v->chunks[v->n++] = (hv_chunk){addr, raw & ~(uint64_t)7, raw, (uint8_t)state, 0};
 }
 
+/* A textbook design's heap: its blocks from its walk, its free lists. */
+static size_t *design_cap;
+static void design_block(void *ctx, uint64_t addr, uint64_t size, int state)
+{
+	heapview *v = ctx;
+	int st = state == TB_USED ? ALLOC_BIN_NONE : state == TB_FREE ? ALLOC_BIN_FREE : ALLOC_BIN_META;
+	if (v->n < (1u << 24))
+		add_chunk(v, design_cap, addr, size | (state == TB_USED), st);
+}
+
+static void design_list(void *ctx, unsigned list, const char *name, uint64_t block)
+{
+	heapview *v = ctx;
+	if (list >= 64)
+		return;
+	v->dname[list] = name;
+	hv_list *l = &v->dlist[list];
+	if (l->n == 0 || (l->n & (l->n - 1)) == 0) {
+		uint32_t c = l->n ? 2 * l->n : 8;
+		l->chunk = xrealloc(l->chunk, sizeof *l->chunk * c);
+		l->stored = xrealloc(l->stored, sizeof *l->stored * c);
+	}
+	l->chunk[l->n] = block;
+	l->stored[l->n] = block;
+	l->n++;
+	long k = hv_find(v, block);
+	if (k >= 0)
+		v->chunks[k].bin = (uint16_t)list;
+}
+
+static void build_design(heapview *v, alloc *a)
+{
+	size_t cap = 0;
+	v->design = a->design->name;
+	v->heap_start = a->lay.heap;
+	v->brk = a->brk;
+	if (!a->design_started)
+		return;
+	tb_heap h = a->dh;
+	h.m = a->mem;
+	design_cap = &cap;
+	a->design->walk(&h, design_block, v);
+	v->nheap = v->n;
+	if (a->design->lists)
+		a->design->lists(&h, design_list, v);
+	design_cap = NULL;
+}
+
 void hv_build(heapview *v, alloc *a)
 {
 	memset(v, 0, sizeof *v);
+	if (a->design) {
+		build_design(v, a);
+		return;
+	}
 	mem_space *m = a->mem;
 	tags ts = {0};
 	v->heap_start = a->lay.heap;
@@ -195,6 +247,10 @@ void hv_build(heapview *v, alloc *a)
 void hv_free(heapview *v)
 {
 	free(v->chunks);
+	for (unsigned i = 0; i < 64; i++) {
+		free(v->dlist[i].chunk);
+		free(v->dlist[i].stored);
+	}
 	for (unsigned i = 0; i < ALLOC_TCACHE_BINS; i++) {
 		free(v->tcache[i].chunk);
 		free(v->tcache[i].stored);

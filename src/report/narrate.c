@@ -25,6 +25,8 @@ static const struct check_why {
 	const char *msg;
 	const char *why;
 } checks[] = {
+	{"the allocator's init failed: no heap", "a textbook design could not get its first bytes from sbrk (not a glibc "
+						"check: the design gives up)"},
 	{"free(): double free detected in tcache", "the chunk's key field holds this thread's tcache key, so it is "
 						  "already in the tcache: the same pointer was freed twice"},
 	{"free(): invalid pointer", "the pointer is not 16-byte aligned, or its size would wrap around memory: it "
@@ -417,8 +419,32 @@ static void memalign_words(sbuf *b, const alloc *a, const eng_result *r)
 		sb_printf(b, "The block was aligned already and had no tail worth freeing.\n");
 }
 
+/* A textbook design: what it is, and when it asked sbrk for more. */
+static bool design_words(sbuf *b, const alloc *a, const eng_result *r)
+{
+	if (!a->design || r->status != ALLOC_OK || !(eng_op_allocates(r->kind) || r->kind == ENG_FREE))
+		return false;
+	if (r->kind == ENG_FREE)
+		sb_printf(b, "The %s allocator gives the block back: %s.\n", a->design->name,
+			  !strcmp(a->design->name, "bump") ? "it does nothing (a bump allocator never reuses memory)"
+			  : !strcmp(a->design->name, "buddy")
+				  ? "it merges with its buddy while the buddy is free and whole"
+				  : "it merges at once with free neighbours (boundary tags say where they start)");
+	else if (r->ret)
+		sb_printf(b, "The %s allocator (%s) answered with a block of 0x%llx bytes at 0x%llx.\n", a->design->name,
+			  a->design->help, X(r->chunk), X(r->ret));
+	else
+		sb_printf(b, "The %s allocator could not give %llu bytes: NULL.\n", a->design->name, X(r->req));
+	const alloc_ev *e = find(r, ALLOC_EV_BRK);
+	if (e && e->b > e->a)
+		sb_printf(b, "Nothing free was large enough: sbrk grew the heap by 0x%llx bytes.\n", X(e->b - e->a));
+	return true;
+}
+
 static void narrate(sbuf *b, const alloc *a, const eng_result *r)
 {
+	if (design_words(b, a, r))
+		return;
 	if (r->status != ALLOC_OK) {
 		if (r->status == ALLOC_SEGV && strstr(r->msg, "stack overflow"))
 			sb_printf(b, "The stack would have to grow past RLIMIT_STACK (`ulimit -s`), so the kernel does not "

@@ -124,7 +124,9 @@ void report_chunks(sbuf *b, engine *e, const heapview *v)
 	alloc *a = eng_heap(e);
 	report_vars vr = {0};
 	report_vars_update(&vr, e);
-	if (!a->top)
+	if (v->design && v->n)
+		sb_printf(b, "heap 0x%llx-0x%llx (%zu blocks of %s)\n", X(v->heap_start), X(v->brk), v->n, v->design);
+	else if (!v->n || (!v->design && !a->top))
 		sb_printf(b, "The heap does not exist yet: the first allocation creates it.\n");
 	else
 		sb_printf(b, "heap 0x%llx-0x%llx (%llu chunks, top 0x%llx size 0x%llx)\n", X(v->heap_start), X(v->brk),
@@ -137,6 +139,8 @@ void report_chunks(sbuf *b, engine *e, const heapview *v)
 			sb_printf(b, "mmapped chunks:\n");
 		char fl[4];
 		report_flags(fl, c->raw);
+		if (v->design) /* a design's tag has an allocated bit, not glibc's flags */
+			memcpy(fl, c->state == ALLOC_BIN_NONE ? "a--" : "---", 4);
 		sbuf st = {0}, vs = {0};
 		report_chunk_state(&st, c);
 		if (c->addr == a->tcache - 16 && a->tcache)
@@ -172,6 +176,22 @@ void report_bins(sbuf *b, engine *e, const heapview *v, bool all, bool raw)
 {
 	alloc *a = eng_heap(e);
 	int any = 0;
+	if (v->design) {
+		/* a design's own free lists, in list order */
+		sb_printf(b, "free lists of %s:\n", v->design);
+		for (unsigned i = 0; i < 64; i++) {
+			if (!v->dlist[i].n)
+				continue;
+			any = 1;
+			sb_printf(b, "  %s [%u]: ", v->dname[i] ? v->dname[i] : "list", v->dlist[i].n);
+			chain(b, &v->dlist[i], false, 0);
+			sb_printf(b, "\n");
+		}
+		if (!any)
+			sb_printf(b, "  %s\n", a->design && a->design->lists ? "(empty)"
+							   : "(none: free blocks are found by walking every block)");
+		return;
+	}
 	sb_printf(b, "tcache (%llu per bin):\n", X(a->mp.tcache_count));
 	for (unsigned i = 0; i < ALLOC_TCACHE_BINS; i++) {
 		if (!v->tcache[i].n && !v->tcount[i] && !all)

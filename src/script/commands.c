@@ -137,6 +137,9 @@
 	  cmd_title)                                                                                            \
 	X("reset", "", -1, 0, 0, "", "start a fresh process (default tunables; undo goes back across it)", "reset", \
 	  cmd_reset)                                                                                            \
+	X("allocator", "W", -1, 0, 0, "NAME",                                                                   \
+	  "a fresh process whose malloc is NAME: glibc, bump, implicit-first/-next/-best, explicit-lifo/-addr, segregated, buddy", \
+	  "allocator implicit-first", cmd_allocator)                                                            \
 	X("aslr", "Wn", -1, 0, 0, "on|off [SEED]",                                                               \
 	  "a fresh process with the bases randomised as Linux does (on) or at gdb's fixed addresses (off)",     \
 	  "aslr on 7", cmd_aslr)                                                                                \
@@ -178,6 +181,7 @@ static int cmd_export(session *s, const sess_args *a);
 static int cmd_title(session *s, const sess_args *a);
 static int cmd_reset(session *s, const sess_args *a);
 static int cmd_aslr(session *s, const sess_args *a);
+static int cmd_allocator(session *s, const sess_args *a);
 static int cmd_clear(session *s, const sess_args *a);
 static int cmd_help(session *s, const sess_args *a);
 static int cmd_quit(session *s, const sess_args *a);
@@ -727,6 +731,32 @@ static int cmd_reset(session *s, const sess_args *a)
 	int rc = script_run_op(s, &op, NULL);
 	sess_printf(s, SESS_INFO, "a fresh process: the heap, the bins and the tunables are as at start (undo goes "
 				  "back across the reset)\n");
+	return rc;
+}
+
+/* allocator NAME: a fresh process running glibc's model or a textbook design */
+static int cmd_allocator(session *s, const sess_args *a)
+{
+	char name[32] = "";
+	word(s, a, 0, name, sizeof name);
+	uint64_t x = 0;
+	if (strcmp(name, "glibc")) {
+		for (int i = 0; tb_allocs[i]; i++)
+			if (!strcmp(tb_allocs[i]->name, name))
+				x = (uint64_t)i + 1;
+		if (!x) {
+			sbuf b = {0};
+			for (int i = 0; tb_allocs[i]; i++)
+				sb_printf(&b, ", %s", tb_allocs[i]->name);
+			script_error(s, a->file, a->line, a->v[0].col, NULL, "unknown allocator; NAME is glibc%s", b.s);
+			sb_free(&b);
+			return SESS_ERROR;
+		}
+	}
+	eng_op op = {.kind = ENG_DESIGN, .dst = -1, .x = x};
+	int rc = script_run_op(s, &op, NULL);
+	sess_printf(s, SESS_INFO, "a fresh process whose malloc is %s%s%s\n", x ? tb_allocs[x - 1]->name : "glibc 2.36's",
+		    x ? ": " : "", x ? tb_allocs[x - 1]->help : "");
 	return rc;
 }
 

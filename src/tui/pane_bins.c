@@ -33,7 +33,27 @@ static void build(tui *t, int w)
 	styled_lines *o = &t->bins;
 	vl_clear(o);
 	bool all = t->bins_all, raw = t->bins_raw;
-	styled_line *l = vl_new(o);
+	styled_line *l;
+	if (v->design) {
+		/* a design's own free lists */
+		vl_add(vl_new(o), ROLE_TITLE, "free lists of %s", v->design);
+		int any = 0;
+		for (unsigned i = 0; i < 64; i++) {
+			if (!v->dlist[i].n)
+				continue;
+			any = 1;
+			l = vl_new(o);
+			vl_add(l, ROLE_SMALL, " %s", v->dname[i] ? v->dname[i] : "list");
+			vl_add(l, ROLE_DIM, " [%u] ", v->dlist[i].n);
+			chain(o, l, &v->dlist[i], ROLE_SMALL, 0, false, w);
+		}
+		if (!any)
+			vl_add(vl_new(o), ROLE_DIM, a->design && a->design->lists
+							     ? " (empty)"
+							     : " (none: free blocks are found by walking every block)");
+		return;
+	}
+	l = vl_new(o);
 	vl_add(l, ROLE_TITLE, "tcache (%llu per bin)", (unsigned long long)a->mp.tcache_count);
 	int shown = 0;
 	for (unsigned i = 0; i < ALLOC_TCACHE_BINS; i++) {

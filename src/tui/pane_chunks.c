@@ -16,14 +16,15 @@
 
 int pane_state_role(int state)
 {
-	static const int roles[ALLOC_BIN_KIND_COUNT] = {ROLE_INUSE, ROLE_TCACHE, ROLE_FAST,  ROLE_UNSORTED,
-						  ROLE_SMALL, ROLE_LARGE,  ROLE_TOP,   ROLE_MMAP};
+	static const int roles[ALLOC_BIN_KIND_COUNT] = {ROLE_INUSE, ROLE_TCACHE, ROLE_FAST, ROLE_UNSORTED,
+						  ROLE_SMALL, ROLE_LARGE,  ROLE_TOP,  ROLE_MMAP,
+						  ROLE_SMALL, ROLE_DIM};
 	return state >= 0 && state < ALLOC_BIN_KIND_COUNT ? roles[state] : ROLE_NORMAL;
 }
 
 char pane_state_char(int state)
 {
-	static const char c[ALLOC_BIN_KIND_COUNT + 1] = "#tfuslTm";
+	static const char c[ALLOC_BIN_KIND_COUNT + 1] = "#tfuslTm.|";
 	return state >= 0 && state < ALLOC_BIN_KIND_COUNT ? c[state] : '?';
 }
 
@@ -94,10 +95,13 @@ static const char *heap_map(tui *t, const heapview *v, int y, int x, int w)
 	return note;
 }
 
-static void legend(int y, int x, int w, const char *note)
+static void legend(int y, int x, int w, const char *note, bool design)
 {
 	int c = 0;
-	for (int s = 0; s < ALLOC_BIN_KIND_COUNT && c < w; s++) {
+	static const int design_states[] = {ALLOC_BIN_NONE, ALLOC_BIN_FREE, ALLOC_BIN_META};
+	int n = design ? 3 : ALLOC_BIN_GLIBC_COUNT;
+	for (int k = 0; k < n && c < w; k++) {
+		int s = design ? design_states[k] : k;
 		char buf[32];
 		snprintf(buf, sizeof buf, "%c %s", pane_state_char(s), alloc_bin_name(s));
 		c += ui_put(y, x + c, w - c, pane_state_role(s), buf);
@@ -113,7 +117,10 @@ void pane_chunks_draw(tui *t, rect r)
 	const heapview *v = sess_view(t->sess);
 	alloc *a = eng_heap(t->eng);
 	char title[96];
-	snprintf(title, sizeof title, "chunks (%zu in the heap, %zu mmapped)", v->nheap, v->n - v->nheap);
+	if (v->design)
+		snprintf(title, sizeof title, "blocks of %s (%zu)", v->design, v->n);
+	else
+		snprintf(title, sizeof title, "chunks (%zu in the heap, %zu mmapped)", v->nheap, v->n - v->nheap);
 	ui_box(r, title, t->focus == P_CHUNKS);
 	int x = r.x + 1, w = r.w - 2, y = r.y + 1, h = r.h - 2;
 	if (h <= 0)
@@ -121,7 +128,7 @@ void pane_chunks_draw(tui *t, rect r)
 	const char *note = heap_map(t, v, y, x, w);
 	y++, h--;
 	if (h >= 6) {
-		legend(y, x, w, note);
+		legend(y, x, w, note, v->design != NULL);
 		y++, h--;
 	}
 	bool showflags = w >= 56, showvars = w >= 40, showdata = w >= 72;
@@ -163,6 +170,8 @@ void pane_chunks_draw(tui *t, rect r)
 		int col = 0;
 		char st[32], fl[4];
 		report_flags(fl, c->raw);
+		if (v->design) /* a design's tag has an allocated bit, not glibc's flags */
+			memcpy(fl, c->state == ALLOC_BIN_NONE ? "a--" : "---", 4);
 		sbuf sts = {0};
 		report_chunk_state(&sts, c);
 		snprintf(st, sizeof st, "%s", sts.s ? sts.s : "");

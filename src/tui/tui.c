@@ -436,9 +436,9 @@ static void draw_help(tui *t)
 		if (i >= legend_row && i < legend_row + legend_rows) {
 			/* the colour legend, each state in its own colour */
 			int c = i == legend_row ? ui_put(y, x, cw, ROLE_TITLE, "Colours: ") : 9;
-			int half = (ALLOC_BIN_KIND_COUNT + legend_rows - 1) / legend_rows;
+			int half = (ALLOC_BIN_GLIBC_COUNT + legend_rows - 1) / legend_rows;
 			int from = (i - legend_row) * half;
-			for (int st = from; st < ALLOC_BIN_KIND_COUNT && st < from + half; st++) {
+			for (int st = from; st < ALLOC_BIN_GLIBC_COUNT && st < from + half; st++) {
 				char b[40];
 				snprintf(b, sizeof b, "%c %s  ", pane_state_char(st), alloc_bin_name(st));
 				c += ui_put(y, x + c, cw - c, pane_state_role(st), b);
@@ -672,7 +672,7 @@ static void mouse(tui *t)
 tui *tui_new(const tui_opts *o)
 {
 	tui *t = xcalloc(1, sizeof *t);
-	t->eng = eng_new_layout(o->aslr, o->seed, o->legacy);
+	t->eng = eng_new_layout(o->aslr, o->seed, o->legacy, o->design);
 	sess_frontend fe = {.ctx = t, .print = t_print, .op = t_op};
 	t->sess = sess_new(t->eng, &fe);
 	t->focus = -1;

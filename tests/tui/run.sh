@@ -221,6 +221,17 @@ $T send-keys -t glob F5
 expect glob ".data   counter 4B @558020" "a global's label in the address-space pane"
 expect glob ".bss    buf\[\] 4K @558060" "a .bss array's label"
 
+# a textbook design on the same panes: its blocks, its free lists
+printf 'p = malloc(24)\nq = malloc(200)\nfree(p)\n' >"$tmp/design.hs"
+HS_ARGS="--allocator=explicit-lifo $tmp/design.hs" start design 160 45
+$T send-keys -t design F5
+expect design "blocks of explicit-lifo (5)" "--allocator: the chunk pane shows the design's blocks"
+expect design "free list (LIFO) \[2\] 0x555555559018" "--allocator: the bin pane shows its free list"
+expect design "0x555555559048 0xe0     a-- in use       q" "--allocator: a block's row, allocated bit and variable"
+type_line design "allocator buddy"
+type_line design "x = malloc(100)"
+expect design "blocks of buddy" "allocator NAME switches to a fresh process running NAME"
+
 # the classroom theme draws the caption in large block letters (UTF-8 only)
 printf 'say "The tcache"\na = malloc(10)\nsay "%s"\nb = malloc(10)\n' \
 	"a caption far too long for large letters at 80x24, so it is drawn as one line of plain text instead" >"$tmp/big.hs"

@@ -12,7 +12,9 @@
  * the whole old arena.  One free list per order, linked through the
  * payload (next at +16, previous at +24).
  */
-#include "textbook.h"
+#include <stdio.h>
+
+#include "heapscope/textbook.h"
 
 #define HDR 16
 #define MINORDER 5 /* 32 bytes */
@@ -169,5 +171,30 @@ static const char *buddy_check(tb_heap *h)
 	return listed == nfree ? NULL : "a free block is missing from the lists";
 }
 
+static void buddy_walk(tb_heap *h, void (*cb)(void *ctx, uint64_t addr, uint64_t size, int state), void *ctx)
+{
+	uint64_t base = h->st[BASE], end = base + h->st[SPAN];
+	for (uint64_t b = base; b < end && !h->fault;) {
+		uint64_t w = tb_get(h, b), size = TB_SIZE(w);
+		if (size < 32)
+			break;
+		cb(ctx, b, size, TB_ALLOC(w) ? TB_USED : TB_FREE);
+		b += size;
+	}
+}
+
+static void buddy_lists(tb_heap *h, void (*cb)(void *ctx, unsigned list, const char *name, uint64_t block), void *ctx)
+{
+	static char names[MAXORDER + 1][40];
+	for (unsigned o = MINORDER; o <= MAXORDER; o++) {
+		uint64_t n = 0;
+		for (uint64_t b = h->st[o]; b && !h->fault && n++ < (1u << 24); b = next_free(h, b)) {
+			if (!names[o][0])
+				snprintf(names[o], sizeof names[o], "order %u (0x%llx)", o, 1ull << o);
+			cb(ctx, o, names[o], b);
+		}
+	}
+}
+
 const tb_alloc tb_buddy = {"buddy", "binary buddy system: power-of-two blocks that split and merge", 0,
-			   buddy_init, buddy_malloc, buddy_free, buddy_realloc, buddy_check};
+			   buddy_init, buddy_malloc, buddy_free, buddy_realloc, buddy_check, buddy_walk, buddy_lists};

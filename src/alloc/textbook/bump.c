@@ -4,7 +4,7 @@
  * gives nothing back.  The simplest correct allocator, and the worst for
  * memory: nothing freed is ever used again.
  */
-#include "textbook.h"
+#include "heapscope/textbook.h"
 
 static bool bump_init(tb_heap *h)
 {
@@ -51,5 +51,19 @@ static const char *bump_check(tb_heap *h)
 	return b == h->brk ? NULL : "the blocks do not end at the break";
 }
 
+static void bump_walk(tb_heap *h, void (*cb)(void *ctx, uint64_t addr, uint64_t size, int state), void *ctx)
+{
+	if (h->brk == h->lo)
+		return;
+	cb(ctx, h->lo, 8, TB_META);
+	for (uint64_t b = h->lo + 8; b < h->brk && !h->fault;) {
+		uint64_t size = TB_SIZE(tb_get(h, b));
+		if (size < 16)
+			break;
+		cb(ctx, b, size, TB_USED); /* freed or not: nothing comes back */
+		b += size;
+	}
+}
+
 const tb_alloc tb_bump = {"bump", "one sbrk per request; free does nothing", 0, bump_init, bump_malloc, bump_free,
-			  bump_realloc, bump_check};
+			  bump_realloc, bump_check, bump_walk, NULL};

@@ -8,7 +8,7 @@
  *
  * Segregated lists (segregated.c) are this with one list per size class.
  */
-#include "textbook.h"
+#include "heapscope/textbook.h"
 
 #define MINBLOCK 32 /* header, two pointers, footer */
 #define CHUNK 4096
@@ -149,7 +149,14 @@ static const char *exp_check(tb_heap *h)
 	return n == nfree ? NULL : "a free block is missing from the free list";
 }
 
+static void exp_lists(tb_heap *h, void (*cb)(void *ctx, unsigned list, const char *name, uint64_t block), void *ctx)
+{
+	uint64_t n = 0;
+	for (uint64_t bp = h->st[HEAD]; bp && !h->fault && n++ < (1u << 24); bp = succ(h, bp))
+		cb(ctx, 0, h->variant == LIFO ? "free list (LIFO)" : "free list (by address)", tb_hdr(bp));
+}
+
 const tb_alloc tb_explicit_lifo = {"explicit-lifo", "explicit free list, freed blocks first (LIFO), first fit",
-				   LIFO, exp_init, exp_malloc, exp_free, exp_realloc, exp_check};
+				   LIFO, exp_init, exp_malloc, exp_free, exp_realloc, exp_check, tb_tags_walk, exp_lists};
 const tb_alloc tb_explicit_addr = {"explicit-addr", "explicit free list in address order, first fit", ADDR,
-				   exp_init, exp_malloc, exp_free, exp_realloc, exp_check};
+				   exp_init, exp_malloc, exp_free, exp_realloc, exp_check, tb_tags_walk, exp_lists};

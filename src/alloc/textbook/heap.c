@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "textbook.h"
+#include "heapscope/textbook.h"
 
 const tb_alloc *const tb_allocs[] = {&tb_bump,		&tb_implicit_first, &tb_implicit_next, &tb_implicit_best,
 				     &tb_explicit_lifo, &tb_explicit_addr,  &tb_segregated,	&tb_buddy,
@@ -90,4 +90,17 @@ const char *tb_tags_check(tb_heap *h, uint64_t minblock, uint64_t *nfree)
 	if (tb_hdr(bp) != h->brk - TB_WSIZE || !tb_balloc(h, bp))
 		return "the epilogue is not at the break";
 	return NULL;
+}
+
+void tb_tags_walk(tb_heap *h, void (*cb)(void *ctx, uint64_t addr, uint64_t size, int state), void *ctx)
+{
+	if (h->brk < h->lo + 4 * TB_WSIZE)
+		return;
+	cb(ctx, h->lo, 3 * TB_WSIZE, TB_META); /* padding and the prologue */
+	uint64_t bp = tb_first(h);
+	for (uint64_t n = 0; tb_bsize(h, bp) > 0 && bp < h->brk && n < (1u << 24) && !h->fault; n++) {
+		cb(ctx, tb_hdr(bp), tb_bsize(h, bp), tb_balloc(h, bp) ? TB_USED : TB_FREE);
+		bp = tb_next(h, bp);
+	}
+	cb(ctx, h->brk - TB_WSIZE, TB_WSIZE, TB_META); /* the epilogue */
 }

@@ -10,7 +10,7 @@
  * and footer, 16 bytes, allocated), the blocks, and an epilogue header
  * (size 0, allocated) at the break.
  */
-#include "textbook.h"
+#include "heapscope/textbook.h"
 
 #define MINBLOCK 32
 #define CHUNK 4096 /* grow the heap by at least this much */
@@ -146,8 +146,8 @@ static const char *imp_check(tb_heap *h)
 }
 
 const tb_alloc tb_implicit_first = {"implicit-first", "implicit free list, first fit, boundary tags", FIRST,
-				    imp_init,	      imp_malloc, imp_free, imp_realloc, imp_check};
+				    imp_init, imp_malloc, imp_free, imp_realloc, imp_check, tb_tags_walk, NULL};
 const tb_alloc tb_implicit_next = {"implicit-next", "implicit free list, next fit (a roving pointer)", NEXT,
-				   imp_init,	     imp_malloc, imp_free, imp_realloc, imp_check};
+				   imp_init, imp_malloc, imp_free, imp_realloc, imp_check, tb_tags_walk, NULL};
 const tb_alloc tb_implicit_best = {"implicit-best", "implicit free list, best fit", BEST,
-				   imp_init,	     imp_malloc, imp_free, imp_realloc, imp_check};
+				   imp_init, imp_malloc, imp_free, imp_realloc, imp_check, tb_tags_walk, NULL};

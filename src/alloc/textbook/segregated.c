@@ -6,7 +6,7 @@
  * the front of their class's list and merge at once with free neighbours;
  * a split's remainder goes to its own class.
  */
-#include "textbook.h"
+#include "heapscope/textbook.h"
 
 #define MINBLOCK 32
 #define CHUNK 4096
@@ -149,5 +149,19 @@ static const char *seg_check(tb_heap *h)
 	return n == nfree ? NULL : "a free block is missing from the lists";
 }
 
+static void seg_lists(tb_heap *h, void (*cb)(void *ctx, unsigned list, const char *name, uint64_t block), void *ctx)
+{
+	static const char *const names[NCLASS] = {
+		"class 32",	    "class 33-64",	 "class 65-128",       "class 129-256",	   "class 257-512",
+		"class 513-1K",	    "class 1K-2K",	 "class 2K-4K",	       "class 4K-8K",	   "class 8K-16K",
+		"class 16K-32K",    "class 32K-64K",	 "class 64K-128K",     "class 128K-256K",  "class 256K-512K",
+		"class above 512K"};
+	for (unsigned c = 0; c < NCLASS; c++) {
+		uint64_t n = 0;
+		for (uint64_t bp = h->st[c]; bp && !h->fault && n++ < (1u << 24); bp = succ(h, bp))
+			cb(ctx, c, names[c], tb_hdr(bp));
+	}
+}
+
 const tb_alloc tb_segregated = {"segregated", "segregated free lists by power-of-two size class, first fit", 0,
-				seg_init, seg_malloc, seg_free, seg_realloc, seg_check};
+				seg_init, seg_malloc, seg_free, seg_realloc, seg_check, tb_tags_walk, seg_lists};

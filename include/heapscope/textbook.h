@@ -35,7 +35,14 @@ typedef struct tb_alloc {
 	void (*free)(tb_heap *h, uint64_t p);
 	uint64_t (*realloc)(tb_heap *h, uint64_t p, uint64_t n);
 	const char *(*check)(tb_heap *h); /* NULL, or the first invariant that does not hold */
+	/* every block in address order, for the views: its first byte, its
+	 * size and TB_USED, TB_FREE or TB_META (padding, prologue, epilogue) */
+	void (*walk)(tb_heap *h, void (*cb)(void *ctx, uint64_t addr, uint64_t size, int state), void *ctx);
+	/* every free list's blocks in list order, for the views (NULL: none) */
+	void (*lists)(tb_heap *h, void (*cb)(void *ctx, unsigned list, const char *name, uint64_t block), void *ctx);
 } tb_alloc;
+
+enum { TB_USED, TB_FREE, TB_META };
 
 /* The designs, one file each. */
 extern const tb_alloc tb_bump, tb_implicit_first, tb_implicit_next, tb_implicit_best, tb_explicit_lifo,
@@ -81,5 +88,8 @@ static inline uint64_t tb_first(tb_heap *h) { return h->lo + 4 * TB_WSIZE; }
 /* Check the boundary tags of every block up to the epilogue: NULL, or
  * what is wrong; *nfree counts the free blocks. */
 const char *tb_tags_check(tb_heap *h, uint64_t minblock, uint64_t *nfree);
+/* The views' walk of a boundary-tag heap: padding and prologue, the
+ * blocks (from their headers), the epilogue. */
+void tb_tags_walk(tb_heap *h, void (*cb)(void *ctx, uint64_t addr, uint64_t size, int state), void *ctx);
 
 #endif
