@@ -73,6 +73,7 @@ typedef enum sess_req_kind {
 	SESS_REQ_CAPTION, /* show arg as the caption until the next one (say, pause "text") */
 	SESS_REQ_TITLE, /* name the scene arg (title) */
 	SESS_REQ_EXPORT, /* write the screen, or a pane, to a file: arg is "PANE\tFILE" */
+	SESS_REQ_COMPARE, /* run allocator arg beside the session's in a second pane ("off": stop) */
 	SESS_REQ_COUNT
 } sess_req_kind;
 

@@ -107,6 +107,9 @@ static bool take_requests(session *s, const batch_opts *o)
 			printf("== %s\n", req.arg);
 		else if (req.kind == SESS_REQ_TITLE && !o->jsonl)
 			printf("== [%s]\n", req.arg);
+		else if (req.kind == SESS_REQ_COMPARE)
+			fprintf(stderr, "heapscope: compare draws a second pane in the TUI; headless, --compare runs "
+					"malloc-lab traces through several allocators\n");
 		else if (req.kind == SESS_REQ_EXPORT)
 			fprintf(stderr, "heapscope: export draws the screen: it works in the TUI, or with "
 					"--export-pauses DIR in batch mode\n");

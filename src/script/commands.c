@@ -140,6 +140,9 @@
 	X("allocator", "W", -1, 0, 0, "NAME",                                                                   \
 	  "a fresh process whose malloc is NAME: glibc, bump, implicit-first/-next/-best, explicit-lifo/-addr, segregated, buddy", \
 	  "allocator implicit-first", cmd_allocator)                                                            \
+	X("compare", "W", -1, 0, 0, "NAME|off",                                                                 \
+	  "from now on, NAME runs the same calls beside the allocator, in a second pane (TUI)",                 \
+	  "compare implicit-first", cmd_compare)                                                                \
 	X("aslr", "Wn", -1, 0, 0, "on|off [SEED]",                                                               \
 	  "a fresh process with the bases randomised as Linux does (on) or at gdb's fixed addresses (off)",     \
 	  "aslr on 7", cmd_aslr)                                                                                \
@@ -182,6 +185,7 @@ static int cmd_title(session *s, const sess_args *a);
 static int cmd_reset(session *s, const sess_args *a);
 static int cmd_aslr(session *s, const sess_args *a);
 static int cmd_allocator(session *s, const sess_args *a);
+static int cmd_compare(session *s, const sess_args *a);
 static int cmd_clear(session *s, const sess_args *a);
 static int cmd_help(session *s, const sess_args *a);
 static int cmd_quit(session *s, const sess_args *a);
@@ -758,6 +762,23 @@ static int cmd_allocator(session *s, const sess_args *a)
 	sess_printf(s, SESS_INFO, "a fresh process whose malloc is %s%s%s\n", x ? tb_allocs[x - 1]->name : "glibc 2.36's",
 		    x ? ": " : "", x ? tb_allocs[x - 1]->help : "");
 	return rc;
+}
+
+/* compare NAME|off: the frontend runs NAME beside the session */
+static int cmd_compare(session *s, const sess_args *a)
+{
+	char name[32] = "";
+	word(s, a, 0, name, sizeof name);
+	if (strcmp(name, "off") && strcmp(name, "glibc") && !tb_find(name)) {
+		sbuf b = {0};
+		for (int i = 0; tb_allocs[i]; i++)
+			sb_printf(&b, ", %s", tb_allocs[i]->name);
+		script_error(s, a->file, a->line, a->v[0].col, NULL, "unknown allocator; NAME is off, glibc%s", b.s);
+		sb_free(&b);
+		return SESS_ERROR;
+	}
+	script_request(s, SESS_REQ_COMPARE, 0, name, strlen(name));
+	return SESS_OK;
 }
 
 /* aslr on|off [SEED]: a fresh process, randomised or not; says where the

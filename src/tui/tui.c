@@ -94,6 +94,7 @@ static const char *path_word(const eng_result *r)
 static void t_op(void *ctx, const eng_result *r, const char *text, const char *id)
 {
 	tui *t = ctx;
+	compare_op(t->cmp, r, id, eng_count(t->eng));
 	t->hl_chunk = changed_chunk(r);
 	t->follow_hl = true;
 	t->space_mark = 0;
@@ -275,6 +276,16 @@ static void take_requests(tui *t)
 			break;
 		case SESS_REQ_TITLE:
 			snprintf(t->title, sizeof t->title, "%.120s", req.arg);
+			break;
+		case SESS_REQ_COMPARE:
+			if (strcmp(req.arg, "off")) {
+				compare_set(t->cmp, req.arg, tb_find(req.arg));
+				log_add(t, ROLE_INFO, "compare: the same calls run on a second allocator, drawn where the "
+						      "bins were (`compare off` ends it)");
+			} else {
+				compare_set(t->cmp, NULL, NULL);
+			}
+			t->dirty = true;
 			break;
 		case SESS_REQ_COUNT:
 			break;
@@ -467,7 +478,9 @@ void tui_draw(tui *t)
 		pane_space_draw(t, t->pane[P_SPACE]);
 	if (t->visible[P_CHUNKS])
 		pane_chunks_draw(t, t->pane[P_CHUNKS]);
-	if (t->visible[P_BINS])
+	if (t->visible[P_BINS] && compare_on(t->cmp))
+		pane_compare_draw(t, t->pane[P_BINS]);
+	else if (t->visible[P_BINS])
 		pane_bins_draw(t, t->pane[P_BINS]);
 	if (t->visible[P_LOG])
 		pane_log_draw(t, t->pane[P_LOG]);
@@ -681,6 +694,7 @@ tui *tui_new(const tui_opts *o)
 	t->mouse = o->mouse;
 	t->play_ms = 500;
 	t->narrate = true;
+	t->cmp = compare_new();
 	t->utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
 	const char *nc = getenv("NO_COLOR");
 	const char *name = o->theme ? o->theme : (nc && *nc ? "mono" : "default");
@@ -700,6 +714,7 @@ void tui_free(tui *t)
 	free(t->log);
 	free(t->why);
 	free(t->caption);
+	compare_free(t->cmp);
 	vl_clear(&t->bins);
 	vl_clear(&t->space);
 	free(t->bins.l);

@@ -82,6 +82,7 @@ typedef struct tui {
 	int play_ms;
 	bool play_started; /* the first line of a play runs at once */
 	bool utf8; /* the terminal's locale is UTF-8 (block characters draw) */
+	struct compare *cmp; /* the journal for `compare NAME`, drawn where the bins are when on */
 	bool narrate; /* the strip that says why the last operation went as it did (F3) */
 	bool why_stale; /* a continue ran: narrate its last operation after it */
 	char *why; /* the narration shown in the strip */
@@ -171,6 +172,20 @@ void pane_caption_draw(tui *t, rect r);
  * when the theme says `big`, the terminal speaks UTF-8 and they fit in a
  * third of the screen, else one or two rows of text. */
 int pane_caption_rows(const tui *t, int w, int h);
+
+/* pane_compare.c: a second allocator running the same script in step */
+typedef struct compare compare;
+/* The journal (always kept) and, when on, the second engine. */
+compare *compare_new(void);
+void compare_free(compare *c);
+/* Start comparing with NAME (design NULL: glibc), or stop (name NULL). */
+void compare_set(compare *c, const char *name, const tb_alloc *design);
+bool compare_on(const compare *c);
+/* Record the session's operation r (id: the variable it names) for the
+ * mirror; session_ops is how many operations the session's log holds. */
+void compare_op(compare *c, const eng_result *r, const char *id, size_t session_ops);
+/* Draw the second allocator's blocks in r. */
+void pane_compare_draw(tui *t, rect r);
 
 /* bigtext.c: one line of text in large block letters, 3 rows high and 2
  * columns per character, clipped to w columns. */

@@ -232,6 +232,17 @@ type_line design "allocator buddy"
 type_line design "x = malloc(100)"
 expect design "blocks of buddy" "allocator NAME switches to a fresh process running NAME"
 
+# compare NAME: a second allocator runs the same calls, drawn beside
+printf 'compare implicit-first\np = malloc(24)\nq = malloc(100)\nr = malloc(40)\nfree(q)\ns = malloc(30)\n' >"$tmp/cmp.hs"
+HS_ARGS="$tmp/cmp.hs" start cmp 200 45
+$T send-keys -t cmp F5
+expect cmp "compare: implicit-first (7 blocks)" "compare: the second allocator's pane"
+expect cmp "0x555555559048 0x30     in use       q,s" "compare: first fit reused q's block for s, split"
+$T send-keys -t cmp F9 F9
+expect cmp "0x555555559048 0x80     in use       q" "compare: undo rebuilds the second allocator too"
+type_line cmp "compare off"
+expect cmp "tcache (7 per bin)" "compare off: the bins come back"
+
 # the classroom theme draws the caption in large block letters (UTF-8 only)
 printf 'say "The tcache"\na = malloc(10)\nsay "%s"\nb = malloc(10)\n' \
 	"a caption far too long for large letters at 80x24, so it is drawn as one line of plain text instead" >"$tmp/big.hs"
