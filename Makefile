@@ -23,11 +23,11 @@ WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 ifeq ($(CI),true)
 WARN += -Werror
 endif
-HS_CPPFLAGS = -std=c11 -D_DEFAULT_SOURCE -Iinclude -MMD -MP -DHS_DATADIR='"$(DATADIR)"' -DHS_LIBDIR='"$(LIBDIR)"'
+HS_CPPFLAGS = -std=c11 -D_DEFAULT_SOURCE -Iinclude -I$(B)/gen -MMD -MP -DHS_DATADIR='"$(DATADIR)"' -DHS_LIBDIR='"$(LIBDIR)"'
 HS_CFLAGS = $(HS_CPPFLAGS) $(WARN) $(CPPFLAGS) $(CFLAGS)
 SAN = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-LIB_SRC := $(wildcard src/util/*.c src/mem/*.c src/alloc/*.c src/alloc/textbook/*.c src/engine/*.c src/script/*.c src/report/*.c)
+LIB_SRC := $(wildcard src/util/*.c src/mem/*.c src/alloc/*.c src/alloc/textbook/*.c src/engine/*.c src/script/*.c src/report/*.c src/student/*.c)
 APP_SRC := $(wildcard src/app/*.c src/batch/*.c src/tui/*.c) $(filter-out src/record/preload.c,$(wildcard src/record/*.c))
 
 B := build
@@ -46,6 +46,19 @@ heapscope: $(B)/heapscope $(B)/libheapscope-record.so
 
 $(B)/heapscope: $(APP_OBJ) $(B)/libheapscope.a
 	$(CC) $(HS_CFLAGS) -o $@ $^ $(LDFLAGS) $(CURSES_LIBS) $(RL_LIBS)
+
+# the student's child process (runner.c, mm.h, memlib.h) as C strings,
+# written into a folder and compiled with the student's file at run time
+STUDENT_CHILD := src/student/child/runner.c src/student/child/mm.h src/student/child/memlib.h
+$(B)/gen/student_child.h: $(STUDENT_CHILD)
+	@mkdir -p $(dir $@)
+	@for f in $(STUDENT_CHILD); do \
+		n=$$(basename $$f | tr . _); \
+		echo "static const char student_$$n[] ="; \
+		sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/\t"/' -e 's/$$/\\n"/' $$f; \
+		echo "\t;"; \
+	done >$@.tmp && mv -f $@.tmp $@
+$(B)/rel/src/student/student.o $(B)/san/src/student/student.o $(B)/fuzz/src/student/student.o: $(B)/gen/student_child.h
 
 $(B)/libheapscope.a: $(LIB_OBJ)
 	@rm -f $@

@@ -22,11 +22,13 @@
 #include <time.h>
 
 #include "heapscope/textbook.h"
-#include "student.h"
+#include "heapscope/student.h"
 #include "heapscope/alloc.h"
 #include "heapscope/heapview.h"
 #include "heapscope/status.h"
 #include "heapscope/xalloc.h"
+
+#define COMPARE_HEAP 0x555555559000ull /* every allocator's heap starts where glibc's does */
 
 typedef struct rop {
 	char kind; /* a f r */
@@ -99,7 +101,7 @@ static bool start(subject *s)
 	s->m = mem_new();
 	memset(&s->h, 0, sizeof s->h);
 	s->h.m = s->m;
-	s->h.lo = s->h.brk = 0x555555559000ull;
+	s->h.lo = s->h.brk = COMPARE_HEAP;
 	s->h.limit = s->h.lo + (1ull << 34);
 	s->h.variant = s->tb->variant;
 	return s->tb->init(&s->h);
@@ -298,7 +300,8 @@ static void run_student(student *st, const trace *t, bool timed, result *r)
 	uint64_t *ptr = xcalloc(t->ids ? t->ids : 1, sizeof *ptr), *len = xcalloc(t->ids ? t->ids : 1, sizeof *len);
 	uint64_t live = 0, peak = 0, lo = 0, brk = 0;
 	char why[256];
-	if (!student_start(st, why, sizeof why)) {
+	student_answer ans;
+	if (!student_start(st, COMPARE_HEAP, false, &ans, why, sizeof why)) {
 		fail(r, "%s", why);
 		goto out;
 	}
@@ -316,11 +319,12 @@ static void run_student(student *st, const trace *t, bool timed, result *r)
 			snprintf(what, sizeof what, "operation #%zu, malloc(%llu) for p%u", i + 1,
 				 (unsigned long long)o->size, o->id);
 		/* the timed run checks nothing: no patterns written or read */
-		if (!student_op(st, op, old, o->size, len[o->id], timed ? -1 : pattern(o->id), &p, &lo, &brk, why,
-				sizeof why, what)) {
+		if (!student_op(st, op, old, o->size, len[o->id], timed ? -1 : pattern(o->id), &ans, why, sizeof why,
+				what)) {
 			fail(r, "%s", why);
 			break;
 		}
+		p = ans.ret, lo = ans.lo, brk = ans.brk;
 		live -= len[o->id];
 		ptr[o->id] = len[o->id] = 0;
 		if (timed && op != 'f')
@@ -374,8 +378,10 @@ int compare_run(const char *allocators, const char *const *paths, int npaths, bo
 		size_t nl = strlen(name);
 		if (nl > 2 && !strcmp(name + nl - 2, ".c")) {
 			/* a student's mm.c: compiled now, run in a child process */
-			int bst;
-			if (!(st = student_open(name, 2000, &bst))) {
+			char *cc_err;
+			if (!(st = student_open(name, 2000, &cc_err))) {
+				fprintf(stderr, "heapscope: %s", cc_err);
+				free(cc_err);
 				status = HS_EXIT_SCRIPT_ERROR;
 				break;
 			}

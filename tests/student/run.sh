@@ -28,7 +28,7 @@ case_() {
 case_ good 0 "Total (valid traces)"
 case_ crash 3 "mm_free crashed with SIGSEGV at 0x0 during operation #[0-9]*, free(p[0-9]*)"
 case_ overlap 3 "overlaps p[0-9]*'s"
-case_ misaligned 3 "operation #1, malloc([0-9]*) for p0: payload 0x7e0000000008 is not 16-byte aligned"
+case_ misaligned 3 "operation #1, malloc([0-9]*) for p0: payload 0x555555559008 is not 16-byte aligned"
 case_ loop 3 "took longer than 2000 ms: likely an infinite loop; it was stopped"
 case_ syntax 1 "syntax.c:14:[0-9]*: error: expected expression"
 case_ noinit 1 "undefined reference to .mm_init"
