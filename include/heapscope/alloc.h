@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "heapscope/mem.h"
+#include "heapscope/student.h"
 #include "heapscope/textbook.h"
 
 #define ALLOC_SIZE_SZ 8u
@@ -206,6 +207,7 @@ typedef struct alloc {
 	const tb_alloc *design;
 	tb_heap dh;
 	bool design_started;
+	struct alloc_mm_state *mm; /* a student's allocator's state (mmlab.c), or NULL */
 	/* stretches of the heap mapping that are not malloc's (the program's own
 	 * sbrk'd memory that malloc stepped over); a chunk walk jumps them */
 	uint64_t gap_lo[8], gap_hi[8];
@@ -280,6 +282,27 @@ int alloc_memset(alloc *a, uint64_t addr, int byte, uint64_t n);
 int alloc_set_design(alloc *a, const tb_alloc *d);
 /* One call of the design: op 'm' malloc(n), 'f' free(p), 'r' realloc(p, n). */
 int alloc_design_call(alloc *a, char op, uint64_t p, uint64_t n, uint64_t *out);
+/* The program wrote [addr, addr + n) of simulated memory: a design that
+ * runs elsewhere (a student's) gets the same bytes. */
+void alloc_design_stored(alloc *a, uint64_t addr, uint64_t n);
+
+/* A student's allocator (mmlab.c): the child process running their mm.c
+ * and the history of calls a fresh child replays to reach any state.
+ * alloc_set_design(a, alloc_mm_design(mm)) makes a process use it; the
+ * engine owns it, every state running it shares it. */
+typedef struct alloc_mm alloc_mm;
+/* cs_app: the heap holds CS:APP blocks (an 8-byte size | allocated header
+ * and a footer), which the panes then draw. */
+alloc_mm *alloc_mm_new(student *s, bool cs_app);
+const tb_alloc *alloc_mm_design(alloc_mm *mm);
+void alloc_mm_free(alloc_mm *mm);
+/* Whether a student's blocks are known (mm_walk, or CS:APP tags), or only
+ * the payloads the calls returned. */
+bool alloc_mm_blocks_known(const alloc *a);
+/* Whether a student's heap holds CS:APP blocks (--block-format=cs-app). */
+bool alloc_mm_cs_app(const alloc *a);
+/* Set up a's per-state part when d is a student's (alloc_set_design). */
+void alloc_mm_attach(alloc *a, const tb_alloc *d);
 
 /* The program's own mappings (vm.c), answering as Linux does: *out gets
  * the address (mmap) or 0, or -1 with vm_errno set (MAP_FAILED / -1).

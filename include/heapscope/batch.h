@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "heapscope/textbook.h"
+#include "heapscope/alloc.h"
 #include <stdint.h>
 
 typedef struct batch_opts {
@@ -18,6 +18,7 @@ typedef struct batch_opts {
 	bool aslr;
 	bool legacy; /* the legacy layout (--layout=legacy) */
 	const tb_alloc *design; /* --allocator=NAME: a textbook design in glibc's place, or NULL */
+	alloc_mm *mm; /* --allocator=./mm.c: a student's allocator (the engine takes it), or NULL */
 	uint64_t seed;
 	bool check_heap; /* run the heap checker after every operation (tests) */
 	bool explain; /* narrate why after every operation (text: "why:" lines; jsonl: "why") */

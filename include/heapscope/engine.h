@@ -65,7 +65,7 @@
 	X(ALLOCA, "alloca") /* dst = x bytes taken in the current frame (alloca, local) */      \
 	X(ULIMIT, "ulimit") /* RLIMIT_STACK = x bytes */                                     \
 	X(GLOBAL, "global") /* declare the global recorded at blob x (eng_global_record) */    \
-	X(DESIGN, "allocator") /* a fresh process whose malloc is tb_allocs[x - 1] (0: glibc) */
+	X(DESIGN, "allocator") /* a fresh process whose malloc is eng_design(x) (0: glibc) */
 
 typedef enum eng_opkind {
 #define X(id, name) ENG_##id,
@@ -121,6 +121,14 @@ engine *eng_new(bool aslr, uint64_t seed);
  * when legacy is true, and with a textbook design for malloc when design
  * is not NULL. */
 engine *eng_new_layout(bool aslr, uint64_t seed, bool legacy, const tb_alloc *design);
+/* A student's allocator the engine keeps (and frees) from now on; the
+ * value an ENG_DESIGN operation names it by, or -1 (and mm freed) past
+ * ENG_MAX_STUDENT of them. */
+#define ENG_MAX_STUDENT 16
+int64_t eng_add_allocator(engine *e, alloc_mm *mm);
+/* The design ENG_DESIGN's x names: 1.. the textbook ones, then the
+ * students'; NULL for 0 (glibc) or an unknown one. */
+const tb_alloc *eng_design(const engine *e, uint64_t x);
 /* Release everything. */
 void eng_free(engine *e);
 /* Index of a variable, creating it when create is set; -1 if unknown. */

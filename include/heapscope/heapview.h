@@ -43,6 +43,10 @@ typedef struct heapview {
 	/* a textbook design (--allocator) instead of glibc: its name, its free
 	 * lists (block addresses in list order) and their names */
 	const char *design;
+	/* where a block's first data bytes are, from its address: 16 for
+	 * chunks and tagged blocks, 0 when only payloads are known */
+	uint8_t data_off;
+	const char *no_lists; /* what the bins pane says when a design has no lists */
 	hv_list dlist[64];
 	const char *dname[64];
 	int corrupt; /* the chunk walk hit something impossible */

@@ -94,6 +94,9 @@ typedef struct sess_frontend {
 	 * comment, no trailing ';', a short form with the name its result got:
 	 * "p1 = malloc 24"), id the variable it sets or names */
 	void (*op)(void *ctx, const eng_result *r, const char *text, const char *id);
+	/* whether `allocator ./mm.c` may compile and run a program (not in
+	 * the fuzzers and unit tests) */
+	bool run_programs;
 } sess_frontend;
 
 /* A read-only view of the loaded script, for drawing. */

@@ -24,6 +24,8 @@ typedef struct tb_heap {
 	int variant; /* the design's option: fit policy, list order */
 	uint64_t st[64]; /* the allocator's own variables (list heads, rovers) */
 	const char *fault; /* the last violated invariant or refused access */
+	const char *stop; /* a failure that ends the call as an abort (an allocator run elsewhere) */
+	void *ext; /* the state of an allocator run elsewhere (mmlab.c), or NULL */
 } tb_heap;
 
 typedef struct tb_alloc {

@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "heapscope/textbook.h"
+#include "heapscope/alloc.h"
 #include <stdint.h>
 
 typedef struct tui_opts {
@@ -17,6 +17,7 @@ typedef struct tui_opts {
 	bool aslr;
 	bool legacy; /* the legacy layout (--layout=legacy) */
 	const tb_alloc *design; /* --allocator=NAME: a textbook design in glibc's place, or NULL */
+	alloc_mm *mm; /* --allocator=./mm.c: a student's allocator (the engine takes it), or NULL */
 	uint64_t seed;
 	bool mouse; /* wheel scrolling and click-to-focus */
 } tui_opts;

@@ -50,6 +50,7 @@ void alloc_free(alloc *a)
 	if (!a)
 		return;
 	mem_free(a->mem);
+	alloc_mm_state_free(a->mm);
 	free(a->ev);
 	free(a);
 }
@@ -60,6 +61,8 @@ alloc *alloc_clone(const alloc *a)
 	*c = *a;
 	c->mem = mem_clone(a->mem);
 	c->dh.m = c->mem;
+	c->mm = alloc_mm_state_clone(a->mm);
+	c->dh.ext = c->mm;
 	c->ev = NULL;
 	c->nev = c->evcap = 0;
 	c->jb = NULL;

@@ -15,6 +15,8 @@ int alloc_calloc(alloc *a, uint64_t n, uint64_t m, uint64_t *out)
 		int st = alloc_design_call(a, 'm', 0, (uint64_t)bytes, out);
 		if (st == ALLOC_OK && *out && !mem_fill(a->mem, *out, 0, (uint64_t)bytes))
 			return ALLOC_SEGV;
+		if (st == ALLOC_OK && *out)
+			alloc_design_stored(a, *out, (uint64_t)bytes);
 		return st;
 	}
 	OP_BEGIN(a);

@@ -284,4 +284,9 @@ static inline uint64_t alloc_tcache_get(alloc *a, uint64_t i)
 		return ALLOC_OK; \
 	} while (0)
 
+/* A student's allocator's per-state part (mmlab.c): copied with the
+ * state, freed with it. */
+struct alloc_mm_state *alloc_mm_state_clone(const struct alloc_mm_state *st);
+void alloc_mm_state_free(struct alloc_mm_state *st);
+
 #endif

@@ -227,6 +227,7 @@ int alloc_poke(alloc *a, uint64_t addr, const void *src, uint64_t n)
 		alloc_stack_overflow(a, addr);
 	if (!mem_write(a->mem, addr, src, n))
 		alloc_segv(a, a->mem->fault, "write");
+	alloc_design_stored(a, addr, n);
 	OP_END(a);
 }
 
@@ -237,6 +238,7 @@ int alloc_memset(alloc *a, uint64_t addr, int byte, uint64_t n)
 		alloc_stack_overflow(a, addr);
 	if (!mem_fill(a->mem, addr, byte, n))
 		alloc_segv(a, a->mem->fault, "write");
+	alloc_design_stored(a, addr, n);
 	OP_END(a);
 }
 

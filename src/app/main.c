@@ -12,6 +12,7 @@
 #include "../batch/compare.h"
 #include "heapscope/batch.h"
 #include "heapscope/status.h"
+#include "heapscope/student.h"
 #include "heapscope/tui.h"
 
 #define HEAPSCOPE_VERSION "0.2.0"
@@ -100,7 +101,8 @@ int main(int argc, char **argv)
 	bool batch = false, opts = true;
 	const char *export_dir = NULL;
 	int ecols = 120, erows = 40;
-	const char *script = NULL, *compare = NULL;
+	const char *script = NULL, *compare = NULL, *student_file = NULL;
+	bool cs_app = false;
 	static const char *operands[256]; /* --compare's traces */
 	int noperands = 0;
 	if (argc > 1 && !strcmp(argv[1], "record"))
@@ -177,14 +179,27 @@ int main(int argc, char **argv)
 				fprintf(stderr, "heapscope: unknown layout '%s' (use flexible or legacy)\n", v ? v : "");
 				return HS_EXIT_USAGE;
 			}
+		} else if (opts && is_opt(a, "--block-format")) {
+			v = value(argc, argv, &i, "--block-format");
+			if (!v || strcmp(v, "cs-app")) {
+				fprintf(stderr, "heapscope: unknown block format '%s'; the one heapscope reads is cs-app\n",
+					v ? v : "");
+				return HS_EXIT_USAGE;
+			}
+			cs_app = true;
 		} else if (opts && is_opt(a, "--allocator")) {
 			v = value(argc, argv, &i, "--allocator");
 			const tb_alloc *d = v ? tb_find(v) : NULL;
+			size_t vl = v ? strlen(v) : 0;
+			if (vl > 2 && (!strcmp(v + vl - 2, ".c") || (vl > 3 && !strcmp(v + vl - 3, ".so")))) {
+				student_file = v;
+				continue;
+			}
 			if (!d && !(v && !strcmp(v, "glibc"))) {
 				fprintf(stderr, "heapscope: unknown allocator '%s'; the built-in ones are glibc", v ? v : "");
 				for (int k = 0; tb_allocs[k]; k++)
 					fprintf(stderr, ", %s", tb_allocs[k]->name);
-				fprintf(stderr, " (a student's mm.c runs with --compare)\n");
+				fprintf(stderr, ", or your mm.c or mm.so\n");
 				return HS_EXIT_USAGE;
 			}
 			bo.design = to.design = d;
@@ -229,6 +244,21 @@ int main(int argc, char **argv)
 			return HS_EXIT_USAGE;
 		}
 		return finish_output(compare_run(compare, operands, noperands, bo.check_heap));
+	}
+	if (cs_app && !student_file) {
+		fprintf(stderr, "heapscope: --block-format goes with --allocator=./mm.c (your own allocator)\n");
+		return HS_EXIT_USAGE;
+	}
+	if (student_file) {
+		/* a student's allocator: compiled now, run in a child process */
+		char *err = NULL;
+		student *st = student_open(student_file, 2000, &err);
+		if (!st) {
+			fprintf(stderr, "heapscope: %s", err ? err : "it cannot be built\n");
+			free(err);
+			return HS_EXIT_SCRIPT_ERROR;
+		}
+		bo.mm = to.mm = alloc_mm_new(st, cs_app);
 	}
 	if (batch) {
 		if (!script) {

@@ -52,6 +52,8 @@ struct engine {
 	uint32_t nlastev, caplastev;
 	bool ev_saved, no_events;
 	uint64_t generation; /* bumps on every state change, for views */
+	alloc_mm *mms[ENG_MAX_STUDENT]; /* students' allocators, owned here */
+	unsigned nmms;
 };
 
 
@@ -133,6 +135,34 @@ engine *eng_new_layout(bool aslr, uint64_t seed, bool legacy, const tb_alloc *de
 	return e;
 }
 
+static size_t tb_count(void)
+{
+	size_t n = 0;
+	while (tb_allocs[n])
+		n++;
+	return n;
+}
+
+const tb_alloc *eng_design(const engine *e, uint64_t x)
+{
+	size_t ntb = tb_count();
+	if (x >= 1 && x <= ntb)
+		return tb_allocs[x - 1];
+	if (x > ntb && x - ntb - 1 < e->nmms)
+		return alloc_mm_design(e->mms[x - ntb - 1]);
+	return NULL;
+}
+
+int64_t eng_add_allocator(engine *e, alloc_mm *mm)
+{
+	if (e->nmms == ENG_MAX_STUDENT) {
+		alloc_mm_free(mm);
+		return -1;
+	}
+	e->mms[e->nmms++] = mm;
+	return (int64_t)(tb_count() + e->nmms);
+}
+
 void eng_free(engine *e)
 {
 	if (!e)
@@ -153,6 +183,8 @@ void eng_free(engine *e)
 	free(e->log);
 	free(e->blob);
 	free(e->lastev);
+	for (unsigned i = 0; i < e->nmms; i++)
+		alloc_mm_free(e->mms[i]);
 	free(e);
 }
 
@@ -339,7 +371,7 @@ static int apply(engine *e, const eng_op *op, uint64_t *ret)
 		alloc_free(a);
 		e->heap = alloc_new_layout(aslr, seed, legacy);
 		if (op->x)
-			alloc_set_design(e->heap, tb_allocs[op->x - 1]);
+			alloc_set_design(e->heap, eng_design(e, op->x));
 		e->heap->nev = 0;
 		if (e->nvars)
 			memset(e->vset, 0, e->nvars);
@@ -602,6 +634,8 @@ static void peek_chunk(engine *e, uint64_t p, uint64_t *size, bool *mm)
 	uint64_t raw = 0;
 	*size = 0;
 	*mm = false;
+	if (e->heap->mm && !alloc_mm_cs_app(e->heap))
+		return; /* a student's allocator: where its sizes are is not known */
 	if (p >= 16 && mem_rd64(e->heap->mem, p - 8, &raw)) {
 		*size = raw & ~(uint64_t)7;
 		*mm = raw & 2;

@@ -90,6 +90,10 @@ static void build_design(heapview *v, alloc *a)
 {
 	size_t cap = 0;
 	v->design = a->design->name;
+	v->data_off = a->mm && !alloc_mm_blocks_known(a) ? 0 : 16;
+	v->no_lists = a->mm ? "(not visible: heapscope sees your heap's bytes, not your free lists)"
+		    : a->design->lists ? "(empty)"
+				       : "(none: free blocks are found by walking every block)";
 	v->heap_start = a->lay.heap;
 	v->brk = a->brk;
 	if (!a->design_started)
@@ -107,6 +111,7 @@ static void build_design(heapview *v, alloc *a)
 void hv_build(heapview *v, alloc *a)
 {
 	memset(v, 0, sizeof *v);
+	v->data_off = 16;
 	if (a->design) {
 		build_design(v, a);
 		return;

@@ -148,7 +148,7 @@ void report_chunks(sbuf *b, engine *e, const heapview *v)
 		report_vars_names(&vs, &vr, e, c->addr, c->size, SIZE_MAX);
 		uint8_t data[8] = {0};
 		char hex[32] = "";
-		if (c->state != ALLOC_BIN_TOP && mem_read(a->mem, c->addr + 16, data, 8))
+		if (c->state != ALLOC_BIN_TOP && mem_read(a->mem, c->addr + v->data_off, data, 8))
 			for (int k = 0; k < 8; k++)
 				sprintf(hex + 3 * k, "%02x ", data[k]);
 		sb_printf(b, "  0x%-14llx 0x%-7llx %s %-16s %-12s %s\n", X(c->addr), X(c->size), fl, st.s ? st.s : "",
@@ -188,8 +188,7 @@ void report_bins(sbuf *b, engine *e, const heapview *v, bool all, bool raw)
 			sb_printf(b, "\n");
 		}
 		if (!any)
-			sb_printf(b, "  %s\n", a->design && a->design->lists ? "(empty)"
-							   : "(none: free blocks are found by walking every block)");
+			sb_printf(b, "  %s\n", v->no_lists);
 		return;
 	}
 	sb_printf(b, "tcache (%llu per bin):\n", X(a->mp.tcache_count));
@@ -598,7 +597,9 @@ void report_op(sbuf *b, engine *e, const eng_result *r, const char *text)
 	case ENG_VALLOC:
 	case ENG_PVALLOC:
 		if (r->ret) {
-			sb_printf(b, " = 0x%llx  chunk 0x%llx  ", X(r->ret), X(r->chunk));
+			sb_printf(b, " = 0x%llx  ", X(r->ret));
+			if (r->chunk) /* a student's block sizes are not known */
+				sb_printf(b, "chunk 0x%llx  ", X(r->chunk));
 			report_region(b, eng_heap(e), r->ret);
 		} else {
 			sb_printf(b, " = NULL%s", r->code == EINVAL ? " (EINVAL)" : "");

@@ -137,8 +137,8 @@
 	  cmd_title)                                                                                            \
 	X("reset", "", -1, 0, 0, "", "start a fresh process (default tunables; undo goes back across it)", "reset", \
 	  cmd_reset)                                                                                            \
-	X("allocator", "W", -1, 0, 0, "NAME",                                                                   \
-	  "a fresh process whose malloc is NAME: glibc, bump, implicit-first/-next/-best, explicit-lifo/-addr, segregated, buddy", \
+	X("allocator", "Pw", -1, 0, 0, "NAME|FILE [cs-app]",                                                    \
+	  "a fresh process whose malloc is NAME: glibc, bump, implicit-first/-next/-best, explicit-lifo/-addr, segregated, buddy; or your mm.c (or .so), run in its own process (cs-app: draw its CS:APP blocks)", \
 	  "allocator implicit-first", cmd_allocator)                                                            \
 	X("compare", "W", -1, 0, 0, "NAME|off",                                                                 \
 	  "from now on, NAME runs the same calls beside the allocator, in a second pane (TUI)",                 \
@@ -738,13 +738,58 @@ static int cmd_reset(session *s, const sess_args *a)
 	return rc;
 }
 
-/* allocator NAME: a fresh process running glibc's model or a textbook design */
+/* allocator ./mm.c: compile a student's allocator for the engine; its
+ * ENG_DESIGN number, or 0 after saying why not. */
+static uint64_t student_allocator(session *s, const sess_args *a, const char *path, bool cs_app)
+{
+	if (!s->fe.run_programs) {
+		script_error(s, a->file, a->line, a->v[0].col, NULL,
+			     "this session cannot run programs, so it cannot run %s", path);
+		return 0;
+	}
+	char *err = NULL;
+	student *st = student_open(path, 2000, &err);
+	if (!st) {
+		size_t n = err ? strlen(err) : 0;
+		while (n && err[n - 1] == '\n')
+			err[--n] = 0;
+		script_error(s, a->file, a->line, a->v[0].col, NULL, "%s", err ? err : "it cannot be built");
+		free(err);
+		return 0;
+	}
+	int64_t x = eng_add_allocator(s->eng, alloc_mm_new(st, cs_app));
+	if (x < 0)
+		script_error(s, a->file, a->line, a->v[0].col, NULL, "at most %d students' allocators per session",
+			     ENG_MAX_STUDENT);
+	return x < 0 ? 0 : (uint64_t)x;
+}
+
+/* allocator NAME|FILE [cs-app]: a fresh process running glibc's model, a
+ * textbook design or a student's allocator */
 static int cmd_allocator(session *s, const sess_args *a)
 {
-	char name[32] = "";
-	word(s, a, 0, name, sizeof name);
+	char name[4096] = "", fmt[16] = "";
+	size_t len = a->v[0].len < sizeof name - 1 ? a->v[0].len : sizeof name - 1;
+	memcpy(name, a->v[0].text, len);
+	name[len] = 0;
+	if (a->n > 1) {
+		word(s, a, 1, fmt, sizeof fmt);
+		if (strcmp(fmt, "cs-app")) {
+			script_error(s, a->file, a->line, a->v[1].col, NULL,
+				     "unknown block format; the one heapscope reads is cs-app");
+			return SESS_ERROR;
+		}
+	}
 	uint64_t x = 0;
-	if (strcmp(name, "glibc")) {
+	bool file = len > 2 && (!strcmp(name + len - 2, ".c") || (len > 3 && !strcmp(name + len - 3, ".so")));
+	if (file) {
+		if (!(x = student_allocator(s, a, name, fmt[0] != 0)))
+			return SESS_ERROR;
+	} else if (fmt[0]) {
+		script_error(s, a->file, a->line, a->v[1].col, NULL, "a block format goes with your own mm.c, not %s",
+			     name);
+		return SESS_ERROR;
+	} else if (strcmp(name, "glibc")) {
 		for (int i = 0; tb_allocs[i]; i++)
 			if (!strcmp(tb_allocs[i]->name, name))
 				x = (uint64_t)i + 1;
@@ -752,15 +797,17 @@ static int cmd_allocator(session *s, const sess_args *a)
 			sbuf b = {0};
 			for (int i = 0; tb_allocs[i]; i++)
 				sb_printf(&b, ", %s", tb_allocs[i]->name);
-			script_error(s, a->file, a->line, a->v[0].col, NULL, "unknown allocator; NAME is glibc%s", b.s);
+			script_error(s, a->file, a->line, a->v[0].col, NULL,
+				     "unknown allocator; NAME is glibc%s, or a file: your mm.c or mm.so", b.s);
 			sb_free(&b);
 			return SESS_ERROR;
 		}
 	}
 	eng_op op = {.kind = ENG_DESIGN, .dst = -1, .x = x};
 	int rc = script_run_op(s, &op, NULL);
-	sess_printf(s, SESS_INFO, "a fresh process whose malloc is %s%s%s\n", x ? tb_allocs[x - 1]->name : "glibc 2.36's",
-		    x ? ": " : "", x ? tb_allocs[x - 1]->help : "");
+	const tb_alloc *d = eng_design(s->eng, x);
+	sess_printf(s, SESS_INFO, "a fresh process whose malloc is %s%s%s\n", d ? d->name : "glibc 2.36's",
+		    d ? ": " : "", d ? d->help : "");
 	return rc;
 }
 

@@ -48,9 +48,7 @@ static void build(tui *t, int w)
 			chain(o, l, &v->dlist[i], ROLE_SMALL, 0, false, w);
 		}
 		if (!any)
-			vl_add(vl_new(o), ROLE_DIM, a->design && a->design->lists
-							     ? " (empty)"
-							     : " (none: free blocks are found by walking every block)");
+			vl_add(vl_new(o), ROLE_DIM, " %s", v->no_lists);
 		return;
 	}
 	l = vl_new(o);

@@ -195,7 +195,7 @@ void pane_chunks_draw(tui *t, rect r)
 		}
 		if (showdata && c->state != ALLOC_BIN_TOP) {
 			uint8_t d[8] = {0};
-			mem_read(a->mem, c->addr + 16, d, 8);
+			mem_read(a->mem, c->addr + v->data_off, d, 8);
 			col += ui_putf(yy, x + col, w - col, hl ? ROLE_HIGHLIGHT : ROLE_DIM,
 				       " %02x%02x%02x%02x %02x%02x%02x%02x", d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]);
 		}

@@ -685,8 +685,10 @@ static void mouse(tui *t)
 tui *tui_new(const tui_opts *o)
 {
 	tui *t = xcalloc(1, sizeof *t);
-	t->eng = eng_new_layout(o->aslr, o->seed, o->legacy, o->design);
-	sess_frontend fe = {.ctx = t, .print = t_print, .op = t_op};
+	t->eng = eng_new_layout(o->aslr, o->seed, o->legacy, o->mm ? alloc_mm_design(o->mm) : o->design);
+	if (o->mm)
+		eng_add_allocator(t->eng, o->mm);
+	sess_frontend fe = {.ctx = t, .print = t_print, .op = t_op, .run_programs = true};
 	t->sess = sess_new(t->eng, &fe);
 	t->focus = -1;
 	t->last_pane = P_CHUNKS;

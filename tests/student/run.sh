@@ -40,6 +40,57 @@ else
 	fail=$((fail + 1))
 	echo "student: FAILED: after a crash the next allocator does not run"
 fi
+
+# A student's allocator in place of glibc's, in scripts: --allocator=FILE
+# and `allocator FILE`, its heap drawn from the shared pages.
+# script NAME STATUS PATTERN ARGS...: run the script in $tmp/NAME.hs
+script() {
+	name=$1 want=$2 pat=$3
+	shift 3
+	timeout 60 "$bin" "$@" --batch "$tmp/$name.hs" >"$tmp/out" 2>&1
+	st=$?
+	if [ "$st" = "$want" ] && grep -q -- "$pat" "$tmp/out"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "student: FAILED: script $name: status $st (wanted $want, and '$pat'), output:"
+		head -12 "$tmp/out" | sed 's/^/    | /'
+	fi
+}
+# bytes the program stores reach the child: realloc copies them
+printf 'p = malloc(24)\nstrcpy(p, "hello")\nq = malloc(40)\np = realloc(p, 300)\nhexdump p 16\n' >"$tmp/keep.hs"
+script keep 0 '|hello\.\.\.' --allocator=tests/student/good.c
+# undo and goto replay the history (stores included) in a fresh child
+printf 'a = malloc(24)\nstrcpy(a, "abc")\nb = malloc(40)\nundo\nundo\nundo\nredo\nredo\nc = realloc(a, 300)\nhexdump c 16\ngoto 1\nchunks\n' >"$tmp/replay.hs"
+script replay 0 '|abc\.\.\.' --allocator=tests/student/good.c
+script replay 0 'heap 0x555555559000-0x555555559030 (3 blocks of good.c)' --allocator=tests/student/good.c
+# a crash names the function, the signal and the call; heapscope goes on
+printf 'a = malloc(24)\nb = malloc(24)\nc = malloc(24)\nfree(a)\nfree(b)\nfree(c)\nd = malloc(24)\n' >"$tmp/crash.hs"
+script crash 3 'mm_free crashed with SIGSEGV at 0x0 during free(0x555555559070)' --allocator=tests/student/crash.c
+script crash 3 '#7 d = malloc(24) = 0x555555559' --allocator=tests/student/crash.c --keep-going
+printf 'p = malloc(100)\nfree(p)\nq = malloc(200)\n' >"$tmp/loop.hs"
+script loop 3 'malloc(200) took longer than 2000 ms: likely an infinite loop; it was stopped' --allocator=tests/student/loop.c
+printf 'p = malloc(24)\nfree(p)\nq = malloc(24)\nr = malloc(24)\n' >"$tmp/overlap.hs"
+script overlap 3 'mm_malloc returned 0x555555559010 during malloc(24): its 24 bytes overlap the live payload at 0x555555559010' --allocator=tests/student/overlap.c
+script overlap 3 'not 16-byte aligned' --allocator=tests/student/misaligned.c
+printf 'a = malloc(16)\nb = malloc(16)\nstrcpy(b, "live")\nfree(a)\n' >"$tmp/scribble.hs"
+script scribble 3 'mm_free wrote into the live payload at 0x555555559030 during free(0x555555559010) (its byte 0 changed)' --allocator=tests/student/scribble.c
+# the blocks: CS:APP tags read by heapscope, or the allocator's mm_walk
+printf 'p = malloc(24)\nq = malloc(100)\nfree(p)\nchunks\ncheck\n' >"$tmp/blocks.hs"
+script blocks 0 '0x555555559018   0x30      --- free             p' --allocator=tests/student/csapp.c --block-format=cs-app
+script blocks 0 'heap is consistent' --allocator=tests/student/csapp.c --block-format=cs-app
+script blocks 0 '0x555555559048   0x80      a-- in use           q' --allocator=tests/student/walk.c
+# `allocator FILE` in a script, a compile error at its line, and back to glibc
+printf 'allocator tests/student/good.c\np = malloc(24)\nallocator glibc\nq = malloc(24)\n' >"$tmp/switch.hs"
+script switch 0 '#4 q = malloc(24) = 0x5555555592a0  chunk 0x20' 
+script switch 0 'a fresh process whose malloc is good.c: your allocator, run in its own process'
+printf 'p = malloc(24)\nallocator tests/student/syntax.c\n' >"$tmp/bad.hs"
+script bad 1 'bad.hs:2:11: error: tests/student/syntax.c does not compile:'
+script bad 1 "syntax.c:14:[0-9]*: error: expected expression"
+# a prebuilt .so
+${CC:-cc} -shared -fPIC -O2 -Isrc/student/child -o "$tmp/good.so" tests/student/good.c
+script keep 0 '|hello\.\.\.' --allocator="$tmp/good.so"
+script keep 2 'block-format goes with --allocator' --block-format=cs-app
 # the folder it compiled in is gone afterwards
 if ls /tmp/heapscope-mm-* >/dev/null 2>&1 && [ -n "$(find /tmp -maxdepth 1 -name 'heapscope-mm-*' -newer "$tmp/t.rep" 2>/dev/null)" ]; then
 	fail=$((fail + 1))
