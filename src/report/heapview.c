@@ -91,7 +91,7 @@ static void build_design(heapview *v, alloc *a)
 	size_t cap = 0;
 	v->design = a->design->name;
 	v->data_off = a->mm && !alloc_mm_blocks_known(a) ? 0 : 16;
-	v->no_lists = a->mm ? "(not visible: heapscope sees your heap's bytes, not your free lists)"
+	v->no_lists = a->mm ? "(not visible: they live in your code)"
 		    : a->design->lists ? "(empty)"
 				       : "(none: free blocks are found by walking every block)";
 	v->heap_start = a->lay.heap;

@@ -424,6 +424,23 @@ static bool design_words(sbuf *b, const alloc *a, const eng_result *r)
 {
 	if (!a->design || r->status != ALLOC_OK || !(eng_op_allocates(r->kind) || r->kind == ENG_FREE))
 		return false;
+	const alloc_ev *grew = find(r, ALLOC_EV_BRK);
+	if (a->mm) {
+		/* a student's allocator: heapscope knows what it returned and
+		 * what it wrote, not why */
+		if (r->kind == ENG_FREE)
+			sb_printf(b, "Your allocator's mm_free ran in %s's own process; no live payload changed.\n", a->design->name);
+		else if (r->ret)
+			sb_printf(b, "Your allocator (%s, in its own process) answered 0x%llx: 16-byte aligned, inside the "
+				     "heap, overlapping no live payload, and no other payload changed.\n",
+				  a->design->name, X(r->ret));
+		else
+			sb_printf(b, "Your allocator (%s) answered NULL for %llu bytes, after mem_sbrk refused it more heap.\n",
+				  a->design->name, X(r->req));
+		if (grew && grew->b > grew->a)
+			sb_printf(b, "It called mem_sbrk: the heap grew by 0x%llx bytes.\n", X(grew->b - grew->a));
+		return true;
+	}
 	if (r->kind == ENG_FREE)
 		sb_printf(b, "The %s allocator gives the block back: %s.\n", a->design->name,
 			  !strcmp(a->design->name, "bump") ? "it does nothing (a bump allocator never reuses memory)"

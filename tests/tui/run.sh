@@ -232,6 +232,25 @@ type_line design "allocator buddy"
 type_line design "x = malloc(100)"
 expect design "blocks of buddy" "allocator NAME switches to a fresh process running NAME"
 
+# a student's allocator in its child process, drawn live; a crash in it
+# is a message, and the session goes on
+printf 'p = malloc(24)\nq = malloc(200)\nfree(p)\n' >"$tmp/mm.hs"
+HS_ARGS="--allocator=$PWD/tests/student/walk.c $tmp/mm.hs" start mm 160 45
+$T send-keys -t mm F5
+expect mm "blocks of walk.c (5)" "--allocator=FILE: the chunk pane shows the student's blocks (from mm_walk)"
+expect mm "0x555555559018 0x30     --- free" "--allocator=FILE: a free block as mm_walk reports it"
+expect mm "not visible: they live in your code" "--allocator=FILE: the bin pane says what it cannot see"
+type_line mm "allocator $PWD/tests/student/crash.c"
+type_line mm "a = malloc(24)"
+type_line mm "b = malloc(24)"
+type_line mm "c = malloc(24)"
+type_line mm "free(a)"
+type_line mm "free(b)"
+type_line mm "free(c)"
+expect mm "mm_free crashed with SIGSEGV at 0x0" "allocator FILE: a crash in the student's code is a message"
+type_line mm "d = malloc(40)"
+expect mm "d = malloc(40) = 0x5555555590" "after the crash the session goes on in a fresh child"
+
 # compare NAME: a second allocator runs the same calls, drawn beside
 printf 'compare implicit-first\np = malloc(24)\nq = malloc(100)\nr = malloc(40)\nfree(q)\ns = malloc(30)\n' >"$tmp/cmp.hs"
 HS_ARGS="$tmp/cmp.hs" start cmp 200 45
