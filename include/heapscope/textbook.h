@@ -52,6 +52,10 @@ extern const tb_alloc tb_bump, tb_implicit_first, tb_implicit_next, tb_implicit_
 /* Every textbook allocator, NULL-terminated; tb_find by name. */
 extern const tb_alloc *const tb_allocs[];
 const tb_alloc *tb_find(const char *name);
+/* A design by family and policy: implicit first|next|best, explicit
+ * lifo|addr (NULL variant: first, lifo), or any design by its full name
+ * when variant is NULL; NULL when there is none. */
+const tb_alloc *tb_find_variant(const char *name, const char *variant);
 
 /* Grow the heap by incr bytes; the old break, or 0 when the limit is hit. */
 uint64_t tb_sbrk(tb_heap *h, uint64_t incr);

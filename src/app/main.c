@@ -45,6 +45,7 @@ static void usage(FILE *f)
 		   "  --allocator=NAME     malloc is a textbook design: bump, implicit-first, implicit-next,\n"
 		   "                       implicit-best, explicit-lifo, explicit-addr, segregated, buddy;\n"
 		   "                       or FILE: your mm.c (or .so), run in its own process\n"
+		   "  --allocator=implicit --fit=first|next|best,  --allocator=explicit --order=lifo|addr\n"
 		   "  --block-format=cs-app  with --allocator=FILE: draw its CS:APP headers and footers\n"
 		   "  --seed N             seed for --aslr and the tcache key (default 1)\n"
 		   "  --theme NAME|PATH    colour theme: default light classroom colorblind mono, or a file\n"
@@ -103,7 +104,7 @@ int main(int argc, char **argv)
 	bool batch = false, opts = true;
 	const char *export_dir = NULL;
 	int ecols = 120, erows = 40;
-	const char *script = NULL, *compare = NULL, *student_file = NULL;
+	const char *script = NULL, *compare = NULL, *student_file = NULL, *fit = NULL, *alloc_name = NULL;
 	bool cs_app = false;
 	static const char *operands[256]; /* --compare's traces */
 	int noperands = 0;
@@ -189,9 +190,16 @@ int main(int argc, char **argv)
 				return HS_EXIT_USAGE;
 			}
 			cs_app = true;
+		} else if (opts && (is_opt(a, "--fit") || is_opt(a, "--order"))) {
+			fit = value(argc, argv, &i, a[2] == 'f' ? "--fit" : "--order");
+			if (!fit || !*fit) {
+				fprintf(stderr, "heapscope: %s needs a policy: --fit=first|next|best, --order=lifo|addr\n", a);
+				return HS_EXIT_USAGE;
+			}
 		} else if (opts && is_opt(a, "--allocator")) {
 			v = value(argc, argv, &i, "--allocator");
-			const tb_alloc *d = v ? tb_find(v) : NULL;
+			alloc_name = v;
+			const tb_alloc *d = v ? tb_find_variant(v, NULL) : NULL;
 			size_t vl = v ? strlen(v) : 0;
 			if (vl > 2 && (!strcmp(v + vl - 2, ".c") || (vl > 3 && !strcmp(v + vl - 3, ".so")))) {
 				student_file = v;
@@ -246,6 +254,16 @@ int main(int argc, char **argv)
 			return HS_EXIT_USAGE;
 		}
 		return finish_output(compare_run(compare, operands, noperands, bo.check_heap));
+	}
+	if (fit) {
+		/* implicit --fit=best, explicit --order=addr */
+		const tb_alloc *d = alloc_name ? tb_find_variant(alloc_name, fit) : NULL;
+		if (!d) {
+			fprintf(stderr, "heapscope: '%s' is not a policy of --allocator=%s (implicit takes --fit=first|next|best, "
+					"explicit --order=lifo|addr)\n", fit, alloc_name ? alloc_name : "?");
+			return HS_EXIT_USAGE;
+		}
+		bo.design = to.design = d;
 	}
 	if (cs_app && !student_file) {
 		fprintf(stderr, "heapscope: --block-format goes with --allocator=./mm.c (your own allocator)\n");

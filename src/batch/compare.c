@@ -385,7 +385,7 @@ int compare_run(const char *allocators, const char *const *paths, int npaths, bo
 				status = HS_EXIT_SCRIPT_ERROR;
 				break;
 			}
-		} else if (strcmp(name, "glibc") && !(s.tb = tb_find(name))) {
+		} else if (strcmp(name, "glibc") && !(s.tb = tb_find_variant(name, NULL))) {
 			fprintf(stderr, "heapscope: unknown allocator '%s'; the built-in ones are glibc", name);
 			for (int k = 0; tb_allocs[k]; k++)
 				fprintf(stderr, ", %s", tb_allocs[k]->name);

@@ -137,8 +137,8 @@
 	  cmd_title)                                                                                            \
 	X("reset", "", -1, 0, 0, "", "start a fresh process (default tunables; undo goes back across it)", "reset", \
 	  cmd_reset)                                                                                            \
-	X("allocator", "Pw", -1, 0, 0, "NAME|FILE [cs-app]",                                                    \
-	  "a fresh process whose malloc is NAME: glibc, bump, implicit-first/-next/-best, explicit-lifo/-addr, segregated, buddy; or your mm.c (or .so), run in its own process (cs-app: draw its CS:APP blocks)", \
+	X("allocator", "Pw", -1, 0, 0, "NAME|FILE [POLICY|cs-app]",                                             \
+	  "a fresh process whose malloc is NAME: glibc, bump, implicit [first|next|best], explicit [lifo|addr], segregated, buddy; or your mm.c (or .so), run in its own process (cs-app: draw its CS:APP blocks)", \
 	  "allocator implicit-first", cmd_allocator)                                                            \
 	X("compare", "W", -1, 0, 0, "NAME|off",                                                                 \
 	  "from now on, NAME runs the same calls beside the allocator, in a second pane (TUI)",                 \
@@ -772,26 +772,30 @@ static int cmd_allocator(session *s, const sess_args *a)
 	size_t len = a->v[0].len < sizeof name - 1 ? a->v[0].len : sizeof name - 1;
 	memcpy(name, a->v[0].text, len);
 	name[len] = 0;
+	bool file = len > 2 && (!strcmp(name + len - 2, ".c") || (len > 3 && !strcmp(name + len - 3, ".so")));
+	const tb_alloc *variant = NULL;
 	if (a->n > 1) {
 		word(s, a, 1, fmt, sizeof fmt);
-		if (strcmp(fmt, "cs-app")) {
+		if (!file && !(variant = tb_find_variant(name, fmt))) {
+			script_error(s, a->file, a->line, a->v[1].col, NULL,
+				     "not a policy of %s: implicit takes first, next or best; explicit lifo or addr", name);
+			return SESS_ERROR;
+		}
+		if (file && strcmp(fmt, "cs-app")) {
 			script_error(s, a->file, a->line, a->v[1].col, NULL,
 				     "unknown block format; the one heapscope reads is cs-app");
 			return SESS_ERROR;
 		}
 	}
 	uint64_t x = 0;
-	bool file = len > 2 && (!strcmp(name + len - 2, ".c") || (len > 3 && !strcmp(name + len - 3, ".so")));
 	if (file) {
 		if (!(x = student_allocator(s, a, name, fmt[0] != 0)))
 			return SESS_ERROR;
-	} else if (fmt[0]) {
-		script_error(s, a->file, a->line, a->v[1].col, NULL, "a block format goes with your own mm.c, not %s",
-			     name);
-		return SESS_ERROR;
 	} else if (strcmp(name, "glibc")) {
+		if (!variant)
+			variant = tb_find_variant(name, NULL);
 		for (int i = 0; tb_allocs[i]; i++)
-			if (!strcmp(tb_allocs[i]->name, name))
+			if (tb_allocs[i] == variant)
 				x = (uint64_t)i + 1;
 		if (!x) {
 			sbuf b = {0};
@@ -816,7 +820,7 @@ static int cmd_compare(session *s, const sess_args *a)
 {
 	char name[32] = "";
 	word(s, a, 0, name, sizeof name);
-	if (strcmp(name, "off") && strcmp(name, "glibc") && !tb_find(name)) {
+	if (strcmp(name, "off") && strcmp(name, "glibc") && !tb_find_variant(name, NULL)) {
 		sbuf b = {0};
 		for (int i = 0; tb_allocs[i]; i++)
 			sb_printf(&b, ", %s", tb_allocs[i]->name);

@@ -279,7 +279,7 @@ static void take_requests(tui *t)
 			break;
 		case SESS_REQ_COMPARE:
 			if (strcmp(req.arg, "off")) {
-				compare_set(t->cmp, req.arg, tb_find(req.arg));
+				compare_set(t->cmp, req.arg, tb_find_variant(req.arg, NULL));
 				log_add(t, ROLE_INFO, "compare: the same calls run on a second allocator, drawn where the "
 						      "bins were (`compare off` ends it)");
 			} else {

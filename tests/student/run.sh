@@ -91,6 +91,13 @@ script bad 1 "syntax.c:14:[0-9]*: error: expected expression"
 ${CC:-cc} -shared -fPIC -O2 -Isrc/student/child -o "$tmp/good.so" tests/student/good.c
 script keep 0 '|hello\.\.\.' --allocator="$tmp/good.so"
 script keep 2 'block-format goes with --allocator' --block-format=cs-app
+# implicit and explicit take their policy as an option or a second word
+script blocks 0 'blocks of implicit-best)' --allocator=implicit --fit=best
+script keep 2 "'best' is not a policy of --allocator=explicit" --allocator=explicit --fit=best
+printf 'allocator explicit addr\np = malloc(10)\nallocator implicit worst\n' >"$tmp/policy.hs"
+script policy 1 'a fresh process whose malloc is explicit-addr'
+script policy 1 'policy.hs:3:20: error: not a policy of implicit'
+
 # the folder it compiled in is gone afterwards
 if ls /tmp/heapscope-mm-* >/dev/null 2>&1 && [ -n "$(find /tmp -maxdepth 1 -name 'heapscope-mm-*' -newer "$tmp/t.rep" 2>/dev/null)" ]; then
 	fail=$((fail + 1))

@@ -19,6 +19,24 @@ const tb_alloc *tb_find(const char *name)
 	return NULL;
 }
 
+const tb_alloc *tb_find_variant(const char *name, const char *variant)
+{
+	static const struct {
+		const char *family, *variant;
+		const tb_alloc *design;
+	} variants[] = {
+		{"implicit", "first", &tb_implicit_first}, {"implicit", "next", &tb_implicit_next},
+		{"implicit", "best", &tb_implicit_best},   {"explicit", "lifo", &tb_explicit_lifo},
+		{"explicit", "addr", &tb_explicit_addr},
+	};
+	for (size_t i = 0; i < sizeof variants / sizeof *variants; i++)
+		if (!strcmp(variants[i].family, name) && (variant ? !strcmp(variants[i].variant, variant)
+							       : variants[i].design == &tb_implicit_first ||
+									 variants[i].design == &tb_explicit_lifo))
+			return variants[i].design;
+	return variant ? NULL : tb_find(name);
+}
+
 uint64_t tb_sbrk(tb_heap *h, uint64_t incr)
 {
 	uint64_t old = h->brk;
