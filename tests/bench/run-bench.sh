@@ -79,3 +79,14 @@ echo "recorder: $calls calls in $plain ms plain, $recd ms recorded:" \
 # the round trip (the allocator, tests/bench/mm-bump.c, costs next to nothing)
 "$b/heapscope" --compare tests/bench/mm-bump.c "$tmp/lab.rep" 2>/dev/null | awk '/Total/ {
 	printf "student allocator in a child process: %.1f us per operation (%s Kops)\n", 1e3 / $NF, $NF }'
+# the same trace replayed in batch mode with the student's allocator in
+# glibc's place: each call a round trip, the pages it wrote checked and
+# copied; the compile (an empty script) is taken out
+ms() { s=$(date +%s%N); "$@" >/dev/null 2>&1; echo $((($(date +%s%N) - s) / 1000000)); }
+printf '' >"$tmp/empty.hs"
+cc_ms=$(ms "$b/heapscope" --allocator=tests/bench/mm-bump.c --batch "$tmp/empty.hs")
+stu_ms=$(ms "$b/heapscope" --allocator=tests/bench/mm-bump.c --batch "$tmp/lab.rep" --no-summary)
+glb_ms=$(ms "$b/heapscope" --batch "$tmp/lab.rep" --no-summary)
+echo "student allocator on the panes (batch replay of the 100,000-operation trace):" \
+	"$(echo "$stu_ms $cc_ms" | awk '{ printf "%.1f", ($1 - $2) * 1000 / 100000 }') us per operation" \
+	"(compile $cc_ms ms); the glibc model $(echo "$glb_ms" | awk '{ printf "%.1f", $1 * 1000 / 100000 }') us"
