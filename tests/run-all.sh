@@ -37,7 +37,7 @@ run sh tests/build.sh
 run sh tests/diff/run.sh "$b/heapscope"
 run sh tests/process/run.sh "$b/heapscope"
 run sh tests/record/run.sh "$b/heapscope"
-run sh tests/student/run.sh "$b/heapscope"
+run sh tests/student/run.sh "$b/heapscope-san"
 run sh tests/tui/run.sh "$b/heapscope"
 run sh tests/tui/abuse.sh "$b/heapscope"
 # the fuzz corpus (regressions) and a short fuzzing run, about 60 s in all
