@@ -97,6 +97,7 @@ typedef struct sess_frontend {
 	/* whether `allocator ./mm.c` may compile and run a program (not in
 	 * the fuzzers and unit tests) */
 	bool run_programs;
+	int limit_ms; /* how long one call of a student's allocator may run (0: 2000) */
 } sess_frontend;
 
 /* A read-only view of the loaded script, for drawing. */

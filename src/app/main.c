@@ -47,6 +47,7 @@ static void usage(FILE *f)
 		   "                       or FILE: your mm.c (or .so), run in its own process\n"
 		   "  --allocator=implicit --fit=first|next|best,  --allocator=explicit --order=lifo|addr\n"
 		   "  --block-format=cs-app  with --allocator=FILE: draw its CS:APP headers and footers\n"
+		   "  --time-limit=S       how long one call of your allocator may run (default 2 seconds)\n"
 		   "  --seed N             seed for --aslr and the tcache key (default 1)\n"
 		   "  --theme NAME|PATH    colour theme: default light classroom colorblind mono, or a file\n"
 		   "  --mouse              scroll panes with the wheel, focus them with a click\n"
@@ -106,6 +107,7 @@ int main(int argc, char **argv)
 	int ecols = 120, erows = 40;
 	const char *script = NULL, *compare = NULL, *student_file = NULL, *fit = NULL, *alloc_name = NULL;
 	bool cs_app = false;
+	int limit_ms = 2000; /* a student's call, before it is stopped */
 	static const char *operands[256]; /* --compare's traces */
 	int noperands = 0;
 	if (argc > 1 && !strcmp(argv[1], "record"))
@@ -182,6 +184,16 @@ int main(int argc, char **argv)
 				fprintf(stderr, "heapscope: unknown layout '%s' (use flexible or legacy)\n", v ? v : "");
 				return HS_EXIT_USAGE;
 			}
+		} else if (opts && is_opt(a, "--time-limit")) {
+			v = value(argc, argv, &i, "--time-limit");
+			char *end = NULL;
+			double sec = v ? strtod(v, &end) : 0;
+			if (!v || end == v || *end || !(sec >= 0.01 && sec <= 3600)) {
+				fprintf(stderr, "heapscope: --time-limit needs seconds from 0.01 to 3600, not '%s'\n", v ? v : "");
+				return HS_EXIT_USAGE;
+			}
+			limit_ms = (int)(sec * 1000 + 0.5);
+			bo.limit_ms = to.limit_ms = limit_ms;
 		} else if (opts && is_opt(a, "--block-format")) {
 			v = value(argc, argv, &i, "--block-format");
 			if (!v || strcmp(v, "cs-app")) {
@@ -253,7 +265,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "heapscope: --compare needs malloc-lab traces to run\n");
 			return HS_EXIT_USAGE;
 		}
-		return finish_output(compare_run(compare, operands, noperands, bo.check_heap));
+		return finish_output(compare_run(compare, operands, noperands, bo.check_heap, limit_ms));
 	}
 	if (fit) {
 		/* implicit --fit=best, explicit --order=addr */
@@ -272,7 +284,7 @@ int main(int argc, char **argv)
 	if (student_file) {
 		/* a student's allocator: compiled now, run in a child process */
 		char *err = NULL;
-		student *st = student_open(student_file, 2000, &err);
+		student *st = student_open(student_file, limit_ms, &err);
 		if (!st) {
 			fprintf(stderr, "heapscope: %s", err ? err : "it cannot be built\n");
 			free(err);

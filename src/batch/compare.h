@@ -9,6 +9,6 @@
 
 /* allocators: comma-separated names (glibc, bump, implicit-first, ...);
  * paths: the traces.  An HS_EXIT_ status: FAULT when a check failed. */
-int compare_run(const char *allocators, const char *const *paths, int npaths, bool check_heap);
+int compare_run(const char *allocators, const char *const *paths, int npaths, bool check_heap, int limit_ms);
 
 #endif

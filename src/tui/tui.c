@@ -688,7 +688,7 @@ tui *tui_new(const tui_opts *o)
 	t->eng = eng_new_layout(o->aslr, o->seed, o->legacy, o->mm ? alloc_mm_design(o->mm) : o->design);
 	if (o->mm)
 		eng_add_allocator(t->eng, o->mm);
-	sess_frontend fe = {.ctx = t, .print = t_print, .op = t_op, .run_programs = true};
+	sess_frontend fe = {.ctx = t, .print = t_print, .op = t_op, .run_programs = true, .limit_ms = o->limit_ms};
 	t->sess = sess_new(t->eng, &fe);
 	t->focus = -1;
 	t->last_pane = P_CHUNKS;

@@ -70,6 +70,8 @@ script crash 3 'mm_free crashed with SIGSEGV at 0x0 during free(0x555555559070)'
 script crash 3 '#7 d = malloc(24) = 0x555555559' --allocator=tests/student/crash.c --keep-going
 printf 'p = malloc(100)\nfree(p)\nq = malloc(200)\n' >"$tmp/loop.hs"
 script loop 3 'malloc(200) took longer than 2000 ms: likely an infinite loop; it was stopped' --allocator=tests/student/loop.c
+script loop 3 'malloc(200) took longer than 300 ms' --allocator=tests/student/loop.c --time-limit=0.3
+script loop 2 'time-limit needs seconds from 0.01 to 3600' --allocator=tests/student/loop.c --time-limit=0
 printf 'p = malloc(24)\nfree(p)\nq = malloc(24)\nr = malloc(24)\n' >"$tmp/overlap.hs"
 script overlap 3 'mm_malloc returned 0x555555559010 during malloc(24): its 24 bytes overlap the live payload at 0x555555559010' --allocator=tests/student/overlap.c
 script overlap 3 'not 16-byte aligned' --allocator=tests/student/misaligned.c
