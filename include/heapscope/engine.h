@@ -121,11 +121,11 @@ engine *eng_new(bool aslr, uint64_t seed);
  * when legacy is true, and with a textbook design for malloc when design
  * is not NULL. */
 engine *eng_new_layout(bool aslr, uint64_t seed, bool legacy, const tb_alloc *design);
-/* A student's allocator the engine keeps (and frees) from now on; the
- * value an ENG_DESIGN operation names it by, or -1 (and mm freed) past
- * ENG_MAX_STUDENT of them. */
+/* A student's allocator the engine can run from now on (and frees with
+ * itself when own); the value an ENG_DESIGN operation names it by, or -1
+ * (and mm freed when own) past ENG_MAX_STUDENT of them. */
 #define ENG_MAX_STUDENT 16
-int64_t eng_add_allocator(engine *e, alloc_mm *mm);
+int64_t eng_add_allocator(engine *e, alloc_mm *mm, bool own);
 /* The design ENG_DESIGN's x names: 1.. the textbook ones, then the
  * students'; NULL for 0 (glibc) or an unknown one. */
 const tb_alloc *eng_design(const engine *e, uint64_t x);

@@ -59,6 +59,8 @@ uint8_t *student_heap(student *s);
 const uint32_t *student_dirty(const student *s);
 /* The blocks mm_walk reported after the last request. */
 const student_block *student_blocks(const student *s);
+/* Whether name is a student's allocator by its suffix: .c or .so. */
+bool student_file_name(const char *name);
 /* The file's name, for tables and titles. */
 const char *student_name(const student *s);
 /* Stop the child and remove the build. */

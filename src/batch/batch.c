@@ -122,7 +122,7 @@ int batch_run(const batch_opts *o)
 	bctx c = {.o = o};
 	c.e = eng_new_layout(o->aslr, o->seed, o->legacy, o->mm ? alloc_mm_design(o->mm) : o->design);
 	if (o->mm)
-		eng_add_allocator(c.e, o->mm);
+		eng_add_allocator(c.e, o->mm, true);
 	sess_frontend fe = {.ctx = &c, .print = b_print, .op = b_op, .run_programs = true,
 			    .limit_ms = o->limit_ms};
 	session *s = sess_new(c.e, &fe);

@@ -52,7 +52,8 @@ struct engine {
 	uint32_t nlastev, caplastev;
 	bool ev_saved, no_events;
 	uint64_t generation; /* bumps on every state change, for views */
-	alloc_mm *mms[ENG_MAX_STUDENT]; /* students' allocators, owned here */
+	alloc_mm *mms[ENG_MAX_STUDENT]; /* students' allocators */
+	bool mm_owned[ENG_MAX_STUDENT]; /* freed with the engine */
 	unsigned nmms;
 };
 
@@ -153,12 +154,14 @@ const tb_alloc *eng_design(const engine *e, uint64_t x)
 	return NULL;
 }
 
-int64_t eng_add_allocator(engine *e, alloc_mm *mm)
+int64_t eng_add_allocator(engine *e, alloc_mm *mm, bool own)
 {
 	if (e->nmms == ENG_MAX_STUDENT) {
-		alloc_mm_free(mm);
+		if (own)
+			alloc_mm_free(mm);
 		return -1;
 	}
+	e->mm_owned[e->nmms] = own;
 	e->mms[e->nmms++] = mm;
 	return (int64_t)(tb_count() + e->nmms);
 }
@@ -184,7 +187,8 @@ void eng_free(engine *e)
 	free(e->blob);
 	free(e->lastev);
 	for (unsigned i = 0; i < e->nmms; i++)
-		alloc_mm_free(e->mms[i]);
+		if (e->mm_owned[i])
+			alloc_mm_free(e->mms[i]);
 	free(e);
 }
 

@@ -140,8 +140,8 @@
 	X("allocator", "Pw", -1, 0, 0, "NAME|FILE [POLICY|cs-app]",                                             \
 	  "a fresh process whose malloc is NAME: glibc, bump, implicit [first|next|best], explicit [lifo|addr], segregated, buddy; or your mm.c (or .so), run in its own process (cs-app: draw its CS:APP blocks)", \
 	  "allocator implicit-first", cmd_allocator)                                                            \
-	X("compare", "W", -1, 0, 0, "NAME|off",                                                                 \
-	  "from now on, NAME runs the same calls beside the allocator, in a second pane (TUI)",                 \
+	X("compare", "P", -1, 0, 0, "NAME|FILE|off",                                                            \
+	  "from now on, NAME (or your mm.c) runs the same calls beside the allocator, in a second pane (TUI)",  \
 	  "compare implicit-first", cmd_compare)                                                                \
 	X("aslr", "Wn", -1, 0, 0, "on|off [SEED]",                                                               \
 	  "a fresh process with the bases randomised as Linux does (on) or at gdb's fixed addresses (off)",     \
@@ -757,7 +757,7 @@ static uint64_t student_allocator(session *s, const sess_args *a, const char *pa
 		free(err);
 		return 0;
 	}
-	int64_t x = eng_add_allocator(s->eng, alloc_mm_new(st, cs_app));
+	int64_t x = eng_add_allocator(s->eng, alloc_mm_new(st, cs_app), true);
 	if (x < 0)
 		script_error(s, a->file, a->line, a->v[0].col, NULL, "at most %d students' allocators per session",
 			     ENG_MAX_STUDENT);
@@ -818,9 +818,16 @@ static int cmd_allocator(session *s, const sess_args *a)
 /* compare NAME|off: the frontend runs NAME beside the session */
 static int cmd_compare(session *s, const sess_args *a)
 {
-	char name[32] = "";
-	word(s, a, 0, name, sizeof name);
-	if (strcmp(name, "off") && strcmp(name, "glibc") && !tb_find_variant(name, NULL)) {
+	char name[1024] = "";
+	size_t len = a->v[0].len < sizeof name - 1 ? a->v[0].len : sizeof name - 1;
+	memcpy(name, a->v[0].text, len);
+	name[len] = 0;
+	if (student_file_name(name) && !s->fe.run_programs) {
+		script_error(s, a->file, a->line, a->v[0].col, NULL, "this session cannot run programs, so it cannot run %s",
+			     name);
+		return SESS_ERROR;
+	}
+	if (strcmp(name, "off") && strcmp(name, "glibc") && !tb_find_variant(name, NULL) && !student_file_name(name)) {
 		sbuf b = {0};
 		for (int i = 0; tb_allocs[i]; i++)
 			sb_printf(&b, ", %s", tb_allocs[i]->name);

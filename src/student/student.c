@@ -386,6 +386,12 @@ const student_block *student_blocks(const student *s)
 	return (const student_block *)(s->map + STUDENT_HEAP_MAX + 65536u * 4);
 }
 
+bool student_file_name(const char *name)
+{
+	size_t n = strlen(name);
+	return (n > 2 && !strcmp(name + n - 2, ".c")) || (n > 3 && !strcmp(name + n - 3, ".so"));
+}
+
 const char *student_name(const student *s)
 {
 	return s->name;

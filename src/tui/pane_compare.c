@@ -28,6 +28,7 @@ typedef struct mirror_op {
 
 struct compare {
 	const tb_alloc *design; /* NULL: glibc */
+	alloc_mm *mm; /* a student's allocator (its design), owned here; or NULL */
 	char name[32];
 	engine *e; /* NULL while compare is off */
 	mirror_op *log;
@@ -94,17 +95,29 @@ bool compare_on(const compare *c)
 	return c && c->e;
 }
 
-void compare_set(compare *c, const char *name, const tb_alloc *design)
+/* A fresh second engine running the design (a student's is lent to it). */
+static engine *second_engine(compare *c)
+{
+	engine *e = eng_new_layout(false, 1, false, c->design);
+	if (c->mm)
+		eng_add_allocator(e, c->mm, false);
+	return e;
+}
+
+void compare_set(compare *c, const char *name, const tb_alloc *design, alloc_mm *mm)
 {
 	if (c->e)
 		eng_free(c->e);
+	alloc_mm_free(c->mm);
+	c->mm = NULL;
 	c->e = NULL;
 	c->applied = 0;
 	if (!name)
 		return;
-	c->design = design;
+	c->mm = mm;
+	c->design = mm ? alloc_mm_design(mm) : design;
 	snprintf(c->name, sizeof c->name, "%s", name);
-	c->e = eng_new_layout(false, 1, false, design);
+	c->e = second_engine(c);
 }
 
 void compare_free(compare *c)
@@ -113,6 +126,7 @@ void compare_free(compare *c)
 		return;
 	if (c->e)
 		eng_free(c->e);
+	alloc_mm_free(c->mm);
 	free(c->log);
 	free(c->ptr);
 	free(c->var);
@@ -169,7 +183,7 @@ static void follow(compare *c, size_t pos)
 		pos = c->n;
 	if (pos < c->applied) {
 		eng_free(c->e);
-		c->e = eng_new_layout(false, 1, false, c->design);
+		c->e = second_engine(c);
 		c->applied = 0;
 	}
 	while (c->applied < pos)

@@ -278,12 +278,24 @@ static void take_requests(tui *t)
 			snprintf(t->title, sizeof t->title, "%.120s", req.arg);
 			break;
 		case SESS_REQ_COMPARE:
-			if (strcmp(req.arg, "off")) {
-				compare_set(t->cmp, req.arg, tb_find_variant(req.arg, NULL));
+			if (!strcmp(req.arg, "off")) {
+				compare_set(t->cmp, NULL, NULL, NULL);
+			} else if (student_file_name(req.arg)) {
+				/* a student's allocator: compiled now, run in its own process */
+				char *err = NULL;
+				student *st = student_open(req.arg, t->limit_ms > 0 ? t->limit_ms : 2000, &err);
+				if (!st) {
+					log_add(t, ROLE_ERROR, err ? err : "compare: it cannot be built");
+					free(err);
+					break;
+				}
+				compare_set(t->cmp, student_name(st), NULL, alloc_mm_new(st, false));
+				log_add(t, ROLE_INFO, "compare: the same calls run on your allocator in its own process, drawn "
+						      "where the bins were (`compare off` ends it)");
+			} else {
+				compare_set(t->cmp, req.arg, tb_find_variant(req.arg, NULL), NULL);
 				log_add(t, ROLE_INFO, "compare: the same calls run on a second allocator, drawn where the "
 						      "bins were (`compare off` ends it)");
-			} else {
-				compare_set(t->cmp, NULL, NULL);
 			}
 			t->dirty = true;
 			break;
@@ -687,7 +699,8 @@ tui *tui_new(const tui_opts *o)
 	tui *t = xcalloc(1, sizeof *t);
 	t->eng = eng_new_layout(o->aslr, o->seed, o->legacy, o->mm ? alloc_mm_design(o->mm) : o->design);
 	if (o->mm)
-		eng_add_allocator(t->eng, o->mm);
+		eng_add_allocator(t->eng, o->mm, true);
+	t->limit_ms = o->limit_ms;
 	sess_frontend fe = {.ctx = t, .print = t_print, .op = t_op, .run_programs = true, .limit_ms = o->limit_ms};
 	t->sess = sess_new(t->eng, &fe);
 	t->focus = -1;

@@ -63,6 +63,7 @@ typedef struct tui {
 	bool quit;
 	bool dirty;
 	bool mouse;
+	int limit_ms; /* how long a student's call may run (0: 2000) */
 	/* the log */
 	logline *log;
 	size_t nlog;
@@ -178,8 +179,9 @@ typedef struct compare compare;
 /* The journal (always kept) and, when on, the second engine. */
 compare *compare_new(void);
 void compare_free(compare *c);
-/* Start comparing with NAME (design NULL: glibc), or stop (name NULL). */
-void compare_set(compare *c, const char *name, const tb_alloc *design);
+/* Start comparing with NAME (design NULL: glibc; mm: a student's
+ * allocator, which c then owns), or stop (name NULL). */
+void compare_set(compare *c, const char *name, const tb_alloc *design, alloc_mm *mm);
 bool compare_on(const compare *c);
 /* Record the session's operation r (id: the variable it names) for the
  * mirror; session_ops is how many operations the session's log holds. */

@@ -262,6 +262,15 @@ expect cmp "0x555555559048 0x80     in use       q" "compare: undo rebuilds the 
 type_line cmp "compare off"
 expect cmp "tcache (7 per bin)" "compare off: the bins come back"
 
+# compare FILE: the student's allocator beside glibc, in step
+printf 'compare %s\np = malloc(24)\nq = malloc(100)\nfree(p)\n' "$PWD/tests/student/walk.c" >"$tmp/cmpmm.hs"
+HS_ARGS="$tmp/cmpmm.hs" start cmpmm 200 45
+$T send-keys -t cmpmm F5
+expect cmpmm "compare: walk.c (5 blocks)" "compare FILE: the student's allocator in the second pane"
+expect cmpmm "0x555555559018 0x30     free" "compare FILE: its free block, as its mm_walk reports it"
+$T send-keys -t cmpmm F9
+expect cmpmm "0x555555559018 0x30     in use       p" "compare FILE: undo replays it in a fresh child"
+
 # the classroom theme draws the caption in large block letters (UTF-8 only)
 printf 'say "The tcache"\na = malloc(10)\nsay "%s"\nb = malloc(10)\n' \
 	"a caption far too long for large letters at 80x24, so it is drawn as one line of plain text instead" >"$tmp/big.hs"
