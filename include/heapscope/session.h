@@ -98,6 +98,7 @@ typedef struct sess_frontend {
 	 * the fuzzers and unit tests) */
 	bool run_programs;
 	int limit_ms; /* how long one call of a student's allocator may run (0: 2000) */
+	bool quiet_programs; /* what such a program prints is dropped (the TUI's terminal) */
 } sess_frontend;
 
 /* A read-only view of the loaded script, for drawing. */

@@ -37,9 +37,11 @@ typedef struct student_answer {
 } student_answer;
 
 /* Compile file (mm.c, or link a prebuilt .so); NULL with *err set to what
- * went wrong (the compiler's words; free it) and *status 1 when it does
- * not build.  limit_ms bounds each request. */
-student *student_open(const char *file, int limit_ms, char **err);
+ * went wrong (the compiler's words; free it) when it does not build.
+ * limit_ms bounds each request; quiet: what the allocator prints is
+ * dropped (the TUI owns the terminal), else it goes to standard error.
+ * The child reads nothing: its standard input is /dev/null. */
+student *student_open(const char *file, int limit_ms, bool quiet, char **err);
 /* A fresh child with its heap at heap, and mm_init; track: note the pages
  * each request writes.  false with the reason in why. */
 bool student_start(student *s, uint64_t heap, bool track, student_answer *ans, char *why, size_t whylen);

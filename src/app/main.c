@@ -284,7 +284,7 @@ int main(int argc, char **argv)
 	if (student_file) {
 		/* a student's allocator: compiled now, run in a child process */
 		char *err = NULL;
-		student *st = student_open(student_file, limit_ms, &err);
+		student *st = student_open(student_file, limit_ms, !batch, &err);
 		if (!st) {
 			fprintf(stderr, "heapscope: %s", err ? err : "it cannot be built\n");
 			free(err);

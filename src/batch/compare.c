@@ -379,7 +379,7 @@ int compare_run(const char *allocators, const char *const *paths, int npaths, bo
 		if (nl > 2 && !strcmp(name + nl - 2, ".c")) {
 			/* a student's mm.c: compiled now, run in a child process */
 			char *cc_err;
-			if (!(st = student_open(name, limit_ms, &cc_err))) {
+			if (!(st = student_open(name, limit_ms, false, &cc_err))) {
 				fprintf(stderr, "heapscope: %s", cc_err);
 				free(cc_err);
 				status = HS_EXIT_SCRIPT_ERROR;

@@ -748,7 +748,7 @@ static uint64_t student_allocator(session *s, const sess_args *a, const char *pa
 		return 0;
 	}
 	char *err = NULL;
-	student *st = student_open(path, s->fe.limit_ms > 0 ? s->fe.limit_ms : 2000, &err);
+	student *st = student_open(path, s->fe.limit_ms > 0 ? s->fe.limit_ms : 2000, s->fe.quiet_programs, &err);
 	if (!st) {
 		size_t n = err ? strlen(err) : 0;
 		while (n && err[n - 1] == '\n')

@@ -47,6 +47,7 @@ struct student {
 	int shm; /* the shared heap's file, or -1 */
 	uint8_t *map; /* heapscope's mapping of it: the heap, then the control area */
 	int limit_ms;
+	bool quiet;
 	char name[64];
 };
 
@@ -144,9 +145,10 @@ static bool build(student *s, const char *file, char **err)
 	return false;
 }
 
-student *student_open(const char *file, int limit_ms, char **err)
+student *student_open(const char *file, int limit_ms, bool quiet, char **err)
 {
 	student *s = xcalloc(1, sizeof *s);
+	s->quiet = quiet;
 	s->pid = -1;
 	s->shm = -1;
 	s->limit_ms = limit_ms;
@@ -238,6 +240,12 @@ static bool spawn(student *s)
 		dup2(in, 3);
 		dup2(out, 4);
 		dup2(heap, 5);
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, 0);
+			if (s->quiet)
+				dup2(null, 2);
+		}
 		dup2(2, 1);
 		for (int fd = 6; fd < 1024; fd++)
 			close(fd);

@@ -283,7 +283,7 @@ static void take_requests(tui *t)
 			} else if (student_file_name(req.arg)) {
 				/* a student's allocator: compiled now, run in its own process */
 				char *err = NULL;
-				student *st = student_open(req.arg, t->limit_ms > 0 ? t->limit_ms : 2000, &err);
+				student *st = student_open(req.arg, t->limit_ms > 0 ? t->limit_ms : 2000, true, &err);
 				if (!st) {
 					log_add(t, ROLE_ERROR, err ? err : "compare: it cannot be built");
 					free(err);
@@ -701,7 +701,8 @@ tui *tui_new(const tui_opts *o)
 	if (o->mm)
 		eng_add_allocator(t->eng, o->mm, true);
 	t->limit_ms = o->limit_ms;
-	sess_frontend fe = {.ctx = t, .print = t_print, .op = t_op, .run_programs = true, .limit_ms = o->limit_ms};
+	sess_frontend fe = {.ctx = t, .print = t_print, .op = t_op, .run_programs = true, .limit_ms = o->limit_ms,
+			    .quiet_programs = true};
 	t->sess = sess_new(t->eng, &fe);
 	t->focus = -1;
 	t->last_pane = P_CHUNKS;

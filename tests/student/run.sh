@@ -89,6 +89,17 @@ script switch 0 'a fresh process whose malloc is good.c: your allocator, run in 
 printf 'p = malloc(24)\nallocator tests/student/syntax.c\n' >"$tmp/bad.hs"
 script bad 1 'bad.hs:2:11: error: tests/student/syntax.c does not compile:'
 script bad 1 "syntax.c:14:[0-9]*: error: expected expression"
+# what the allocator prints goes to standard error; it reads nothing
+printf 'p = malloc(24)\n' >"$tmp/chatty.hs"
+script chatty 0 'CHATTY malloc(24)' --allocator=tests/student/chatty.c
+# (heapscope's own standard input has a line for it to steal, were it not /dev/null)
+if echo "a line" | timeout 60 "$bin" --allocator=tests/student/chatty.c --batch "$tmp/chatty.hs" 2>/dev/null |
+	grep -q '#1 p = malloc(24) = 0x555555559010'; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1))
+	echo "student: FAILED: the allocator's process read heapscope's standard input"
+fi
 # a prebuilt .so
 ${CC:-cc} -shared -fPIC -O2 -Isrc/student/child -o "$tmp/good.so" tests/student/good.c
 script keep 0 '|hello\.\.\.' --allocator="$tmp/good.so"

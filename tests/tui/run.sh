@@ -262,6 +262,12 @@ expect cmp "0x555555559048 0x80     in use       q" "compare: undo rebuilds the 
 type_line cmp "compare off"
 expect cmp "tcache (7 per bin)" "compare off: the bins come back"
 
+# what a student's allocator prints never reaches the screen
+HS_ARGS="--allocator=$PWD/tests/student/chatty.c" start chatty 120 40
+type_line chatty "p = malloc(24)"
+expect chatty "p = malloc(24) = 0x555555559010" "--allocator=FILE in the TUI: the call answers (its stdin is empty)"
+if $T capture-pane -p -t chatty | grep -q CHATTY; then bad "a student's printf reached the TUI's screen"; else ok; fi
+
 # compare FILE: the student's allocator beside glibc, in step
 printf 'compare %s\np = malloc(24)\nq = malloc(100)\nfree(p)\n' "$PWD/tests/student/walk.c" >"$tmp/cmpmm.hs"
 HS_ARGS="$tmp/cmpmm.hs" start cmpmm 200 45
