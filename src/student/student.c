@@ -48,6 +48,7 @@ struct student {
 	uint8_t *map; /* heapscope's mapping of it: the heap, then the control area */
 	int limit_ms;
 	bool quiet;
+	uint64_t heap; /* where the child maps the heap */
 	char name[64];
 };
 
@@ -298,7 +299,10 @@ static int ask(student *s, const char *req, char *ans, size_t cap, char *why, si
 			close(s->req);
 			close(s->resp);
 			if (WIFEXITED(st) && WEXITSTATUS(st) == 90)
-				snprintf(why, whylen, "the child could not map its heap where the process's heap is");
+				snprintf(why, whylen,
+					 "the allocator's process could not map its heap at 0x%llx, where the simulated "
+					 "heap starts (its own program or libraries are there)",
+					 (unsigned long long)s->heap);
 			else if (WIFEXITED(st))
 				snprintf(why, whylen, "the allocator's process exited with status %d during %s",
 					 WEXITSTATUS(st), what);
@@ -342,6 +346,7 @@ static bool answer(const char *line, student_answer *a)
 bool student_start(student *s, uint64_t heap, bool track, student_answer *ans, char *why, size_t whylen)
 {
 	reap(s);
+	s->heap = heap;
 	if (!spawn(s)) {
 		snprintf(why, whylen, "cannot start the allocator's process: %s", strerror(errno));
 		return false;
