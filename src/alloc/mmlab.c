@@ -364,8 +364,36 @@ static uint64_t cs_first(tb_heap *h)
 	return a;
 }
 
+/* mm_walk's blocks: in order, apart, inside the heap, and every live
+ * payload inside an allocated one. */
+static const char *walk_check(tb_heap *h)
+{
+	mm_state *st = state(h);
+	uint64_t end = h->lo;
+	size_t j = 0;
+	for (size_t i = 0; i < st->nblocks; i++) {
+		const student_block *b = &st->blocks[i];
+		if (b->addr < end)
+			return "mm_walk reported blocks out of address order, or overlapping";
+		if (b->addr + b->size > h->brk || b->addr + b->size < b->addr)
+			return "mm_walk reported a block that ends past the heap's break";
+		end = b->addr + b->size;
+		for (; j < st->nlive && st->live[j][0] < end; j++) {
+			if (st->live[j][0] < b->addr)
+				return "a live payload lies in no block mm_walk reported";
+			if (!b->allocated)
+				return "a live payload lies in a block mm_walk reports as free";
+			if (st->live[j][0] + st->live[j][1] > end)
+				return "a live payload runs past the end of its block";
+		}
+	}
+	return j < st->nlive ? "a live payload lies in no block mm_walk reported" : NULL;
+}
+
 static const char *mm_check(tb_heap *h)
 {
+	if (state(h)->walked)
+		return walk_check(h);
 	if (!state(h)->mm->cs_app)
 		return NULL;
 	uint64_t a = cs_first(h);

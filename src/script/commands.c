@@ -322,7 +322,11 @@ static int cmd_check(session *s, const sess_args *a)
 {
 	(void)a;
 	char msg[256];
-	if (hv_check(eng_heap(s->eng), msg, sizeof msg) == 0)
+	alloc *h = eng_heap(s->eng);
+	if (h->mm && !alloc_mm_blocks_known(h))
+		sess_printf(s, SESS_OUT, "heapscope cannot see your allocator's blocks (define mm_walk, or use "
+					 "--block-format=cs-app); each call's payloads were checked as it ran\n");
+	else if (hv_check(h, msg, sizeof msg) == 0)
 		sess_printf(s, SESS_OUT, "heap is consistent\n");
 	else
 		sess_printf(s, SESS_WARN, "heap check: %s\n", msg);

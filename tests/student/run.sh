@@ -82,6 +82,10 @@ printf 'p = malloc(24)\nq = malloc(100)\nfree(p)\nchunks\ncheck\n' >"$tmp/blocks
 script blocks 0 '0x555555559018   0x30      --- free             p' --allocator=tests/student/csapp.c --block-format=cs-app
 script blocks 0 'heap is consistent' --allocator=tests/student/csapp.c --block-format=cs-app
 script blocks 0 '0x555555559048   0x80      a-- in use           q' --allocator=tests/student/walk.c
+# check: mm_walk's blocks against the payloads heapscope knows
+script blocks 0 'heap is consistent' --allocator=tests/student/walk.c --check-heap
+script blocks 0 'a live payload lies in a block mm_walk reports as free' --allocator=tests/student/badwalk.c
+script blocks 0 "heapscope cannot see your allocator's blocks" --allocator=tests/student/good.c
 # `allocator FILE` in a script, a compile error at its line, and back to glibc
 printf 'allocator tests/student/good.c\np = malloc(24)\nallocator glibc\nq = malloc(24)\n' >"$tmp/switch.hs"
 script switch 0 '#4 q = malloc(24) = 0x5555555592a0  chunk 0x20' 
