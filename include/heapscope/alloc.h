@@ -24,6 +24,8 @@
 #include "heapscope/student.h"
 #include "heapscope/textbook.h"
 
+/* x86-64's sizes; an i386 process (--arch=i386) has its own: see
+ * alloc_ssz, alloc_minsize */
 #define ALLOC_SIZE_SZ 8u
 #define ALLOC_MINSIZE 0x20u
 #define ALLOC_NFASTBINS 10
@@ -137,8 +139,14 @@ typedef struct alloc_ev {
 	uint64_t a, b, c, d;
 } alloc_ev;
 
+/* The machine (--arch, --kernel): x86-64, or an i386 process under a
+ * 32-bit kernel (3G/1G split) or under a 64-bit kernel (4 GiB of user
+ * space, as `gcc -m32` programs run on this machine). */
+typedef enum alloc_arch { ALLOC_ARCH_X86_64, ALLOC_ARCH_I386, ALLOC_ARCH_I386_K64 } alloc_arch;
+
 /* Where the simulated process's segments sit. */
 typedef struct alloc_layout {
+	uint8_t arch; /* alloc_arch */
 	uint64_t pie; /* the executable's first byte */
 	uint64_t text, text_end, data, data_end, bss, bss_end;
 	uint64_t heap; /* start of the heap: the initial program break */
@@ -185,6 +193,7 @@ typedef struct alloc_frame {
 typedef struct alloc {
 	mem_space *mem;
 	alloc_layout lay;
+	uint8_t ssz; /* SIZE_SZ: 8, or 4 in an i386 process */
 	alloc_params mp;
 	/* main_arena scalars */
 	uint64_t top, last_remainder, system_mem, max_system_mem, sbrk_base;
@@ -225,10 +234,34 @@ typedef struct alloc {
 	void *jb; /* the operation's unwind point (see OP_BEGIN in internal.h) */
 } alloc;
 
+/* SIZE_SZ of the process: 8, or 4 in an i386 process. */
+static inline unsigned alloc_ssz(const alloc *a) { return a->ssz; }
+/* A chunk's header (prev_size and size): the user pointer lies this far in. */
+static inline unsigned alloc_hdr(const alloc *a) { return 2u * a->ssz; }
+/* MINSIZE, the smallest chunk: 0x20, or 0x10 in an i386 process. */
+static inline unsigned alloc_minsize(const alloc *a) { return a->ssz == 8 ? 0x20u : 0x10u; }
+/* The chunk size tcache bin i holds, and fast bin i. */
+static inline uint64_t alloc_tcache_size(const alloc *a, unsigned i) { return alloc_minsize(a) + 16u * i; }
+static inline uint64_t alloc_fast_size(const alloc *a, unsigned i) { return (uint64_t)(i + 2) << (a->ssz == 8 ? 4 : 3); }
+/* Read one word of the process (a size field or a pointer: 8 bytes, or 4
+ * in an i386 process); false on a fault. */
+static inline bool alloc_rdword(const alloc *a, uint64_t addr, uint64_t *v)
+{
+	if (a->ssz == 8)
+		return mem_rd64(a->mem, addr, v);
+	uint32_t w;
+	bool ok = mem_rd32(a->mem, addr, &w);
+	*v = w;
+	return ok;
+}
+
 /* Set up a fresh process; seed 0 means no ASLR (gdb's default layout). */
 alloc *alloc_new(bool aslr, uint64_t seed);
 /* The same in the legacy (bottom-up) layout when legacy is true. */
 alloc *alloc_new_layout(bool aslr, uint64_t seed, bool legacy);
+/* The same on machine arch (an i386 process has neither ASLR nor the
+ * legacy layout here). */
+alloc *alloc_new_arch(bool aslr, uint64_t seed, bool legacy, alloc_arch arch);
 /* Release the process. */
 void alloc_free(alloc *a);
 /* Deep copy (pages shared copy-on-write); events are not copied. */
@@ -360,11 +393,11 @@ typedef struct alloc_info {
 int alloc_mallinfo(alloc *a, alloc_info *out);
 
 /* Request normalisation (request2size); false when n > PTRDIFF_MAX. */
-bool alloc_request2size(uint64_t n, uint64_t *nb);
+bool alloc_request2size(const alloc *a, uint64_t n, uint64_t *nb);
 /* The regular bin index for a chunk size (small or large). */
-unsigned alloc_bin_index(uint64_t size);
+unsigned alloc_bin_index(const alloc *a, uint64_t size);
 /* Inclusive chunk-size range a regular bin covers. */
-void alloc_bin_range(unsigned idx, uint64_t *lo, uint64_t *hi);
+void alloc_bin_range(const alloc *a, unsigned idx, uint64_t *lo, uint64_t *hi);
 /* Address of bin idx's header seen as a chunk (fd at +0x10). */
 uint64_t alloc_bin_at(const alloc *a, unsigned idx);
 /* Name of an event kind, for logs and JSON. */

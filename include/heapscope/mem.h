@@ -181,6 +181,28 @@ static inline bool mem_wr16(mem_space *m, uint64_t addr, uint16_t v)
 	return mem_write(m, addr, &v, 2);
 }
 
+/* Read one 32-bit word (an i386 process's size fields and pointers). */
+static inline bool mem_rd32(mem_space *m, uint64_t addr, uint32_t *out)
+{
+	mem_tlb *t = &m->tlb[(addr >> 12) & (MEM_TLB - 1)];
+	if (t->tag == (addr & ~(uint64_t)(MEM_PAGE - 4))) {
+		__builtin_memcpy(out, t->data + (addr & (MEM_PAGE - 1)), 4);
+		return true;
+	}
+	return mem_read(m, addr, out, 4);
+}
+
+/* Write one 32-bit word; false on a fault. */
+static inline bool mem_wr32(mem_space *m, uint64_t addr, uint32_t v)
+{
+	mem_tlb *t = &m->tlb[(addr >> 12) & (MEM_TLB - 1)];
+	if (t->tag == (addr & ~(uint64_t)(MEM_PAGE - 4)) && t->w) {
+		__builtin_memcpy(t->data + (addr & (MEM_PAGE - 1)), &v, 4);
+		return true;
+	}
+	return mem_write(m, addr, &v, 4);
+}
+
 /* Write one 64-bit word; false (m->fault set) on a fault. */
 static inline bool mem_wr64(mem_space *m, uint64_t addr, uint64_t v)
 {

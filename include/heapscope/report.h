@@ -51,9 +51,9 @@ void report_vars_names(sbuf *b, const report_vars *x, const engine *e, uint64_t 
 void report_vars_free(report_vars *x);
 /* A bin named by the sizes it holds: "tcache bin 0x20", "small bin 0x90",
  * "large bin 0x400-0x430", "the unsorted bin" (kind: alloc_bin_kind). */
-void report_bin_name(sbuf *b, int kind, unsigned idx);
+void report_bin_name(sbuf *b, const alloc *a, int kind, unsigned idx);
 /* The state of a chunk as its row shows it ("tcache 0x20", "small bin 0x90"). */
-void report_chunk_state(sbuf *b, const hv_chunk *c);
+void report_chunk_state(sbuf *b, const alloc *a, const hv_chunk *c);
 /* One sentence for glibc abort MSG: the check, what it guards against, SIGABRT. */
 void report_abort_reason(sbuf *b, const char *msg);
 /* Why the allocator did what it did in r, in plain words with the numbers:

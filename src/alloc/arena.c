@@ -20,8 +20,14 @@ alloc *alloc_new(bool aslr, uint64_t seed)
 
 alloc *alloc_new_layout(bool aslr, uint64_t seed, bool legacy)
 {
+	return alloc_new_arch(aslr, seed, legacy, ALLOC_ARCH_X86_64);
+}
+
+alloc *alloc_new_arch(bool aslr, uint64_t seed, bool legacy, alloc_arch arch)
+{
 	alloc *a = xcalloc(1, sizeof *a);
-	alloc_layout_init(&a->lay, aslr, seed, legacy);
+	a->ssz = arch == ALLOC_ARCH_X86_64 ? 8 : 4;
+	alloc_layout_init(&a->lay, aslr, seed, legacy, arch);
 	a->mem = mem_new();
 	alloc_layout_map(a->mem, &a->lay);
 	const alloc_layout *l = &a->lay;
@@ -38,9 +44,11 @@ alloc *alloc_new_layout(bool aslr, uint64_t seed, bool legacy)
 	mp->global_max_fast = 0; /* set by ptmalloc_init */
 	mp->tcache_bins = ALLOC_TCACHE_BINS;
 	mp->tcache_count = 7;
-	mp->tcache_max_bytes = 1032;
+	mp->tcache_max_bytes = 63 * 16 + MINSIZE - SSZ; /* tidx2usize(63): 1032, or 1020 on i386 */
 	uint64_t s = seed ^ 0x6865617073636f70ull;
 	a->tcache_key = alloc_splitmix(&s);
+	if (a->ssz == 4)
+		a->tcache_key &= 0xffffffffu; /* a uintptr_t */
 	a->contiguous = true;
 	return a;
 }
@@ -132,8 +140,8 @@ void alloc_ptmalloc_init(alloc *a)
 		set_fd(a, b, b);
 		set_bk(a, b, b);
 	}
-	if (a->mp.global_max_fast == 0) /* not set by a tunable */
-		a->mp.global_max_fast = (128 + ALLOC_SIZE_SZ) & ~(uint64_t)15;
+	if (a->mp.global_max_fast == 0) /* not set by a tunable: DEFAULT_MXFAST */
+		a->mp.global_max_fast = (16 * SSZ + SSZ) & ~(uint64_t)15;
 	a->have_fastchunks = false;
 	a->top = 0; /* the fake initial top, size 0 */
 }
@@ -142,10 +150,12 @@ void alloc_tcache_init(alloc *a)
 {
 	if (a->tcache)
 		return;
-	uint64_t v = alloc_int_malloc(a, 0x280);
+	/* tcache_perthread_struct: 64 uint16_t counts, 64 pointers */
+	uint64_t bytes = 2 * ALLOC_TCACHE_BINS + SSZ * ALLOC_TCACHE_BINS;
+	uint64_t v = alloc_int_malloc(a, bytes);
 	if (v) {
 		a->tcache = v;
-		if (!mem_fill(a->mem, v, 0, 0x280))
+		if (!mem_fill(a->mem, v, 0, bytes))
 			alloc_segv(a, a->mem->fault, "write");
 	}
 }
@@ -160,7 +170,7 @@ void alloc_unlink(alloc *a, uint64_t p)
 		alloc_fail(a, "corrupted double-linked list");
 	set_bk(a, f, b);
 	set_fd(a, b, f);
-	if (!in_smallbin_range(size_raw(a, p)) && fdn(a, p) != 0) {
+	if (!in_smallbin_range(a, size_raw(a, p)) && fdn(a, p) != 0) {
 		uint64_t pn = fdn(a, p), pp = bkn(a, p);
 		if (bkn(a, pn) != p || fdn(a, pp) != p)
 			alloc_fail(a, "corrupted double-linked list (not small)");
@@ -193,17 +203,22 @@ void alloc_perturb_free(alloc *a, uint64_t p, uint64_t n)
 		alloc_segv(a, a->mem->fault, "write");
 }
 
-bool alloc_request2size(uint64_t n, uint64_t *nb)
+bool alloc_request2size(const alloc *a, uint64_t n, uint64_t *nb)
 {
-	if (n > (uint64_t)INT64_MAX)
+	/* PTRDIFF_MAX of the process */
+	if (n > (a->ssz == 8 ? (uint64_t)INT64_MAX : (uint64_t)INT32_MAX))
 		return false;
-	*nb = n + ALLOC_SIZE_SZ + 15 < ALLOC_MINSIZE ? ALLOC_MINSIZE : (n + ALLOC_SIZE_SZ + 15) & ~(uint64_t)15;
+	*nb = n + SSZ + 15 < MINSIZE ? MINSIZE : (n + SSZ + 15) & ~(uint64_t)15;
 	return true;
 }
 
-static unsigned largebin_index(uint64_t s)
+/* largebin_index_64 on x86-64; on i386 (16-byte alignment)
+ * largebin_index_32_big, whose first class is wider */
+static unsigned largebin_index(const alloc *a, uint64_t s)
 {
-	if ((s >> 6) <= 48)
+	if (a->ssz == 4 && (s >> 6) <= 45)
+		return 49 + (unsigned)(s >> 6);
+	if (a->ssz == 8 && (s >> 6) <= 48)
 		return 48 + (unsigned)(s >> 6);
 	if ((s >> 9) <= 20)
 		return 91 + (unsigned)(s >> 9);
@@ -216,18 +231,18 @@ static unsigned largebin_index(uint64_t s)
 	return 126;
 }
 
-unsigned alloc_bin_index(uint64_t size)
+unsigned alloc_bin_index(const alloc *a, uint64_t size)
 {
-	return in_smallbin_range(size) ? smallbin_index(size) : largebin_index(size);
+	return in_smallbin_range(a, size) ? smallbin_index(a, size) : largebin_index(a, size);
 }
 
 /* smallest chunk size (multiple of 16) whose large-bin index is >= idx */
-static uint64_t first_size_of(unsigned idx)
+static uint64_t first_size_of(const alloc *a, unsigned idx)
 {
-	uint64_t lo = ALLOC_MIN_LARGE, hi = 1ull << 62;
+	uint64_t lo = MIN_LARGE, hi = 1ull << 62;
 	while (lo < hi) {
 		uint64_t mid = ((lo + hi) / 2) & ~(uint64_t)15;
-		if (largebin_index(mid) >= idx)
+		if (largebin_index(a, mid) >= idx)
 			hi = mid;
 		else
 			lo = mid + 16;
@@ -235,14 +250,15 @@ static uint64_t first_size_of(unsigned idx)
 	return lo;
 }
 
-void alloc_bin_range(unsigned idx, uint64_t *lo, uint64_t *hi)
+void alloc_bin_range(const alloc *a, unsigned idx, uint64_t *lo, uint64_t *hi)
 {
+	/* small bin idx holds one size (i386's are shifted by one) */
 	if (idx < 64) {
-		*lo = *hi = (uint64_t)idx << 4;
+		*lo = *hi = (uint64_t)(idx - (a->ssz == 4)) << 4;
 		return;
 	}
-	*lo = first_size_of(idx);
-	*hi = idx >= 126 ? UINT64_MAX : first_size_of(idx + 1) - 16;
+	*lo = first_size_of(a, idx);
+	*hi = idx >= 126 ? UINT64_MAX : first_size_of(a, idx + 1) - 16;
 }
 
 uint64_t alloc_bin_at(const alloc *a, unsigned idx)

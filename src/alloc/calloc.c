@@ -44,7 +44,7 @@ int alloc_calloc(alloc *a, uint64_t n, uint64_t m, uint64_t *out)
 	uint64_t csz = csize(a, p);
 	if (a->mp.perturb == 0 && p == oldtop && csz > oldtopsize)
 		csz = oldtopsize;
-	if (!mem_fill(a->mem, mem, 0, csz - ALLOC_SIZE_SZ))
+	if (!mem_fill(a->mem, mem, 0, csz - SSZ))
 		alloc_segv(a, a->mem->fault, "write");
 	OP_END(a);
 }

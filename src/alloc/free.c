@@ -45,11 +45,11 @@ void alloc_int_free(alloc *a, uint64_t p, bool have_lock)
 	uint64_t size = csize(a, p);
 	if (p > (uint64_t)0 - size || misaligned(p))
 		alloc_fail(a, "free(): invalid pointer");
-	if (size < ALLOC_MINSIZE || (size & 15))
+	if (size < MINSIZE || (size & 15))
 		alloc_fail(a, "free(): invalid size");
 
 	/* tcache: probe for a double free, then cache if there is room */
-	uint64_t tc = tidx(size);
+	uint64_t tc = tidx(a, size);
 	if (a->tcache && tc < a->mp.tcache_bins) {
 		uint64_t e = p + HDR;
 		if (rd(a, e + 8) == a->tcache_key) {
@@ -77,13 +77,13 @@ void alloc_int_free(alloc *a, uint64_t p, bool have_lock)
 			alloc_fail(a, "free(): invalid next size (fast)");
 		alloc_perturb_free(a, p + HDR, size - HDR);
 		a->have_fastchunks = true;
-		unsigned fi = fastbin_index(size);
+		unsigned fi = fastbin_index(a, size);
 		uint64_t old = a->fastbins[fi];
 		if (old == p)
 			alloc_fail(a, "double free or corruption (fasttop)");
 		wr(a, p + HDR, protect(p + HDR, old));
 		a->fastbins[fi] = p;
-		if (have_lock && old && fastbin_index(csize(a, old)) != fi)
+		if (have_lock && old && fastbin_index(a, csize(a, old)) != fi)
 			alloc_fail(a, "invalid fastbin entry (free)");
 		alloc_emit(a, ALLOC_EV_FAST_PUT, ALLOC_BIN_FAST, fi, p, 0, 0);
 		return;
@@ -130,7 +130,7 @@ void alloc_int_free(alloc *a, uint64_t p, bool have_lock)
 			alloc_fail(a, "free(): corrupted unsorted chunks");
 		set_fd(a, p, fwd);
 		set_bk(a, p, bck);
-		if (!in_smallbin_range(size)) {
+		if (!in_smallbin_range(a, size)) {
 			set_fdn(a, p, 0);
 			set_bkn(a, p, 0);
 		}

@@ -26,13 +26,19 @@
 
 #include "heapscope/alloc.h"
 
-#define HDR 16u
+/* The sizes that depend on the word size, for code that has its process
+ * in a variable named a: CHUNK_HDR_SZ, SIZE_SZ, MINSIZE, MIN_LARGE_SIZE,
+ * MAX_FAST_SIZE and the mmap threshold's ceiling (x86-64 / i386). */
+#define HDR ((uint64_t)2 * a->ssz)
+#define SSZ ((uint64_t)a->ssz)
+#define MINSIZE (a->ssz == 8 ? 0x20u : 0x10u)
+#define MIN_LARGE (a->ssz == 8 ? 0x400u : 0x3f0u)
+#define MAX_FAST_SIZE (20u * a->ssz)
+#define MMAP_THRESHOLD_MAX (a->ssz == 8 ? 0x2000000u : 0x80000u)
 #define PAGE 4096u
 #define MMAP_AS_MORECORE 0x100000u
 #define FASTBIN_CONSOLIDATION 0x10000u
 #define MAX_ITERS 10000
-#define MMAP_THRESHOLD_MAX 0x2000000u
-#define MAX_FAST_SIZE 160u
 /* The simulated machine refuses any single brk or mmap request above this. */
 #define ALLOC_MEMORY_LIMIT (1ull << 36)
 
@@ -40,7 +46,7 @@
 #define ALIGN_DOWN(x, p) ((x) & ~((uint64_t)(p)-1))
 
 /* layout.c: the process image's bases (moved by ASLR when asked) */
-void alloc_layout_init(alloc_layout *l, bool aslr, uint64_t seed, bool legacy);
+void alloc_layout_init(alloc_layout *l, bool aslr, uint64_t seed, bool legacy, alloc_arch arch);
 /* layout.c: map every mapping of the process image into m */
 void alloc_layout_map(mem_space *m, const alloc_layout *l);
 /* sysmem.c: where the kernel puts a new range of len bytes with page
@@ -112,58 +118,72 @@ static inline void alloc_emit(alloc *a, int kind, int bin, unsigned idx, uint64_
 	e->d = 0;
 }
 
+/* One word (size_t, a pointer) of the process: 8 bytes, or 4 (i386). */
 static inline uint64_t rd(alloc *a, uint64_t addr)
 {
 	uint64_t v;
-	if (!mem_rd64(a->mem, addr, &v))
+	if (!alloc_rdword(a, addr, &v))
 		alloc_segv(a, a->mem->fault, "read");
 	return v;
 }
 
 static inline void wr(alloc *a, uint64_t addr, uint64_t v)
 {
-	if (!mem_wr64(a->mem, addr, v))
+	if (!(a->ssz == 8 ? mem_wr64(a->mem, addr, v) : mem_wr32(a->mem, addr, (uint32_t)v)))
 		alloc_segv(a, a->mem->fault, "write");
 }
 
-static inline uint64_t size_raw(alloc *a, uint64_t c) { return rd(a, c + 8); }
-static inline uint64_t csize(alloc *a, uint64_t c) { return rd(a, c + 8) & ~(uint64_t)ALLOC_SIZE_BITS; }
-static inline void set_head(alloc *a, uint64_t c, uint64_t v) { wr(a, c + 8, v); }
+/* The fields of a chunk, each one word: prev_size, size, fd, bk,
+ * fd_nextsize, bk_nextsize (at 0, 8, 16, ... on x86-64; 0, 4, 8, ... on i386). */
+static inline uint64_t size_raw(alloc *a, uint64_t c) { return rd(a, c + SSZ); }
+static inline uint64_t csize(alloc *a, uint64_t c) { return rd(a, c + SSZ) & ~(uint64_t)ALLOC_SIZE_BITS; }
+static inline void set_head(alloc *a, uint64_t c, uint64_t v) { wr(a, c + SSZ, v); }
 static inline void set_head_size(alloc *a, uint64_t c, uint64_t s)
 {
-	wr(a, c + 8, (rd(a, c + 8) & ALLOC_SIZE_BITS) | s);
+	wr(a, c + SSZ, (rd(a, c + SSZ) & ALLOC_SIZE_BITS) | s);
 }
 static inline uint64_t prev_size(alloc *a, uint64_t c) { return rd(a, c); }
 static inline void set_foot(alloc *a, uint64_t c, uint64_t s) { wr(a, c + s, s); }
-static inline bool prev_inuse(alloc *a, uint64_t c) { return rd(a, c + 8) & ALLOC_PREV_INUSE; }
-static inline bool is_mmapped(alloc *a, uint64_t c) { return rd(a, c + 8) & ALLOC_IS_MMAPPED; }
-static inline bool inuse_at(alloc *a, uint64_t c, uint64_t s) { return rd(a, c + s + 8) & ALLOC_PREV_INUSE; }
+static inline bool prev_inuse(alloc *a, uint64_t c) { return rd(a, c + SSZ) & ALLOC_PREV_INUSE; }
+static inline bool is_mmapped(alloc *a, uint64_t c) { return rd(a, c + SSZ) & ALLOC_IS_MMAPPED; }
+static inline bool inuse_at(alloc *a, uint64_t c, uint64_t s) { return rd(a, c + s + SSZ) & ALLOC_PREV_INUSE; }
 static inline void set_inuse_at(alloc *a, uint64_t c, uint64_t s)
 {
-	wr(a, c + s + 8, rd(a, c + s + 8) | ALLOC_PREV_INUSE);
+	wr(a, c + s + SSZ, rd(a, c + s + SSZ) | ALLOC_PREV_INUSE);
 }
 static inline void clear_inuse_at(alloc *a, uint64_t c, uint64_t s)
 {
-	wr(a, c + s + 8, rd(a, c + s + 8) & ~(uint64_t)ALLOC_PREV_INUSE);
+	wr(a, c + s + SSZ, rd(a, c + s + SSZ) & ~(uint64_t)ALLOC_PREV_INUSE);
 }
-static inline uint64_t fd(alloc *a, uint64_t c) { return rd(a, c + 16); }
-static inline uint64_t bk(alloc *a, uint64_t c) { return rd(a, c + 24); }
-static inline uint64_t fdn(alloc *a, uint64_t c) { return rd(a, c + 32); }
-static inline uint64_t bkn(alloc *a, uint64_t c) { return rd(a, c + 40); }
-static inline void set_fd(alloc *a, uint64_t c, uint64_t v) { wr(a, c + 16, v); }
-static inline void set_bk(alloc *a, uint64_t c, uint64_t v) { wr(a, c + 24, v); }
-static inline void set_fdn(alloc *a, uint64_t c, uint64_t v) { wr(a, c + 32, v); }
-static inline void set_bkn(alloc *a, uint64_t c, uint64_t v) { wr(a, c + 40, v); }
+static inline uint64_t fd(alloc *a, uint64_t c) { return rd(a, c + 2 * SSZ); }
+static inline uint64_t bk(alloc *a, uint64_t c) { return rd(a, c + 3 * SSZ); }
+static inline uint64_t fdn(alloc *a, uint64_t c) { return rd(a, c + 4 * SSZ); }
+static inline uint64_t bkn(alloc *a, uint64_t c) { return rd(a, c + 5 * SSZ); }
+static inline void set_fd(alloc *a, uint64_t c, uint64_t v) { wr(a, c + 2 * SSZ, v); }
+static inline void set_bk(alloc *a, uint64_t c, uint64_t v) { wr(a, c + 3 * SSZ, v); }
+static inline void set_fdn(alloc *a, uint64_t c, uint64_t v) { wr(a, c + 4 * SSZ, v); }
+static inline void set_bkn(alloc *a, uint64_t c, uint64_t v) { wr(a, c + 5 * SSZ, v); }
 
-static inline bool in_smallbin_range(uint64_t s) { return s < ALLOC_MIN_LARGE; }
-static inline unsigned smallbin_index(uint64_t s) { return (unsigned)(s >> 4); }
-static inline unsigned fastbin_index(uint64_t s) { return (unsigned)((s >> 4) - 2); }
-static inline uint64_t tidx(uint64_t s) { return s < ALLOC_MINSIZE ? 0 : (s - ALLOC_MINSIZE + 15) / 16; }
+/* Bin indexes.  i386 has 16-byte alignment with 4-byte words, so its
+ * small bins are shifted by one (SMALLBIN_CORRECTION) and its fast bins
+ * are 8 bytes apart. */
+static inline bool in_smallbin_range(const alloc *a, uint64_t s) { return s < MIN_LARGE; }
+static inline unsigned smallbin_index(const alloc *a, uint64_t s) { return (unsigned)(s >> 4) + (a->ssz == 4); }
+static inline unsigned fastbin_index(const alloc *a, uint64_t s)
+{
+	return (unsigned)((s >> (a->ssz == 8 ? 4 : 3)) - 2);
+}
+static inline uint64_t tidx(const alloc *a, uint64_t s) { return s < MINSIZE ? 0 : (s - MINSIZE + 15) / 16; }
 static inline bool misaligned(uint64_t x) { return x & 15; }
 static inline uint64_t protect(uint64_t slot, uint64_t ptr) { return (slot >> 12) ^ ptr; }
 
-/* regular bin header i seen as a chunk */
-static inline uint64_t bin_at(const alloc *a, unsigned i) { return a->lay.arena + 0x60 + (uint64_t)(i - 1) * 16; }
+/* regular bin header i seen as a chunk: the bins follow top and
+ * last_remainder in malloc_state (x86-64: 10 fast bins of 8 bytes; i386:
+ * 11 of 4) */
+static inline uint64_t bin_at(const alloc *a, unsigned i)
+{
+	return a->ssz == 8 ? a->lay.arena + 0x60 + (uint64_t)(i - 1) * 16 : a->lay.arena + 0x38 + (uint64_t)(i - 1) * 8;
+}
 static inline uint64_t unsorted(const alloc *a) { return bin_at(a, 1); }
 static inline void mark_bin(alloc *a, unsigned i) { a->binmap[i >> 5] |= 1u << (i & 31); }
 
@@ -190,7 +210,8 @@ void alloc_munmap(alloc *a, uint64_t addr, uint64_t len);
 uint64_t alloc_mremap(alloc *a, uint64_t addr, uint64_t oldlen, uint64_t newlen);
 
 /* tcache_perthread_struct access: counts[] are uint16_t at tcache+2*i,
- * entries[] are user pointers at tcache+0x80+8*i. */
+ * entries[] are user pointers at tcache+0x80+SIZE_SZ*i; an entry's next
+ * is its first word, its key the second. */
 static inline unsigned alloc_tcount(alloc *a, uint64_t i)
 {
 	uint16_t v;
@@ -207,16 +228,16 @@ static inline void alloc_set_tcount(alloc *a, uint64_t i, unsigned v)
 
 static inline uint64_t alloc_tentry(alloc *a, uint64_t i)
 {
-	return rd(a, a->tcache + 0x80 + 8 * i);
+	return rd(a, a->tcache + 0x80 + SSZ * i);
 }
 
 /* tcache_put when the caller already read counts[i] (it is cnt) */
 static inline void alloc_tcache_put_n(alloc *a, uint64_t chunk, uint64_t i, unsigned cnt)
 {
 	uint64_t e = chunk + HDR;
-	wr(a, e + 8, a->tcache_key);
+	wr(a, e + SSZ, a->tcache_key);
 	wr(a, e, protect(e, alloc_tentry(a, i)));
-	wr(a, a->tcache + 0x80 + 8 * i, e);
+	wr(a, a->tcache + 0x80 + SSZ * i, e);
 	alloc_set_tcount(a, i, cnt + 1);
 	alloc_emit(a, ALLOC_EV_TCACHE_PUT, ALLOC_BIN_TCACHE, (unsigned)i, chunk, 0, 0);
 }
@@ -232,9 +253,9 @@ static inline uint64_t alloc_tcache_get_n(alloc *a, uint64_t i, unsigned cnt)
 	uint64_t e = alloc_tentry(a, i);
 	if (misaligned(e))
 		alloc_fail(a, "malloc(): unaligned tcache chunk detected");
-	wr(a, a->tcache + 0x80 + 8 * i, protect(e, rd(a, e)));
+	wr(a, a->tcache + 0x80 + SSZ * i, protect(e, rd(a, e)));
 	alloc_set_tcount(a, i, cnt - 1);
-	wr(a, e + 8, 0);
+	wr(a, e + SSZ, 0);
 	alloc_emit(a, ALLOC_EV_TCACHE_GET, ALLOC_BIN_TCACHE, (unsigned)i, e - HDR, 0, 0);
 	return e;
 }

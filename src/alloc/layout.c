@@ -25,7 +25,17 @@
  *     mmap area at TASK_SIZE / 3 = 0x2aaaaaaab000 and fills it bottom-up:
  *     ld.so, the vdso, ld.so's pages, the cache's hole, libc, its bss and
  *     then the TLS block, which merges with the bss.
+ *
+ * An i386 process (--arch=i386) has a table of its own, measured the same
+ * way with a `gcc -m32` program on this machine: under a 64-bit kernel
+ * (--kernel=64) its user space is 4 GiB, the stack ends at 0xffffe000 and
+ * the mmap base is 128 MiB below it (0xf7ffe000); under a 32-bit kernel
+ * with the 3G/1G split the stack ends at 0xc0000000 and the mmap area,
+ * the same sizes in the same order, ends 128 MiB below that (0xb8000000).
+ * Its libc has no TLS block below it and there is no [vsyscall].
  */
+#include <string.h>
+
 #include "internal.h"
 
 /* Mappings come in groups that move together; each group's place is the
@@ -65,6 +75,36 @@ enum { G_EXE, G_TLS, G_LIBC, G_LDANON, G_VDSO, G_LD, G_STACK, G_FIXED, G_COUNT }
 	X(G_STACK, 0, 0x21000, RW, 0, MEM_STACK, "[stack]")             \
 	X(G_FIXED, 0xffffffffff600000, 0x1000, MEM_X, 0, MEM_KERNEL, "[vsyscall]")
 
+#define LIBC32 "/usr/lib32/libc.so.6"
+#define LD32 "/usr/lib32/ld-linux.so.2"
+#define LIBC32N "/usr/lib/i386-linux-gnu/libc.so.6" /* on a 32-bit system */
+#define LD32N "/usr/lib/i386-linux-gnu/ld-linux.so.2"
+
+/* the i386 process: group, offset, length, permissions, file offset,
+ * kind, path under a 64-bit kernel, path under a 32-bit one */
+#define ALLOC_IMAGE_I386(X)                                                          \
+	X(G_EXE, 0x0000, 0x1000, R, 0x0000, MEM_RODATA, EXE, EXE)                    \
+	X(G_EXE, 0x1000, 0x1000, RX, 0x1000, MEM_TEXT, EXE, EXE)                     \
+	X(G_EXE, 0x2000, 0x1000, R, 0x2000, MEM_RODATA, EXE, EXE)                    \
+	X(G_EXE, 0x3000, 0x1000, R, 0x2000, MEM_RODATA, EXE, EXE)                    \
+	X(G_EXE, 0x4000, 0x1000, RW, 0x3000, MEM_DATA, EXE, EXE)                     \
+	X(G_LIBC, 0x000000, 0x22000, R, 0x000000, MEM_LIB, LIBC32, LIBC32N)          \
+	X(G_LIBC, 0x022000, 0x179000, RX, 0x022000, MEM_LIB, LIBC32, LIBC32N)        \
+	X(G_LIBC, 0x19b000, 0x80000, R, 0x19b000, MEM_LIB, LIBC32, LIBC32N)          \
+	X(G_LIBC, 0x21b000, 0x2000, R, 0x21b000, MEM_LIB, LIBC32, LIBC32N)           \
+	X(G_LIBC, 0x21d000, 0x1000, RW, 0x21d000, MEM_LIB, LIBC32, LIBC32N)          \
+	X(G_LIBC, 0x21e000, 0xa000, RW, 0, MEM_ANON, "", "")                         \
+	X(G_LDANON, 0, 0x2000, RW, 0, MEM_ANON, "", "")                              \
+	X(G_VDSO, 0x0000, 0x4000, R, 0, MEM_KERNEL, "[vvar]", "[vvar]")              \
+	X(G_VDSO, 0x4000, 0x2000, R, 0, MEM_KERNEL, "[vvar_vclock]", "[vvar_vclock]") \
+	X(G_VDSO, 0x6000, 0x2000, RX, 0, MEM_KERNEL, "[vdso]", "[vdso]")             \
+	X(G_LD, 0x00000, 0x1000, R, 0x00000, MEM_LIB, LD32, LD32N)                   \
+	X(G_LD, 0x01000, 0x23000, RX, 0x01000, MEM_LIB, LD32, LD32N)                 \
+	X(G_LD, 0x24000, 0xe000, R, 0x24000, MEM_LIB, LD32, LD32N)                   \
+	X(G_LD, 0x32000, 0x2000, R, 0x31000, MEM_LIB, LD32, LD32N)                   \
+	X(G_LD, 0x34000, 0x1000, RW, 0x33000, MEM_LIB, LD32, LD32N)                  \
+	X(G_STACK, 0, 0x21000, RW, 0, MEM_STACK, "[stack]", "[stack]")
+
 /* Where each group of the mmap area starts, from libc's first byte:
  * flexible (top-down from the mmap base, ld.so ending there) and legacy
  * (bottom-up from the mmap base, ld.so starting there), as measured with
@@ -73,6 +113,16 @@ static const int64_t flexible_at[G_COUNT] = {[G_TLS] = -0x3000, [G_LIBC] = 0, [G
 					      [G_VDSO] = 0x1ef000, [G_LD] = 0x1f7000};
 static const int64_t legacy_at[G_COUNT] = {[G_LD] = -0x4a000, [G_VDSO] = -0x15000, [G_LDANON] = -0xd000,
 					   [G_LIBC] = 0, [G_TLS] = 0x1e2000};
+
+/* the i386 process, from libc's first byte: ld.so's pages after the
+ * cache's hole, the vdso, ld.so ending at the mmap base */
+static const int64_t i386_at[G_COUNT] = {[G_LIBC] = 0, [G_LDANON] = 0x233000, [G_VDSO] = 0x235000, [G_LD] = 0x23d000};
+#define PIE32 0x56555000ull
+#define MMAP32_K64 0xf7ffe000ull /* 0xffffe000 less 128 MiB */
+#define MMAP32 0xb8000000ull /* 0xc0000000 less 128 MiB */
+#define LIBS32_SPAN 0x272000ull /* libc's first byte to ld.so's end */
+#define LIBC32_SIZE 0x228000ull
+#define MAIN_ARENA32 0x21d7c0ull /* &main_arena; its bin 1 at +0x38 was measured at libc + 0x21d7f8 */
 
 /* where the bases sit without ASLR */
 #define PIE_BASE 0x555555554000ull
@@ -94,8 +144,37 @@ uint64_t alloc_splitmix(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-void alloc_layout_init(alloc_layout *l, bool aslr, uint64_t seed, bool legacy)
+/* An i386 process (no ASLR, the flexible layout). */
+static void layout_i386(alloc_layout *l, bool k64)
 {
+	uint64_t pie = PIE32;
+	l->pie = pie;
+	l->text = pie + 0x1000;
+	l->text_end = pie + 0x2000;
+	l->data = pie + 0x4000;
+	l->data_end = pie + 0x4008;
+	l->bss = pie + 0x4008;
+	l->bss_end = pie + 0x5000;
+	l->heap = pie + 0x5000;
+	l->mmap_top = k64 ? MMAP32_K64 : MMAP32;
+	l->libc = l->mmap_top - LIBS32_SPAN;
+	l->libc_end = l->libc + LIBC32_SIZE;
+	l->ld = l->libc + (uint64_t)i386_at[G_LD];
+	l->ld_end = l->ld + 0x35000;
+	l->libs_lo = l->libc;
+	l->arena = l->libc + MAIN_ARENA32;
+	l->stack_end = k64 ? 0xffffe000ull : 0xc0000000ull;
+	l->stack = l->stack_end - STACK_SIZE;
+}
+
+void alloc_layout_init(alloc_layout *l, bool aslr, uint64_t seed, bool legacy, alloc_arch arch)
+{
+	memset(l, 0, sizeof *l);
+	l->arch = (uint8_t)arch;
+	if (arch != ALLOC_ARCH_X86_64) {
+		layout_i386(l, arch == ALLOC_ARCH_I386_K64);
+		return;
+	}
 	uint64_t pie = PIE_BASE, brk_rnd = 0, mmap_rnd = 0, stack_rnd = 0;
 	if (aslr) {
 		/* the ranges of Linux x86-64: 28 bits of pages for the PIE and the
@@ -134,7 +213,7 @@ void alloc_layout_init(alloc_layout *l, bool aslr, uint64_t seed, bool legacy)
 /* Map the mappings of the groups in mask (1 << G_...). */
 static void map_groups(mem_space *m, const alloc_layout *l, unsigned mask)
 {
-	const int64_t *at = l->legacy ? legacy_at : flexible_at;
+	const int64_t *at = l->arch != ALLOC_ARCH_X86_64 ? i386_at : l->legacy ? legacy_at : flexible_at;
 	uint64_t base[G_COUNT];
 	for (int g = 0; g < G_COUNT; g++)
 		base[g] = l->libc + (uint64_t)at[g];
@@ -150,7 +229,17 @@ static void map_groups(mem_space *m, const alloc_layout *l, unsigned mask)
 		if (!(path)[0])                                                                         \
 			mem_vma_merge(m, start);                                                        \
 	}
-	ALLOC_IMAGE(MAP)
+	if (l->arch == ALLOC_ARCH_X86_64) {
+		ALLOC_IMAGE(MAP)
+	} else if (l->arch == ALLOC_ARCH_I386_K64) {
+#define MAP64(g, off_in, len, prot, off, kind, path, path32) MAP(g, off_in, len, prot, off, kind, path)
+		ALLOC_IMAGE_I386(MAP64)
+#undef MAP64
+	} else {
+#define MAP32(g, off_in, len, prot, off, kind, path, path32) MAP(g, off_in, len, prot, off, kind, path32)
+		ALLOC_IMAGE_I386(MAP32)
+#undef MAP32
+	}
 #undef MAP
 }
 

@@ -13,9 +13,9 @@ uint64_t alloc_libc_malloc(alloc *a, uint64_t bytes)
 	uint64_t nb;
 	if (!a->initialized)
 		alloc_ptmalloc_init(a);
-	if (!alloc_request2size(bytes, &nb))
+	if (!alloc_request2size(a, bytes, &nb))
 		return 0;
-	uint64_t tc = tidx(nb);
+	uint64_t tc = tidx(a, nb);
 	if (!a->tcache)
 		alloc_tcache_init(a);
 	if (tc < a->mp.tcache_bins && a->tcache) {
@@ -31,7 +31,7 @@ uint64_t alloc_libc_malloc(alloc *a, uint64_t bytes)
 static uint64_t take_split(alloc *a, uint64_t victim, uint64_t size, uint64_t nb, const char *chk, bool lastrem)
 {
 	uint64_t rsize = size - nb;
-	if (rsize < ALLOC_MINSIZE) {
+	if (rsize < MINSIZE) {
 		set_inuse_at(a, victim, size);
 		return victim + HDR;
 	}
@@ -45,7 +45,7 @@ static uint64_t take_split(alloc *a, uint64_t victim, uint64_t size, uint64_t nb
 	set_bk(a, fwd, r);
 	if (lastrem)
 		a->last_remainder = r;
-	if (!in_smallbin_range(rsize)) {
+	if (!in_smallbin_range(a, rsize)) {
 		set_fdn(a, r, 0);
 		set_bkn(a, r, 0);
 	}
@@ -61,12 +61,12 @@ static void bin_chunk(alloc *a, uint64_t victim, uint64_t size)
 {
 	unsigned vi;
 	uint64_t bck, fwd;
-	if (in_smallbin_range(size)) {
-		vi = smallbin_index(size);
+	if (in_smallbin_range(a, size)) {
+		vi = smallbin_index(a, size);
 		bck = bin_at(a, vi);
 		fwd = fd(a, bck);
 	} else {
-		vi = alloc_bin_index(size);
+		vi = alloc_bin_index(a, size);
 		bck = bin_at(a, vi);
 		fwd = fd(a, bck);
 		if (fwd != bck) {
@@ -117,21 +117,21 @@ static void bin_chunk(alloc *a, uint64_t victim, uint64_t size)
 uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 {
 	uint64_t nb;
-	if (!alloc_request2size(bytes, &nb))
+	if (!alloc_request2size(a, bytes, &nb))
 		return 0;
-	uint64_t tc = tidx(nb);
+	uint64_t tc = tidx(a, nb);
 	bool can_stash = a->tcache && tc < a->mp.tcache_bins;
 	unsigned idx;
 
 	/* A. fastbin: exact size class, LIFO */
 	if (nb <= a->mp.global_max_fast) {
-		unsigned fi = fastbin_index(nb);
+		unsigned fi = fastbin_index(a, nb);
 		uint64_t victim = a->fastbins[fi];
 		if (victim) {
 			if (misaligned(victim))
 				alloc_fail(a, "malloc(): unaligned fastbin chunk detected 2");
 			a->fastbins[fi] = protect(victim + HDR, fd(a, victim));
-			if (fastbin_index(csize(a, victim)) != fi)
+			if (fastbin_index(a, csize(a, victim)) != fi)
 				alloc_fail(a, "malloc(): memory corruption (fast)");
 			alloc_emit(a, ALLOC_EV_FAST_GET, ALLOC_BIN_FAST, fi, victim, 0, 0);
 			if (can_stash) {
@@ -152,8 +152,8 @@ uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 	}
 
 	/* B. smallbin: exact size class, oldest first */
-	if (in_smallbin_range(nb)) {
-		idx = smallbin_index(nb);
+	if (in_smallbin_range(a, nb)) {
+		idx = smallbin_index(a, nb);
 		uint64_t bin = bin_at(a, idx);
 		uint64_t victim = bk(a, bin);
 		if (victim != bin) {
@@ -184,7 +184,7 @@ uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 		alloc_emit(a, ALLOC_EV_BIN_MISS, ALLOC_BIN_SMALL, idx, 0, 0, 0);
 	} else {
 		/* C. a large request first merges away fragmentation */
-		idx = alloc_bin_index(nb);
+		idx = alloc_bin_index(a, nb);
 		if (a->have_fastchunks)
 			alloc_consolidate(a);
 	}
@@ -214,15 +214,15 @@ uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 				alloc_fail(a, "malloc(): invalid next->prev_inuse (unsorted)");
 
 			/* a small request keeps carving the last remainder */
-			if (in_smallbin_range(nb) && bck == U && victim == a->last_remainder &&
-			    size > nb + ALLOC_MINSIZE) {
+			if (in_smallbin_range(a, nb) && bck == U && victim == a->last_remainder &&
+			    size > nb + MINSIZE) {
 				uint64_t rsize = size - nb, r = victim + nb;
 				set_fd(a, U, r);
 				set_bk(a, U, r);
 				a->last_remainder = r;
 				set_fd(a, r, U);
 				set_bk(a, r, U);
-				if (!in_smallbin_range(rsize)) {
+				if (!in_smallbin_range(a, rsize)) {
 					set_fdn(a, r, 0);
 					set_bkn(a, r, 0);
 				}
@@ -267,7 +267,7 @@ uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 			return alloc_tcache_get(a, tc);
 
 		/* E. large request: smallest fitting chunk of its own bin */
-		if (!in_smallbin_range(nb)) {
+		if (!in_smallbin_range(a, nb)) {
 			uint64_t bin = bin_at(a, idx);
 			victim = fd(a, bin);
 			if (victim != bin && size_raw(a, victim) >= nb) {
@@ -323,7 +323,7 @@ uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 			alloc_unlink(a, victim);
 			alloc_emit(a, ALLOC_EV_BINMAP, bi < 64 ? ALLOC_BIN_SMALL : ALLOC_BIN_LARGE, bi, victim, size, 0);
 			uint64_t p = take_split(a, victim, size, nb, "malloc(): corrupted unsorted chunks 2",
-						in_smallbin_range(nb));
+						in_smallbin_range(a, nb));
 			alloc_perturb_alloc(a, p, bytes);
 			return p;
 		}
@@ -335,7 +335,7 @@ uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 			uint64_t size = victim ? csize(a, victim) : 0;
 			if (size > a->system_mem)
 				alloc_fail(a, "malloc(): corrupted top size");
-			if (victim && size >= nb + ALLOC_MINSIZE) {
+			if (victim && size >= nb + MINSIZE) {
 				a->top = victim + nb;
 				set_head(a, victim, nb | ALLOC_PREV_INUSE);
 				set_head(a, a->top, (size - nb) | ALLOC_PREV_INUSE);
@@ -347,7 +347,7 @@ uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 		if (a->have_fastchunks) {
 			/* H. merge the fastbins and try again */
 			alloc_consolidate(a);
-			idx = alloc_bin_index(nb);
+			idx = alloc_bin_index(a, nb);
 			continue;
 		}
 		/* I. ask the system */
@@ -372,7 +372,7 @@ void alloc_consolidate(alloc *a)
 		while (p) {
 			if (misaligned(p))
 				alloc_fail(a, "malloc_consolidate(): unaligned fastbin chunk detected");
-			if (fastbin_index(csize(a, p)) != fi)
+			if (fastbin_index(a, csize(a, p)) != fi)
 				alloc_fail(a, "malloc_consolidate(): invalid chunk size");
 			/* every step rewrites chunks: a revisit may end differently */
 			alloc_walk_changed(&walk);
@@ -403,7 +403,7 @@ void alloc_consolidate(alloc *a)
 				uint64_t first = fd(a, U);
 				set_fd(a, U, p);
 				set_bk(a, first, p);
-				if (!in_smallbin_range(size)) {
+				if (!in_smallbin_range(a, size)) {
 					set_fdn(a, p, 0);
 					set_bkn(a, p, 0);
 				}

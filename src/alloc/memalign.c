@@ -22,11 +22,11 @@ static bool pow2(uint64_t x) { return x && !(x & (x - 1)); }
 static uint64_t int_memalign(alloc *a, uint64_t align, uint64_t bytes, uint64_t *code)
 {
 	uint64_t nb;
-	if (!alloc_request2size(bytes, &nb) || align > (uint64_t)INT64_MAX) {
+	if (!alloc_request2size(a, bytes, &nb) || align > (uint64_t)INT64_MAX) {
 		*code = ENOMEM;
 		return 0;
 	}
-	uint64_t m = alloc_int_malloc(a, nb + align + ALLOC_MINSIZE);
+	uint64_t m = alloc_int_malloc(a, nb + align + MINSIZE);
 	if (!m) {
 		*code = ENOMEM;
 		return 0;
@@ -34,7 +34,7 @@ static uint64_t int_memalign(alloc *a, uint64_t align, uint64_t bytes, uint64_t 
 	uint64_t p = m - HDR;
 	if (m % align) {
 		uint64_t newp = ((m + align - 1) & ~(align - 1)) - HDR;
-		if (newp - p < ALLOC_MINSIZE)
+		if (newp - p < MINSIZE)
 			newp += align;
 		uint64_t lead = newp - p, newsize = csize(a, p) - lead;
 		if (is_mmapped(a, p)) {
@@ -56,7 +56,7 @@ static uint64_t int_memalign(alloc *a, uint64_t align, uint64_t bytes, uint64_t 
 	}
 	if (!is_mmapped(a, p)) {
 		uint64_t size = csize(a, p);
-		if (size > nb + ALLOC_MINSIZE) {
+		if (size > nb + MINSIZE) {
 			uint64_t rem = p + nb;
 			set_head(a, rem, (size - nb) | ALLOC_PREV_INUSE);
 			set_head_size(a, p, nb);
@@ -75,8 +75,8 @@ static uint64_t mid_memalign(alloc *a, uint64_t align, uint64_t bytes, uint64_t 
 		*code = m ? 0 : ENOMEM;
 		return m;
 	}
-	if (align < ALLOC_MINSIZE)
-		align = ALLOC_MINSIZE;
+	if (align < MINSIZE)
+		align = MINSIZE;
 	if (align > (UINT64_MAX >> 1) + 1) {
 		*code = EINVAL;
 		return 0;

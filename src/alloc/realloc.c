@@ -18,7 +18,7 @@ static uint64_t mremap_chunk(alloc *a, uint64_t p, uint64_t nb)
 	uint64_t po = mem & (PAGE - 1);
 	if (((block | total) & (PAGE - 1)) != 0 || (po & (po - 1)) != 0)
 		alloc_fail(a, "mremap_chunk(): invalid pointer");
-	uint64_t newsize = ALIGN_UP(nb + off + ALLOC_SIZE_SZ, PAGE);
+	uint64_t newsize = ALIGN_UP(nb + off + SSZ, PAGE);
 	if (total == newsize)
 		return p;
 	uint64_t cp = alloc_mremap(a, block, total, newsize);
@@ -44,7 +44,7 @@ static uint64_t int_realloc(alloc *a, uint64_t oldp, uint64_t oldsize, uint64_t 
 	if (oldsize >= nb) {
 		newp = oldp;
 		newsize = oldsize;
-	} else if (next == a->top && (newsize = oldsize + nsize) >= nb + ALLOC_MINSIZE) {
+	} else if (next == a->top && (newsize = oldsize + nsize) >= nb + MINSIZE) {
 		set_head_size(a, oldp, nb);
 		a->top = oldp + nb;
 		set_head(a, a->top, (newsize - nb) | ALLOC_PREV_INUSE);
@@ -65,7 +65,7 @@ static uint64_t int_realloc(alloc *a, uint64_t oldp, uint64_t oldsize, uint64_t 
 			newp = oldp;
 			alloc_emit(a, ALLOC_EV_MERGE, ALLOC_BIN_NONE, 0, oldp, next, newsize);
 		} else {
-			uint64_t n = oldsize - ALLOC_SIZE_SZ;
+			uint64_t n = oldsize - SSZ;
 			if (!copy_user(a, nm, oldp + HDR, n))
 				alloc_segv(a, a->mem->fault, "access");
 			alloc_emit(a, ALLOC_EV_COPY, ALLOC_BIN_NONE, 0, oldp, n, newp);
@@ -74,7 +74,7 @@ static uint64_t int_realloc(alloc *a, uint64_t oldp, uint64_t oldsize, uint64_t 
 		}
 	}
 	uint64_t r = newsize - nb;
-	if (r < ALLOC_MINSIZE) {
+	if (r < MINSIZE) {
 		set_head_size(a, newp, newsize);
 		set_inuse_at(a, newp, newsize);
 	} else {
@@ -106,13 +106,13 @@ static uint64_t libc_realloc(alloc *a, uint64_t oldmem, uint64_t bytes)
 	if (oldp > (uint64_t)0 - oldsize || misaligned(oldp))
 		alloc_fail(a, "realloc(): invalid pointer");
 	uint64_t nb;
-	if (!alloc_request2size(bytes, &nb))
+	if (!alloc_request2size(a, bytes, &nb))
 		return 0;
 	if (mm) {
 		uint64_t np = mremap_chunk(a, oldp, nb);
 		if (np)
 			return np + HDR;
-		if (oldsize - ALLOC_SIZE_SZ >= nb)
+		if (oldsize - SSZ >= nb)
 			return oldmem;
 		uint64_t nm = alloc_libc_malloc(a, bytes);
 		if (!nm)

@@ -43,7 +43,8 @@ uint64_t alloc_place(const alloc *a, uint64_t len, uint64_t off)
 {
 	const uint64_t pmd = 2ull << 20;
 	const alloc_layout *l = &a->lay;
-	uint64_t floor = a->brk + ALLOC_MEMORY_LIMIT, ceiling = l->stack - (128ull << 20);
+	/* x86-64 keeps room for the heap to grow; i386 has none to spare */
+	uint64_t floor = a->brk + (a->ssz == 8 ? ALLOC_MEMORY_LIMIT : 0), ceiling = l->stack - (128ull << 20);
 	bool thp = false;
 	if (len % pmd == 0) {
 		uint64_t off_end = off + len, off_align = ALIGN_UP(off, pmd);
@@ -107,7 +108,7 @@ uint64_t alloc_mremap(alloc *a, uint64_t addr, uint64_t oldlen, uint64_t newlen)
 
 static uint64_t sysmalloc_mmap(alloc *a, uint64_t nb)
 {
-	uint64_t size = ALIGN_UP(nb + ALLOC_SIZE_SZ, PAGE);
+	uint64_t size = ALIGN_UP(nb + SSZ, PAGE);
 	if (size <= nb)
 		return 0;
 	uint64_t mm = alloc_mmap(a, size, MEM_CHUNK);
@@ -134,15 +135,15 @@ uint64_t alloc_sysmalloc(alloc *a, uint64_t nb)
 	uint64_t old_size = old_top ? csize(a, old_top) : 0;
 	uint64_t old_end = old_top + old_size;
 	if (!((old_top == 0 && old_size == 0) ||
-	      (old_size >= ALLOC_MINSIZE && prev_inuse(a, old_top) && (old_end & (PAGE - 1)) == 0)))
+	      (old_size >= MINSIZE && prev_inuse(a, old_top) && (old_end & (PAGE - 1)) == 0)))
 		alloc_assert_fail(a, "sysmalloc",
 				  "(old_top == initial_top (av) && old_size == 0) || ((unsigned long) "
 				  "(old_size) >= MINSIZE && prev_inuse (old_top) && ((unsigned long) "
 				  "old_end & (pagesize - 1)) == 0)");
-	if (old_size >= nb + ALLOC_MINSIZE)
+	if (old_size >= nb + MINSIZE)
 		alloc_assert_fail(a, "sysmalloc", "(unsigned long) (old_size) < (unsigned long) (nb + MINSIZE)");
 
-	uint64_t size = nb + a->mp.top_pad + ALLOC_MINSIZE;
+	uint64_t size = nb + a->mp.top_pad + MINSIZE;
 	if (a->contiguous)
 		size -= old_size;
 	size = ALIGN_UP(size, PAGE);
@@ -218,7 +219,7 @@ uint64_t alloc_sysmalloc(alloc *a, uint64_t nb)
 				set_head(a, old_top, old_size | ALLOC_PREV_INUSE);
 				set_head(a, old_top + old_size, HDR | ALLOC_PREV_INUSE);
 				set_head(a, old_top + old_size + HDR, HDR | ALLOC_PREV_INUSE);
-				if (old_size >= ALLOC_MINSIZE)
+				if (old_size >= MINSIZE)
 					alloc_int_free(a, old_top, true);
 			}
 		}
@@ -227,7 +228,7 @@ uint64_t alloc_sysmalloc(alloc *a, uint64_t nb)
 		a->max_system_mem = a->system_mem;
 	uint64_t p = a->top;
 	uint64_t psize = p ? csize(a, p) : 0;
-	if (p && psize >= nb + ALLOC_MINSIZE) {
+	if (p && psize >= nb + MINSIZE) {
 		a->top = p + nb;
 		set_head(a, p, nb | ALLOC_PREV_INUSE);
 		set_head(a, a->top, (psize - nb) | ALLOC_PREV_INUSE);
@@ -240,8 +241,8 @@ uint64_t alloc_sysmalloc(alloc *a, uint64_t nb)
 int alloc_systrim(alloc *a, uint64_t pad)
 {
 	uint64_t top_size = csize(a, a->top);
-	uint64_t area = top_size - ALLOC_MINSIZE - 1;
-	if (top_size < ALLOC_MINSIZE + 1 || area <= pad)
+	uint64_t area = top_size - MINSIZE - 1;
+	if (top_size < MINSIZE + 1 || area <= pad)
 		return 0;
 	uint64_t extra = ALIGN_DOWN(area - pad, PAGE);
 	if (extra == 0)

@@ -9,7 +9,7 @@
 
 static void set_max_fast(alloc *a, uint64_t v)
 {
-	a->mp.global_max_fast = v <= 7 ? 0x10 : ((v + ALLOC_SIZE_SZ) & ~(uint64_t)15);
+	a->mp.global_max_fast = v <= 7 ? 0x10 : ((v + SSZ) & ~(uint64_t)15);
 }
 
 static uint64_t do_mallopt(alloc *a, int param, int64_t value)
@@ -124,9 +124,9 @@ int alloc_tunable(alloc *a, int id, uint64_t v)
 		break;
 	case ALLOC_TUNABLE_TCACHE_MAX: {
 		uint64_t nb;
-		alloc_request2size(v, &nb);
+		alloc_request2size(a, v, &nb);
 		mp->tcache_max_bytes = v;
-		mp->tcache_bins = tidx(nb) + 1;
+		mp->tcache_bins = tidx(a, nb) + 1;
 		break;
 	}
 	case ALLOC_TUNABLE_TCACHE_UNSORTED_LIMIT:
@@ -167,7 +167,7 @@ static uint64_t mtrim(alloc *a, uint64_t pad)
 	alloc_ptmalloc_init(a);
 	alloc_consolidate(a);
 	uint64_t result = 0;
-	unsigned psindex = alloc_bin_index(PAGE);
+	unsigned psindex = alloc_bin_index(a, PAGE);
 	for (unsigned i = 1; i < ALLOC_NBINS; i++) {
 		if (i != 1 && i < psindex)
 			continue;
@@ -215,7 +215,7 @@ int alloc_usable_size(alloc *a, uint64_t mem, uint64_t *out)
 		if (raw & ALLOC_IS_MMAPPED)
 			*out = csize(a, p) - HDR;
 		else if (inuse_at(a, p, csize(a, p)))
-			*out = csize(a, p) - ALLOC_SIZE_SZ;
+			*out = csize(a, p) - SSZ;
 	}
 	OP_END(a);
 }

@@ -167,7 +167,7 @@ int hv_check(alloc *a, char *msg, size_t len)
 				rc = fail(msg, len, "bin %u: chunk 0x%llx bk does not point back", i, X(c));
 				goto done;
 			}
-			if (i > 1 && alloc_bin_index(s) != i) {
+			if (i > 1 && alloc_bin_index(a, s) != i) {
 				rc = fail(msg, len, "bin %u holds chunk 0x%llx of size 0x%llx", i, X(c), X(s));
 				goto done;
 			}

@@ -188,16 +188,16 @@ static void malloc_words(sbuf *b, const alloc *a, const eng_result *r)
 	unsigned tc = (unsigned)((chunk_for(r->req) - MINSIZE) / 16);
 	sbuf bin = {0};
 	if ((e = find(r, ALLOC_EV_TCACHE_GET))) {
-		report_bin_name(&bin, ALLOC_BIN_TCACHE, e->idx);
+		report_bin_name(&bin, a, ALLOC_BIN_TCACHE, e->idx);
 		sb_printf(b, "%s held %u: its newest chunk is handed out at once (LIFO, no other bin is looked at).\n",
 			  bin.s, tcache_count(a, e->idx) + 1);
 	} else if ((e = find(r, ALLOC_EV_FAST_GET))) {
-		report_bin_name(&bin, ALLOC_BIN_FAST, e->idx);
+		report_bin_name(&bin, a, ALLOC_BIN_FAST, e->idx);
 		sb_printf(b, "The tcache bin for it was empty; chunks up to 0x%llx (global_max_fast) live in fastbins, "
 			     "and %s had one: taken from its head.\n",
 			  X(a->mp.global_max_fast), bin.s);
 	} else if ((e = find(r, ALLOC_EV_SMALL_GET))) {
-		report_bin_name(&bin, ALLOC_BIN_SMALL, e->idx);
+		report_bin_name(&bin, a, ALLOC_BIN_SMALL, e->idx);
 		sb_printf(b, "The tcache%s had none; %s had a chunk: its oldest is taken (FIFO).\n",
 			  chunk_for(r->req) <= a->mp.global_max_fast ? " and the fastbin" : "", bin.s);
 	} else if ((e = find(r, ALLOC_EV_EXACT))) {
@@ -209,12 +209,12 @@ static void malloc_words(sbuf *b, const alloc *a, const eng_result *r)
 			     "bin.\n",
 			  X(e->b), X(e->c));
 	} else if ((e = find(r, ALLOC_EV_BEST_FIT))) {
-		report_bin_name(&bin, ALLOC_BIN_LARGE, e->idx);
+		report_bin_name(&bin, a, ALLOC_BIN_LARGE, e->idx);
 		sb_printf(b, "%s holds sizes near this one sorted by size: the smallest that fits (0x%llx) is %s.\n",
 			  bin.s, X(e->b), e->b - chunk_for(r->req) >= MINSIZE ? "split, the rest goes to the unsorted bin"
 									      : "handed out whole");
 	} else if ((e = find(r, ALLOC_EV_BINMAP))) {
-		report_bin_name(&bin, e->bin, e->idx);
+		report_bin_name(&bin, a, e->bin, e->idx);
 		sb_printf(b, "No bin of this size had a chunk; the binmap search found the next non-empty bin, %s, and "
 			     "took its chunk (0x%llx)%s.\n",
 			  bin.s, X(e->b), e->b - chunk_for(r->req) >= MINSIZE ? ", splitting off the rest" : "");
@@ -233,7 +233,7 @@ static void malloc_words(sbuf *b, const alloc *a, const eng_result *r)
 		if (a->tcache && tc < a->mp.tcache_bins)
 			sb_printf(b, "No free chunk fits (tcache bin 0x%llx: %u/%llu), so it is carved from top; top "
 				     "moves to 0x%llx.\n",
-				  X(0x20 + 16 * tc), tcache_count(a, tc), X(a->mp.tcache_count), X(last->c));
+				  X(alloc_tcache_size(a, (unsigned)tc)), tcache_count(a, tc), X(a->mp.tcache_count), X(last->c));
 		else
 			sb_printf(b, "No free chunk fits (0x%llx is too large for the tcache and no bin holds one), so "
 				     "it is carved from top; top moves to 0x%llx.\n",
@@ -274,13 +274,13 @@ static void free_words(sbuf *b, const alloc *a, const eng_result *r)
 		unsigned n = tcache_count(a, e->idx);
 		sb_printf(b, "Tcache bin 0x%llx had room (now %u of %llu): the chunk goes there, still marked in use, "
 			     "with no merging.\n",
-			  X(0x20 + 16 * e->idx), n, X(a->mp.tcache_count));
+			  X(alloc_tcache_size(a, (unsigned)e->idx)), n, X(a->mp.tcache_count));
 		return;
 	}
 	if ((e = find(r, ALLOC_EV_FAST_PUT))) {
 		sb_printf(b, "Its tcache bin is full (or off), and 0x%llx is at most global_max_fast (0x%llx): fastbin "
 			     "0x%llx, still marked in use, with no merging.\n",
-			  X(r->chunk), X(a->mp.global_max_fast), X(0x20 + 16 * e->idx));
+			  X(r->chunk), X(a->mp.global_max_fast), X(alloc_fast_size(a, (unsigned)e->idx)));
 		return;
 	}
 	unsigned merges = count(r, ALLOC_EV_MERGE);
@@ -618,7 +618,7 @@ static void path_step(sbuf *b, const alloc *a, const alloc_ev *e)
 	sbuf bin = {0};
 	switch (e->kind) {
 	case ALLOC_EV_BIN_MISS:
-		report_bin_name(&bin, e->bin, e->idx);
+		report_bin_name(&bin, a, e->bin, e->idx);
 		if (e->bin == ALLOC_BIN_TCACHE)
 			sb_printf(b, "%s: empty (%u of %llu), look further", bin.s, tcache_count(a, e->idx),
 				  X(a->mp.tcache_count));

@@ -72,15 +72,15 @@ void report_flags(char out[4], uint64_t raw)
 	out[3] = 0;
 }
 
-void report_bin_name(sbuf *b, int kind, unsigned idx)
+void report_bin_name(sbuf *b, const alloc *a, int kind, unsigned idx)
 {
 	uint64_t lo, hi;
 	switch (kind) {
 	case ALLOC_BIN_TCACHE:
-		sb_printf(b, "tcache bin 0x%llx", X(0x20 + 16 * idx));
+		sb_printf(b, "tcache bin 0x%llx", X(alloc_tcache_size(a, (unsigned)idx)));
 		return;
 	case ALLOC_BIN_FAST:
-		sb_printf(b, "fastbin 0x%llx", X(0x20 + 16 * idx));
+		sb_printf(b, "fastbin 0x%llx", X(alloc_fast_size(a, (unsigned)idx)));
 		return;
 	case ALLOC_BIN_UNSORTED:
 		sb_printf(b, "the unsorted bin");
@@ -92,7 +92,7 @@ void report_bin_name(sbuf *b, int kind, unsigned idx)
 		sb_printf(b, "the unsorted bin");
 		return;
 	}
-	alloc_bin_range(idx, &lo, &hi);
+	alloc_bin_range(a, idx, &lo, &hi);
 	if (idx < 64)
 		sb_printf(b, "small bin 0x%llx", X(lo));
 	else if (hi == UINT64_MAX)
@@ -101,18 +101,18 @@ void report_bin_name(sbuf *b, int kind, unsigned idx)
 		sb_printf(b, "large bin 0x%llx-0x%llx", X(lo), X(hi));
 }
 
-void report_chunk_state(sbuf *b, const hv_chunk *c)
+void report_chunk_state(sbuf *b, const alloc *a, const hv_chunk *c)
 {
 	switch (c->state) {
 	case ALLOC_BIN_TCACHE:
-		sb_printf(b, "tcache 0x%llx", X(0x20 + 16 * c->bin));
+		sb_printf(b, "tcache 0x%llx", X(alloc_tcache_size(a, (unsigned)c->bin)));
 		break;
 	case ALLOC_BIN_FAST:
-		sb_printf(b, "fastbin 0x%llx", X(0x20 + 16 * c->bin));
+		sb_printf(b, "fastbin 0x%llx", X(alloc_fast_size(a, (unsigned)c->bin)));
 		break;
 	case ALLOC_BIN_SMALL:
 	case ALLOC_BIN_LARGE:
-		report_bin_name(b, c->state, c->bin);
+		report_bin_name(b, a, c->state, c->bin);
 		break;
 	default:
 		sb_printf(b, "%s", alloc_bin_name(c->state));
@@ -142,7 +142,7 @@ void report_chunks(sbuf *b, engine *e, const heapview *v)
 		if (v->design) /* a design's tag has an allocated bit, not glibc's flags */
 			memcpy(fl, c->state == ALLOC_BIN_NONE ? "a--" : "---", 4);
 		sbuf st = {0}, vs = {0};
-		report_chunk_state(&st, c);
+		report_chunk_state(&st, a, c);
 		if (c->addr == a->tcache - 16 && a->tcache)
 			sb_printf(&vs, "(tcache)");
 		report_vars_names(&vs, &vr, e, c->addr, c->size, SIZE_MAX);
@@ -196,7 +196,7 @@ void report_bins(sbuf *b, engine *e, const heapview *v, bool all, bool raw)
 		if (!v->tcache[i].n && !v->tcount[i] && !all)
 			continue;
 		any = 1;
-		sb_printf(b, "  0x%-5llx [%u]: ", X(0x20 + 16 * i), v->tcount[i]);
+		sb_printf(b, "  0x%-5llx [%u]: ", X(alloc_tcache_size(a, (unsigned)i)), v->tcount[i]);
 		chain(b, &v->tcache[i], raw, 16);
 		sb_printf(b, "\n");
 	}
@@ -208,7 +208,7 @@ void report_bins(sbuf *b, engine *e, const heapview *v, bool all, bool raw)
 		if (!v->fast[i].n && !all)
 			continue;
 		any = 1;
-		sb_printf(b, "  0x%-5llx [%u]: ", X(0x20 + 16 * i), v->fast[i].n);
+		sb_printf(b, "  0x%-5llx [%u]: ", X(alloc_fast_size(a, (unsigned)i)), v->fast[i].n);
 		chain(b, &v->fast[i], raw, 0);
 		sb_printf(b, "\n");
 	}
@@ -228,7 +228,7 @@ void report_bins(sbuf *b, engine *e, const heapview *v, bool all, bool raw)
 				continue;
 			any = 1;
 			uint64_t lo, hi;
-			alloc_bin_range(i, &lo, &hi);
+			alloc_bin_range(a, i, &lo, &hi);
 			if (lo == hi)
 				sb_printf(b, "  [%3u] 0x%llx [%u]: ", i, X(lo), v->bins[i].n);
 			else if (hi == UINT64_MAX)
@@ -352,32 +352,32 @@ void report_event(sbuf *b, const alloc *a, const alloc_ev *ev)
 		return;
 	switch (ev->kind) {
 	case ALLOC_EV_TCACHE_GET:
-		sb_printf(b, "tcache hit: bin 0x%llx gives chunk 0x%llx", X(0x20 + 16 * ev->idx), X(ev->a));
+		sb_printf(b, "tcache hit: bin 0x%llx gives chunk 0x%llx", X(alloc_tcache_size(a, (unsigned)ev->idx)), X(ev->a));
 		break;
 	case ALLOC_EV_TCACHE_PUT:
-		sb_printf(b, "chunk 0x%llx goes to tcache bin 0x%llx", X(ev->a), X(0x20 + 16 * ev->idx));
+		sb_printf(b, "chunk 0x%llx goes to tcache bin 0x%llx", X(ev->a), X(alloc_tcache_size(a, (unsigned)ev->idx)));
 		break;
 	case ALLOC_EV_FAST_GET:
-		sb_printf(b, "fastbin hit: bin 0x%llx gives chunk 0x%llx", X(0x20 + 16 * ev->idx), X(ev->a));
+		sb_printf(b, "fastbin hit: bin 0x%llx gives chunk 0x%llx", X(alloc_fast_size(a, (unsigned)ev->idx)), X(ev->a));
 		break;
 	case ALLOC_EV_FAST_PUT:
-		sb_printf(b, "chunk 0x%llx goes to fastbin 0x%llx", X(ev->a), X(0x20 + 16 * ev->idx));
+		sb_printf(b, "chunk 0x%llx goes to fastbin 0x%llx", X(ev->a), X(alloc_fast_size(a, (unsigned)ev->idx)));
 		break;
 	case ALLOC_EV_STASH:
 		sb_printf(b, "stash: chunk 0x%llx moves from the %s into tcache bin 0x%llx", X(ev->a),
-			  alloc_bin_name(ev->bin), X(0x20 + 16 * ev->idx));
+			  alloc_bin_name(ev->bin), X(alloc_tcache_size(a, (unsigned)ev->idx)));
 		break;
 	case ALLOC_EV_SMALL_GET:
-		report_bin_name(b, ALLOC_BIN_SMALL, ev->idx);
+		report_bin_name(b, a, ALLOC_BIN_SMALL, ev->idx);
 		sb_printf(b, " hit: gives its oldest chunk 0x%llx", X(ev->a));
 		break;
 	case ALLOC_EV_BIN_MISS:
-		report_bin_name(b, ev->bin, ev->idx);
+		report_bin_name(b, a, ev->bin, ev->idx);
 		sb_printf(b, " is empty");
 		break;
 	case ALLOC_EV_SORT:
 		sb_printf(b, "sort: unsorted chunk 0x%llx (size 0x%llx) moves to ", X(ev->a), X(ev->b));
-		report_bin_name(b, ev->bin, ev->idx);
+		report_bin_name(b, a, ev->bin, ev->idx);
 		break;
 	case ALLOC_EV_EXACT:
 		sb_printf(b, "exact fit in the unsorted bin: chunk 0x%llx", X(ev->a));
@@ -388,12 +388,12 @@ void report_event(sbuf *b, const alloc *a, const alloc_ev *ev)
 		break;
 	case ALLOC_EV_BEST_FIT:
 		sb_printf(b, "best fit in ");
-		report_bin_name(b, ALLOC_BIN_LARGE, ev->idx);
+		report_bin_name(b, a, ALLOC_BIN_LARGE, ev->idx);
 		sb_printf(b, ": chunk 0x%llx (size 0x%llx)", X(ev->a), X(ev->b));
 		break;
 	case ALLOC_EV_BINMAP:
 		sb_printf(b, "binmap search: ");
-		report_bin_name(b, ev->bin, ev->idx);
+		report_bin_name(b, a, ev->bin, ev->idx);
 		sb_printf(b, " gives chunk 0x%llx (size 0x%llx)", X(ev->a), X(ev->b));
 		break;
 	case ALLOC_EV_SPLIT:
@@ -550,7 +550,7 @@ void report_where(sbuf *b, alloc *a, const heapview *v, uint64_t p)
 	if (k >= 0) {
 		const hv_chunk *c = &v->chunks[k];
 		sbuf st = {0};
-		report_chunk_state(&st, c);
+		report_chunk_state(&st, a, c);
 		sb_printf(b, "\n  in chunk 0x%llx (size 0x%llx, %s), %llu bytes in", X(c->addr), X(c->size),
 			  st.s ? st.s : "?", X(p - c->addr));
 		if (p - c->addr < 8)

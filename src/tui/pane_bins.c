@@ -59,7 +59,7 @@ static void build(tui *t, int w)
 			continue;
 		shown++;
 		l = vl_new(o);
-		vl_add(l, ROLE_TCACHE, " 0x%-4x", 0x20 + 16 * i);
+		vl_add(l, ROLE_TCACHE, " 0x%-4x", (unsigned)alloc_tcache_size(a, (unsigned)i));
 		vl_add(l, ROLE_DIM, "[%u/%llu] ", v->tcount[i], (unsigned long long)a->mp.tcache_count);
 		chain(o, l, &v->tcache[i], ROLE_TCACHE, 16, raw, w);
 	}
@@ -72,7 +72,7 @@ static void build(tui *t, int w)
 			continue;
 		shown++;
 		l = vl_new(o);
-		vl_add(l, ROLE_FAST, " 0x%-4x", 0x20 + 16 * i);
+		vl_add(l, ROLE_FAST, " 0x%-4x", (unsigned)alloc_fast_size(a, (unsigned)i));
 		vl_add(l, ROLE_DIM, "[%u] ", v->fast[i].n);
 		chain(o, l, &v->fast[i], ROLE_FAST, 0, raw, w);
 	}
@@ -91,7 +91,7 @@ static void build(tui *t, int w)
 				continue;
 			shown++;
 			uint64_t lo, hi;
-			alloc_bin_range(i, &lo, &hi);
+			alloc_bin_range(a, i, &lo, &hi);
 			l = vl_new(o);
 			int role = pass ? ROLE_LARGE : ROLE_SMALL;
 			if (lo == hi)

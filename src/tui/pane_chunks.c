@@ -173,7 +173,7 @@ void pane_chunks_draw(tui *t, rect r)
 		if (v->design) /* a design's tag has an allocated bit, not glibc's flags */
 			memcpy(fl, c->state == ALLOC_BIN_NONE ? "a--" : "---", 4);
 		sbuf sts = {0};
-		report_chunk_state(&sts, c);
+		report_chunk_state(&sts, a, c);
 		snprintf(st, sizeof st, "%s", sts.s ? sts.s : "");
 		sb_free(&sts);
 		int base = hl ? ROLE_HIGHLIGHT : ROLE_NORMAL;

@@ -206,7 +206,7 @@ void pane_compare_draw(tui *t, rect r)
 	for (size_t k = 0; k < v.n && y < r.y + r.h - 1; k++, y++) {
 		const hv_chunk *ch = &v.chunks[k];
 		sbuf st = {0}, vs = {0};
-		report_chunk_state(&st, ch);
+		report_chunk_state(&st, eng_heap(c->e), ch);
 		report_vars_names(&vs, &vr, c->e, ch->addr, ch->size, 40);
 		int col = ui_putf(y, x, w, ROLE_NORMAL, "0x%-12llx 0x%-6llx ", (unsigned long long)ch->addr,
 				  (unsigned long long)ch->size);

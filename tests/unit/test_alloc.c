@@ -469,19 +469,21 @@ static void bin_index_table(void)
 		{0x29f0, 111}, {0x2a00, 112},  {0x9ff0, 119},  {0xa000, 120},  {0xfff0, 120},  {0x10000, 121},
 		{0x27ff0, 123}, {0x28000, 124}, {0x3fff0, 124}, {0x40000, 125}, {0x7fff0, 125}, {0x80000, 126},
 	};
+	alloc *a = alloc_new(false, 1);
 	for (size_t i = 0; i < sizeof t / sizeof *t; i++)
-		CHECK_EQ(alloc_bin_index(t[i][0]), t[i][1]);
+		CHECK_EQ(alloc_bin_index(a, t[i][0]), t[i][1]);
 	uint64_t lo, hi;
-	alloc_bin_range(97, &lo, &hi);
+	alloc_bin_range(a, 97, &lo, &hi);
 	CHECK_EQ(lo, 0xc40);
 	CHECK_EQ(hi, 0xdf0);
-	alloc_bin_range(120, &lo, &hi);
+	alloc_bin_range(a, 120, &lo, &hi);
 	CHECK_EQ(lo, 0xa000);
 	CHECK_EQ(hi, 0xfff0);
 	uint64_t nb;
-	CHECK(alloc_request2size(0x1ffe8, &nb) && nb == 0x1fff0);
-	CHECK(alloc_request2size(0x1ffe9, &nb) && nb == 0x20000);
-	CHECK(!alloc_request2size((uint64_t)-1, &nb));
+	CHECK(alloc_request2size(a, 0x1ffe8, &nb) && nb == 0x1fff0);
+	CHECK(alloc_request2size(a, 0x1ffe9, &nb) && nb == 0x20000);
+	CHECK(!alloc_request2size(a, (uint64_t)-1, &nb));
+	alloc_free(a);
 }
 
 static void aslr_layout(void)
