@@ -240,6 +240,13 @@ static inline unsigned alloc_ssz(const alloc *a) { return a->ssz; }
 static inline unsigned alloc_hdr(const alloc *a) { return 2u * a->ssz; }
 /* MINSIZE, the smallest chunk: 0x20, or 0x10 in an i386 process. */
 static inline unsigned alloc_minsize(const alloc *a) { return a->ssz == 8 ? 0x20u : 0x10u; }
+/* The heap's first chunk: its start, moved up so that user pointers are
+ * 16-aligned (8 bytes on i386, whose header is 8 bytes). */
+static inline uint64_t alloc_first_chunk(const alloc *a)
+{
+	uint64_t mis = (a->lay.heap + alloc_hdr(a)) & 15;
+	return a->lay.heap + (mis ? 16 - mis : 0);
+}
 /* The chunk size tcache bin i holds, and fast bin i. */
 static inline uint64_t alloc_tcache_size(const alloc *a, unsigned i) { return alloc_minsize(a) + 16u * i; }
 static inline uint64_t alloc_fast_size(const alloc *a, unsigned i) { return (uint64_t)(i + 2) << (a->ssz == 8 ? 4 : 3); }

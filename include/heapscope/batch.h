@@ -20,6 +20,7 @@ typedef struct batch_opts {
 	const tb_alloc *design; /* --allocator=NAME: a textbook design in glibc's place, or NULL */
 	alloc_mm *mm; /* --allocator=./mm.c: a student's allocator (the engine takes it), or NULL */
 	int limit_ms; /* --time-limit: how long a student's call may run (0: 2000) */
+	alloc_arch arch; /* --arch, --kernel: the machine */
 	uint64_t seed;
 	bool check_heap; /* run the heap checker after every operation (tests) */
 	bool explain; /* narrate why after every operation (text: "why:" lines; jsonl: "why") */

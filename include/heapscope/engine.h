@@ -121,6 +121,8 @@ engine *eng_new(bool aslr, uint64_t seed);
  * when legacy is true, and with a textbook design for malloc when design
  * is not NULL. */
 engine *eng_new_layout(bool aslr, uint64_t seed, bool legacy, const tb_alloc *design);
+/* The same on machine arch (--arch=i386: a 32-bit process). */
+engine *eng_new_arch(bool aslr, uint64_t seed, bool legacy, const tb_alloc *design, alloc_arch arch);
 /* A student's allocator the engine can run from now on (and frees with
  * itself when own); the value an ENG_DESIGN operation names it by, or -1
  * (and mm freed when own) past ENG_MAX_STUDENT of them. */

@@ -19,6 +19,7 @@ typedef struct tui_opts {
 	const tb_alloc *design; /* --allocator=NAME: a textbook design in glibc's place, or NULL */
 	alloc_mm *mm; /* --allocator=./mm.c: a student's allocator (the engine takes it), or NULL */
 	int limit_ms; /* --time-limit: how long a student's call may run (0: 2000) */
+	alloc_arch arch; /* --arch, --kernel: the machine */
 	uint64_t seed;
 	bool mouse; /* wheel scrolling and click-to-focus */
 } tui_opts;

@@ -43,7 +43,7 @@ void alloc_libc_free(alloc *a, uint64_t mem)
 void alloc_int_free(alloc *a, uint64_t p, bool have_lock)
 {
 	uint64_t size = csize(a, p);
-	if (p > (uint64_t)0 - size || misaligned(p))
+	if (p > uneg(a, size) || misaligned_chunk(a, p))
 		alloc_fail(a, "free(): invalid pointer");
 	if (size < MINSIZE || (size & 15))
 		alloc_fail(a, "free(): invalid size");

@@ -175,6 +175,11 @@ static inline unsigned fastbin_index(const alloc *a, uint64_t s)
 }
 static inline uint64_t tidx(const alloc *a, uint64_t s) { return s < MINSIZE ? 0 : (s - MINSIZE + 15) / 16; }
 static inline bool misaligned(uint64_t x) { return x & 15; }
+/* misaligned_chunk: the chunk itself on x86-64, its user pointer on i386
+ * (where the header is 8 bytes and MALLOC_ALIGNMENT 16) */
+static inline bool misaligned_chunk(const alloc *a, uint64_t c) { return misaligned(a->ssz == 8 ? c : c + HDR); }
+/* (uintptr_t) -x in the process's word size */
+static inline uint64_t uneg(const alloc *a, uint64_t x) { return (a->ssz == 8 ? 0 : 1ull << 32) - x; }
 static inline uint64_t protect(uint64_t slot, uint64_t ptr) { return (slot >> 12) ^ ptr; }
 
 /* regular bin header i seen as a chunk: the bins follow top and

@@ -128,7 +128,7 @@ uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 		unsigned fi = fastbin_index(a, nb);
 		uint64_t victim = a->fastbins[fi];
 		if (victim) {
-			if (misaligned(victim))
+			if (misaligned_chunk(a, victim))
 				alloc_fail(a, "malloc(): unaligned fastbin chunk detected 2");
 			a->fastbins[fi] = protect(victim + HDR, fd(a, victim));
 			if (fastbin_index(a, csize(a, victim)) != fi)
@@ -137,7 +137,7 @@ uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 			if (can_stash) {
 				uint64_t t;
 				while (alloc_tcount(a, tc) < a->mp.tcache_count && (t = a->fastbins[fi]) != 0) {
-					if (misaligned(t))
+					if (misaligned_chunk(a, t))
 						alloc_fail(a, "malloc(): unaligned fastbin chunk detected 3");
 					a->fastbins[fi] = protect(t + HDR, fd(a, t));
 					alloc_tcache_put(a, t, tc);
@@ -370,7 +370,7 @@ void alloc_consolidate(alloc *a)
 		uint64_t p = a->fastbins[fi];
 		a->fastbins[fi] = 0;
 		while (p) {
-			if (misaligned(p))
+			if (misaligned_chunk(a, p))
 				alloc_fail(a, "malloc_consolidate(): unaligned fastbin chunk detected");
 			if (fastbin_index(a, csize(a, p)) != fi)
 				alloc_fail(a, "malloc_consolidate(): invalid chunk size");

@@ -77,7 +77,7 @@ static uint64_t mid_memalign(alloc *a, uint64_t align, uint64_t bytes, uint64_t 
 	}
 	if (align < MINSIZE)
 		align = MINSIZE;
-	if (align > (UINT64_MAX >> 1) + 1) {
+	if (align > (a->ssz == 8 ? UINT64_MAX >> 1 : UINT32_MAX >> 1) + 1) { /* SIZE_MAX / 2 + 1 */
 		*code = EINVAL;
 		return 0;
 	}
@@ -106,7 +106,7 @@ int alloc_memalign(alloc *a, int fn, uint64_t align, uint64_t bytes, uint64_t *o
 	switch (fn) {
 	case ALLOC_FN_POSIX_MEMALIGN:
 		/* a power-of-two multiple of sizeof (void *), checked first */
-		if (align % 8 || !pow2(align / 8)) {
+		if (align % SSZ || !pow2(align / SSZ)) {
 			*code = EINVAL;
 			OP_END(a);
 		}
@@ -118,12 +118,14 @@ int alloc_memalign(alloc *a, int fn, uint64_t align, uint64_t bytes, uint64_t *o
 		*out = mid_memalign(a, PAGE, bytes, code);
 		OP_END(a);
 	case ALLOC_FN_PVALLOC:
-		if (bytes > UINT64_MAX - (PAGE - 1)) {
+		if (bytes > (a->ssz == 8 ? UINT64_MAX : UINT32_MAX) - (PAGE - 1)) {
 			*code = ENOMEM;
 			OP_END(a);
 		}
 		/* glibc 2.36 masks with -(pagesize - 1), which keeps bit 0 */
-		*out = mid_memalign(a, PAGE, (bytes + PAGE - 1) & (uint64_t)-(int64_t)(PAGE - 1), code);
+		*out = mid_memalign(a, PAGE,
+				    (bytes + PAGE - 1) & (uint64_t)-(int64_t)(PAGE - 1) & (a->ssz == 8 ? UINT64_MAX : UINT32_MAX),
+				    code);
 		OP_END(a);
 	default: /* memalign, aligned_alloc: the same function in 2.36 */
 		*out = mid_memalign(a, align, bytes, code);

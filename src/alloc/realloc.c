@@ -103,7 +103,7 @@ static uint64_t libc_realloc(alloc *a, uint64_t oldmem, uint64_t bytes)
 	bool mm = is_mmapped(a, oldp);
 	if (!mm)
 		alloc_tcache_init(a);
-	if (oldp > (uint64_t)0 - oldsize || misaligned(oldp))
+	if (oldp > uneg(a, oldsize) || misaligned_chunk(a, oldp))
 		alloc_fail(a, "realloc(): invalid pointer");
 	uint64_t nb;
 	if (!alloc_request2size(a, bytes, &nb))

@@ -46,7 +46,8 @@ uint64_t alloc_place(const alloc *a, uint64_t len, uint64_t off)
 	/* x86-64 keeps room for the heap to grow; i386 has none to spare */
 	uint64_t floor = a->brk + (a->ssz == 8 ? ALLOC_MEMORY_LIMIT : 0), ceiling = l->stack - (128ull << 20);
 	bool thp = false;
-	if (len % pmd == 0) {
+	/* (not for a 32-bit process: Linux 6.8 stopped it there) */
+	if (len % pmd == 0 && a->ssz == 8) {
 		uint64_t off_end = off + len, off_align = ALIGN_UP(off, pmd);
 		thp = off_end > off_align && off_end - off_align >= pmd;
 	}
@@ -108,20 +109,28 @@ uint64_t alloc_mremap(alloc *a, uint64_t addr, uint64_t oldlen, uint64_t newlen)
 
 static uint64_t sysmalloc_mmap(alloc *a, uint64_t nb)
 {
-	uint64_t size = ALIGN_UP(nb + SSZ, PAGE);
+	/* one word more than a chunk in the heap (no next chunk lends its
+	 * prev_size); on i386 room to move the chunk to 16-byte alignment too */
+	uint64_t size = ALIGN_UP(nb + SSZ + (HDR == 16 ? 0 : 15), PAGE);
 	if (size <= nb)
 		return 0;
 	uint64_t mm = alloc_mmap(a, size, MEM_CHUNK);
 	if (!mm)
 		return 0;
-	wr(a, mm, 0);
-	set_head(a, mm, size | ALLOC_IS_MMAPPED);
+	/* the user pointer must be 16-aligned: on i386 (an 8-byte header) the
+	 * chunk starts 8 bytes in, and prev_size says so */
+	uint64_t correction = (mm + HDR) & 15 ? 16 - ((mm + HDR) & 15) : 0;
+	wr(a, mm + correction, correction);
+	set_head(a, mm + correction, (size - correction) | ALLOC_IS_MMAPPED);
+	mem_map *mp = correction ? mem_map_at(a->mem, mm) : NULL;
+	if (mp) /* the views find the chunk by its mapping */
+		mp->aux = correction;
 	if (++a->n_mmaps > a->max_n_mmaps)
 		a->max_n_mmaps = a->n_mmaps;
 	a->mmapped_mem += size;
 	if (a->mmapped_mem > a->max_mmapped_mem)
 		a->max_mmapped_mem = a->mmapped_mem;
-	return mm + HDR;
+	return mm + correction + HDR;
 }
 
 uint64_t alloc_sysmalloc(alloc *a, uint64_t nb)

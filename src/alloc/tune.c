@@ -253,7 +253,7 @@ int alloc_mallinfo(alloc *a, alloc_info *o)
 		alloc_walk walk = ALLOC_WALK_INIT;
 		for (uint64_t p = a->fastbins[i]; p; p = protect(p + HDR, fd(a, p))) {
 			alloc_walk_step(a, &walk, p, "mallinfo2()");
-			if (misaligned(p))
+			if (misaligned_chunk(a, p))
 				alloc_fail(a, "int_mallinfo(): unaligned fastbin chunk detected");
 			nfast++;
 			fastavail += csize(a, p);

@@ -48,6 +48,9 @@ static void usage(FILE *f)
 		   "  --allocator=implicit --fit=first|next|best,  --allocator=explicit --order=lifo|addr\n"
 		   "  --block-format=cs-app  with --allocator=FILE: draw its CS:APP headers and footers\n"
 		   "  --time-limit=S       how long one call of your allocator may run (default 2 seconds)\n"
+		   "  --arch=i386          a 32-bit process: glibc's i386 allocator and a 32-bit layout\n"
+		   "  --kernel=32|64       with --arch=i386: a 32-bit kernel's 3G/1G split (default) or the 4 GiB\n"
+		   "                       a 32-bit program has under a 64-bit kernel\n"
 		   "  --seed N             seed for --aslr and the tcache key (default 1)\n"
 		   "  --theme NAME|PATH    colour theme: default light classroom colorblind mono, or a file\n"
 		   "  --mouse              scroll panes with the wheel, focus them with a click\n"
@@ -108,6 +111,7 @@ int main(int argc, char **argv)
 	const char *script = NULL, *compare = NULL, *student_file = NULL, *fit = NULL, *alloc_name = NULL;
 	bool cs_app = false;
 	int limit_ms = 2000; /* a student's call, before it is stopped */
+	const char *arch = NULL, *kernel = NULL;
 	static const char *operands[256]; /* --compare's traces */
 	int noperands = 0;
 	if (argc > 1 && !strcmp(argv[1], "record"))
@@ -182,6 +186,18 @@ int main(int argc, char **argv)
 				bo.legacy = to.legacy = !strcmp(v, "legacy");
 			else {
 				fprintf(stderr, "heapscope: unknown layout '%s' (use flexible or legacy)\n", v ? v : "");
+				return HS_EXIT_USAGE;
+			}
+		} else if (opts && is_opt(a, "--arch")) {
+			arch = value(argc, argv, &i, "--arch");
+			if (!arch || (strcmp(arch, "i386") && strcmp(arch, "x86-64") && strcmp(arch, "x86_64"))) {
+				fprintf(stderr, "heapscope: unknown architecture '%s' (use x86-64 or i386)\n", arch ? arch : "");
+				return HS_EXIT_USAGE;
+			}
+		} else if (opts && is_opt(a, "--kernel")) {
+			kernel = value(argc, argv, &i, "--kernel");
+			if (!kernel || (strcmp(kernel, "32") && strcmp(kernel, "64"))) {
+				fprintf(stderr, "heapscope: --kernel is 32 or 64, not '%s'\n", kernel ? kernel : "");
 				return HS_EXIT_USAGE;
 			}
 		} else if (opts && is_opt(a, "--time-limit")) {
@@ -276,6 +292,18 @@ int main(int argc, char **argv)
 			return HS_EXIT_USAGE;
 		}
 		bo.design = to.design = d;
+	}
+	if (arch && !strcmp(arch, "i386")) {
+		/* an i386 process: under a 32-bit kernel (3G/1G) unless told 64 */
+		if (bo.aslr || bo.legacy || bo.design || student_file || compare) {
+			fprintf(stderr, "heapscope: --arch=i386 models glibc's own allocator without ASLR in the flexible "
+					"layout; it does not combine with --aslr, --layout, --allocator or --compare\n");
+			return HS_EXIT_USAGE;
+		}
+		bo.arch = to.arch = kernel && !strcmp(kernel, "64") ? ALLOC_ARCH_I386_K64 : ALLOC_ARCH_I386;
+	} else if (kernel && !strcmp(kernel, "32")) {
+		fprintf(stderr, "heapscope: --kernel=32 goes with --arch=i386 (an x86-64 process needs a 64-bit kernel)\n");
+		return HS_EXIT_USAGE;
 	}
 	if (cs_app && !student_file) {
 		fprintf(stderr, "heapscope: --block-format goes with --allocator=./mm.c (your own allocator)\n");

@@ -120,7 +120,7 @@ static bool take_requests(session *s, const batch_opts *o)
 int batch_run(const batch_opts *o)
 {
 	bctx c = {.o = o};
-	c.e = eng_new_layout(o->aslr, o->seed, o->legacy, o->mm ? alloc_mm_design(o->mm) : o->design);
+	c.e = eng_new_arch(o->aslr, o->seed, o->legacy, o->mm ? alloc_mm_design(o->mm) : o->design, o->arch);
 	if (o->mm)
 		eng_add_allocator(c.e, o->mm, true);
 	sess_frontend fe = {.ctx = &c, .print = b_print, .op = b_op, .run_programs = true,

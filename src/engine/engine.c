@@ -122,11 +122,16 @@ engine *eng_new(bool aslr, uint64_t seed)
 
 engine *eng_new_layout(bool aslr, uint64_t seed, bool legacy, const tb_alloc *design)
 {
+	return eng_new_arch(aslr, seed, legacy, design, ALLOC_ARCH_X86_64);
+}
+
+engine *eng_new_arch(bool aslr, uint64_t seed, bool legacy, const tb_alloc *design, alloc_arch arch)
+{
 	engine *e = xcalloc(1, sizeof *e);
 	e->aslr = aslr;
 	e->seed = seed;
 	e->legacy = legacy;
-	e->heap = alloc_new_layout(aslr, seed, legacy);
+	e->heap = alloc_new_arch(aslr, seed, legacy, arch);
 	if (design)
 		alloc_set_design(e->heap, design);
 	e->interval = CP_MIN_INTERVAL;
@@ -296,12 +301,21 @@ uint64_t eng_blob_add(engine *e, const void *p, size_t n)
 }
 
 /* Apply op to the current state; fills ret/status only. */
-static int apply(engine *e, const eng_op *op, uint64_t *ret)
+static int apply(engine *e, const eng_op *op_in, uint64_t *ret)
 {
 	alloc *a = e->heap;
 	e->no_events = false;
 	int st = ALLOC_OK;
 	*ret = 0;
+	const eng_op *op = op_in;
+	eng_op narrow;
+	if (alloc_ssz(a) == 4 && (eng_op_allocates(op->kind) || op->kind == ENG_FREE || op->kind == ENG_TRIM)) {
+		/* an i386 process: sizes and pointers are 32-bit size_t */
+		narrow = *op;
+		narrow.x &= 0xffffffffu;
+		narrow.y &= 0xffffffffu;
+		op = &narrow;
+	}
 	switch (op->kind) {
 	case ENG_MALLOC:
 		st = alloc_malloc(a, op->x, ret);
@@ -360,7 +374,7 @@ static int apply(engine *e, const eng_op *op, uint64_t *ret)
 		bool legacy = a->lay.legacy;
 		const tb_alloc *design = a->design;
 		alloc_free(a);
-		e->heap = alloc_new_layout(aslr, seed, legacy);
+		e->heap = alloc_new_arch(aslr, seed, legacy, (alloc_arch)a->lay.arch);
 		if (design)
 			alloc_set_design(e->heap, design);
 		e->heap->nev = 0;
@@ -373,7 +387,7 @@ static int apply(engine *e, const eng_op *op, uint64_t *ret)
 		bool aslr = a->lay.aslr, legacy = a->lay.legacy;
 		uint64_t seed = a->lay.seed;
 		alloc_free(a);
-		e->heap = alloc_new_layout(aslr, seed, legacy);
+		e->heap = alloc_new_arch(aslr, seed, legacy, (alloc_arch)a->lay.arch);
 		if (op->x)
 			alloc_set_design(e->heap, eng_design(e, op->x));
 		e->heap->nev = 0;
@@ -640,7 +654,7 @@ static void peek_chunk(engine *e, uint64_t p, uint64_t *size, bool *mm)
 	*mm = false;
 	if (e->heap->mm && !alloc_mm_cs_app(e->heap))
 		return; /* a student's allocator: where its sizes are is not known */
-	if (p >= 16 && mem_rd64(e->heap->mem, p - 8, &raw)) {
+	if (p >= 16 && alloc_rdword(e->heap, p - alloc_ssz(e->heap), &raw)) {
 		*size = raw & ~(uint64_t)7;
 		*mm = raw & 2;
 	}

@@ -26,10 +26,11 @@ static int fail(char *msg, size_t len, const char *fmt, ...)
 
 #define X(v) ((unsigned long long)(v))
 
+/* One word of the process (0 on a fault). */
 static uint64_t word(alloc *a, uint64_t addr)
 {
 	uint64_t v = 0;
-	mem_rd64(a->mem, addr, &v);
+	alloc_rdword(a, addr, &v);
 	return v;
 }
 
@@ -75,7 +76,8 @@ int hv_check(alloc *a, char *msg, size_t len)
 			  X(a->brk));
 		goto done;
 	}
-	if (!(word(a, a->top + 8) & 1) || v.top_size < ALLOC_MINSIZE) {
+	const uint64_t W = alloc_ssz(a); /* a word: the size field's offset, fd's is 2 W, bk's 3 W */
+	if (!(word(a, a->top + W) & 1) || v.top_size < alloc_minsize(a)) {
 		rc = fail(msg, len, "top lacks PREV_INUSE or MINSIZE");
 		goto done;
 	}
@@ -125,8 +127,8 @@ int hv_check(alloc *a, char *msg, size_t len)
 			goto done;
 		}
 		for (uint32_t k = 0; k < l->n; k++) {
-			uint64_t s = word(a, l->chunk[k] + 8) & ~(uint64_t)7;
-			if ((s - 0x20) / 16 != i || word(a, l->chunk[k] + 24) != a->tcache_key) {
+			uint64_t s = word(a, l->chunk[k] + W) & ~(uint64_t)7;
+			if ((s - alloc_minsize(a)) / 16 != i || word(a, l->chunk[k] + 3 * W) != a->tcache_key) {
 				rc = fail(msg, len, "tcache[%u] holds chunk 0x%llx of size 0x%llx", i, X(l->chunk[k]), X(s));
 				goto done;
 			}
@@ -140,8 +142,8 @@ int hv_check(alloc *a, char *msg, size_t len)
 			goto done;
 		}
 		for (uint32_t k = 0; k < l->n; k++) {
-			uint64_t s = word(a, l->chunk[k] + 8) & ~(uint64_t)7;
-			if ((s >> 4) - 2 != i || s > a->mp.global_max_fast) {
+			uint64_t s = word(a, l->chunk[k] + W) & ~(uint64_t)7;
+			if (s != alloc_fast_size(a, i) || s > a->mp.global_max_fast) {
 				rc = fail(msg, len, "fastbin[%u] holds chunk 0x%llx of size 0x%llx", i, X(l->chunk[k]), X(s));
 				goto done;
 			}
@@ -162,8 +164,8 @@ int hv_check(alloc *a, char *msg, size_t len)
 		uint64_t prev = hdr, lastsize = UINT64_MAX;
 		for (uint32_t k = 0; k < l->n; k++) {
 			uint64_t c = l->chunk[k];
-			uint64_t s = word(a, c + 8) & ~(uint64_t)7;
-			if (word(a, c + 24) != prev) {
+			uint64_t s = word(a, c + W) & ~(uint64_t)7;
+			if (word(a, c + 3 * W) != prev) {
 				rc = fail(msg, len, "bin %u: chunk 0x%llx bk does not point back", i, X(c));
 				goto done;
 			}
@@ -180,7 +182,7 @@ int hv_check(alloc *a, char *msg, size_t len)
 			}
 			prev = c;
 		}
-		if (word(a, hdr + 24) != prev) {
+		if (word(a, hdr + 3 * W) != prev) {
 			rc = fail(msg, len, "bin %u: header bk does not point at the last chunk", i);
 			goto done;
 		}

@@ -118,11 +118,12 @@ void hv_build(heapview *v, alloc *a)
 	}
 	mem_space *m = a->mem;
 	tags ts = {0};
+	const uint64_t W = alloc_ssz(a), H = alloc_hdr(a); /* a word; a chunk's header */
 	v->heap_start = a->lay.heap;
 	v->brk = a->brk;
 	v->top = a->top;
 	uint64_t raw;
-	if (a->top && mem_rd64(m, a->top + 8, &raw))
+	if (a->top && alloc_rdword(a, a->top + W, &raw))
 		v->top_size = raw & ~(uint64_t)7;
 	/* a list can hold at most one entry per 32 bytes of system memory;
 	 * a longer walk means a cycle in a corrupted list */
@@ -137,7 +138,7 @@ void hv_build(heapview *v, alloc *a)
 			v->tcount[i] = cnt;
 			uint64_t e = 0, stored;
 			uint32_t cap = 0;
-			if (!mem_rd64(m, a->tcache + 0x80 + 8 * i, &e))
+			if (!alloc_rdword(a, a->tcache + 0x80 + W * i, &e))
 				continue;
 			stored = e;
 			while (e) {
@@ -145,9 +146,9 @@ void hv_build(heapview *v, alloc *a)
 					v->tcache[i].broken = 1;
 					break;
 				}
-				list_push(&v->tcache[i], e - 16, stored, &cap);
-				tag_add(&ts, e - 16, ALLOC_BIN_TCACHE, i);
-				if (!mem_rd64(m, e, &stored)) {
+				list_push(&v->tcache[i], e - H, stored, &cap);
+				tag_add(&ts, e - H, ALLOC_BIN_TCACHE, i);
+				if (!alloc_rdword(a, e, &stored)) {
 					v->tcache[i].broken = 1;
 					break;
 				}
@@ -159,24 +160,24 @@ void hv_build(heapview *v, alloc *a)
 		uint64_t c = a->fastbins[i], stored = c;
 		uint32_t cap = 0;
 		while (c) {
-			if ((c & 15) || v->fast[i].n > limit) {
+			if (((c + (H == 16 ? 0 : H)) & 15) || v->fast[i].n > limit) {
 				v->fast[i].broken = 1;
 				break;
 			}
 			list_push(&v->fast[i], c, stored, &cap);
 			tag_add(&ts, c, ALLOC_BIN_FAST, i);
-			if (!mem_rd64(m, c + 16, &stored)) {
+			if (!alloc_rdword(a, c + H, &stored)) {
 				v->fast[i].broken = 1;
 				break;
 			}
-			c = ((c + 16) >> 12) ^ stored;
+			c = ((c + H) >> 12) ^ stored;
 		}
 	}
 	if (a->initialized) {
 		for (unsigned i = 1; i < ALLOC_NBINS; i++) {
 			uint64_t hdr = alloc_bin_at(a, i), c;
 			uint32_t cap = 0;
-			if (!mem_rd64(m, hdr + 16, &c))
+			if (!alloc_rdword(a, hdr + H, &c))
 				continue;
 			int kind = i == 1 ? ALLOC_BIN_UNSORTED : i < 64 ? ALLOC_BIN_SMALL : ALLOC_BIN_LARGE;
 			while (c != hdr) {
@@ -186,7 +187,7 @@ void hv_build(heapview *v, alloc *a)
 				}
 				list_push(&v->bins[i], c, c, &cap);
 				tag_add(&ts, c, kind, i);
-				if (!mem_rd64(m, c + 16, &c)) {
+				if (!alloc_rdword(a, c + H, &c)) {
 					v->bins[i].broken = 1;
 					break;
 				}
@@ -199,7 +200,7 @@ void hv_build(heapview *v, alloc *a)
 	/* walk the heap in address order */
 	size_t cap = 0, ti = 0;
 	if (a->top) {
-		uint64_t c = a->lay.heap;
+		uint64_t c = alloc_first_chunk(a);
 		uint64_t end = a->top;
 		if (end < c || end > a->brk)
 			end = a->brk;
@@ -212,12 +213,12 @@ void hv_build(heapview *v, alloc *a)
 				}
 			if (jumped)
 				continue;
-			if (!mem_rd64(m, c + 8, &raw)) {
+			if (!alloc_rdword(a, c + W, &raw)) {
 				v->corrupt = 1;
 				break;
 			}
 			uint64_t size = raw & ~(uint64_t)7;
-			if (size < 16 || c + size > end || size > a->system_mem) {
+			if (size < alloc_minsize(a) || c + size > end || size > a->system_mem) {
 				v->corrupt = 1;
 				v->corrupt_at = c;
 				snprintf(v->corrupt_msg, sizeof v->corrupt_msg,
@@ -237,13 +238,13 @@ void hv_build(heapview *v, alloc *a)
 			v->chunks[v->n - 1].bin = (uint16_t)bin;
 			c += size;
 		}
-		if (mem_rd64(m, a->top + 8, &raw))
+		if (alloc_rdword(a, a->top + W, &raw))
 			add_chunk(v, &cap, a->top, raw, ALLOC_BIN_TOP);
 	}
 	v->nheap = v->n;
 	for (size_t i = 0; i < m->n; i++) {
 		const mem_map *mp = &m->maps[i];
-		if (mp->kind == MEM_CHUNK && mem_rd64(m, mp->start + mp->aux + 8, &raw))
+		if (mp->kind == MEM_CHUNK && alloc_rdword(a, mp->start + mp->aux + W, &raw))
 			add_chunk(v, &cap, mp->start + mp->aux, raw, ALLOC_BIN_MMAP);
 	}
 	free(ts.t);

@@ -697,7 +697,7 @@ static void mouse(tui *t)
 tui *tui_new(const tui_opts *o)
 {
 	tui *t = xcalloc(1, sizeof *t);
-	t->eng = eng_new_layout(o->aslr, o->seed, o->legacy, o->mm ? alloc_mm_design(o->mm) : o->design);
+	t->eng = eng_new_arch(o->aslr, o->seed, o->legacy, o->mm ? alloc_mm_design(o->mm) : o->design, o->arch);
 	if (o->mm)
 		eng_add_allocator(t->eng, o->mm, true);
 	t->limit_ms = o->limit_ms;

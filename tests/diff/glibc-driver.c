@@ -21,6 +21,8 @@
  * With HS_DRIVER_ABS in the environment (run under setarch -R), an mmapped
  * chunk's off is its absolute address in hex instead of null, and the
  * heap's start goes to stderr as a `heap_start 0x...` line.
+ *
+ * Built with -m32 too, it is the oracle of an i386 process (--arch=i386).
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -369,7 +371,7 @@ int main(int argc, char **argv, char **envp)
 	}
 	for (size_t i = 0; i < nops; i++) {
 		void *r = NULL;
-		uint64_t *hdr;
+		size_t *hdr; /* a chunk's size field: the word before the user pointer */
 		switch (kind[i]) {
 		case O_MALLOC:
 			r = vars[dst[i]] = malloc(arg1[i]);
@@ -398,8 +400,8 @@ int main(int argc, char **argv, char **envp)
 		}
 		case O_REALLOC:
 			if (arg2[i] == 0 && vars[src[i]]) {
-				hdr = (uint64_t *)vars[src[i]] - 1;
-				r_chunk[i] = *hdr & ~(uint64_t)7;
+				hdr = (size_t *)vars[src[i]] - 1;
+				r_chunk[i] = *hdr & ~(size_t)7;
 				r_mm[i] = (*hdr & 2) != 0;
 			}
 			r = realloc(vars[src[i]], arg2[i]);
@@ -408,8 +410,8 @@ int main(int argc, char **argv, char **envp)
 		case O_FREE:
 			r = vars[src[i]];
 			if (r) {
-				hdr = (uint64_t *)r - 1;
-				r_chunk[i] = *hdr & ~(uint64_t)7;
+				hdr = (size_t *)r - 1;
+				r_chunk[i] = *hdr & ~(size_t)7;
 				r_mm[i] = (*hdr & 2) != 0;
 			}
 			free(r);
@@ -436,8 +438,8 @@ int main(int argc, char **argv, char **envp)
 			line[textn[i]] = 0;
 			r = vars[dst[i]] = fopen(line, "w");
 			if (r) {
-				hdr = (uint64_t *)r - 1;
-				r_chunk[i] = *hdr & ~(uint64_t)7;
+				hdr = (size_t *)r - 1;
+				r_chunk[i] = *hdr & ~(size_t)7;
 			}
 			break;
 		case O_FPUTS:
@@ -457,8 +459,8 @@ int main(int argc, char **argv, char **envp)
 		}
 		if (kind[i] < O_TRIM && kind[i] != O_FREE) {
 			if (r) {
-				hdr = (uint64_t *)r - 1;
-				r_chunk[i] = *hdr & ~(uint64_t)7;
+				hdr = (size_t *)r - 1;
+				r_chunk[i] = *hdr & ~(size_t)7;
 				r_mm[i] = (*hdr & 2) != 0;
 			}
 		}
@@ -475,7 +477,7 @@ int main(int argc, char **argv, char **envp)
 		if (addr && !r_null[i] && r_mm[i] && abs_addr) {
 			/* the absolute address of an mmapped chunk (under setarch -R) */
 			char hex[24];
-			snprintf(hex, sizeof hex, "0x%llx", (unsigned long long)(r_off[i] + (uint64_t)base));
+			snprintf(hex, sizeof hex, "0x%llx", (unsigned long long)(uintptr_t)(base + r_off[i]));
 			puts_(hex);
 		} else if (!addr || r_null[i] || r_mm[i])
 			puts_("null");
