@@ -372,9 +372,10 @@ static int apply(engine *e, const eng_op *op_in, uint64_t *ret)
 		bool aslr = op->x & 1 ? (op->x & 2) != 0 : a->lay.aslr;
 		uint64_t seed = op->x & 1 ? op->y : a->lay.seed;
 		bool legacy = a->lay.legacy;
+		alloc_arch arch = (alloc_arch)a->lay.arch;
 		const tb_alloc *design = a->design;
 		alloc_free(a);
-		e->heap = alloc_new_arch(aslr, seed, legacy, (alloc_arch)a->lay.arch);
+		e->heap = alloc_new_arch(aslr, seed, legacy, arch);
 		if (design)
 			alloc_set_design(e->heap, design);
 		e->heap->nev = 0;
@@ -386,8 +387,9 @@ static int apply(engine *e, const eng_op *op_in, uint64_t *ret)
 		/* a fresh process with the same layout, running another allocator */
 		bool aslr = a->lay.aslr, legacy = a->lay.legacy;
 		uint64_t seed = a->lay.seed;
+		alloc_arch arch = (alloc_arch)a->lay.arch;
 		alloc_free(a);
-		e->heap = alloc_new_arch(aslr, seed, legacy, (alloc_arch)a->lay.arch);
+		e->heap = alloc_new_arch(aslr, seed, legacy, arch);
 		if (op->x)
 			alloc_set_design(e->heap, eng_design(e, op->x));
 		e->heap->nev = 0;

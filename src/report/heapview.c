@@ -218,7 +218,7 @@ void hv_build(heapview *v, alloc *a)
 				break;
 			}
 			uint64_t size = raw & ~(uint64_t)7;
-			if (size < alloc_minsize(a) || c + size > end || size > a->system_mem) {
+			if (size < alloc_hdr(a) || c + size > end || size > a->system_mem) {
 				v->corrupt = 1;
 				v->corrupt_at = c;
 				snprintf(v->corrupt_msg, sizeof v->corrupt_msg,
