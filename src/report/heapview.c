@@ -111,7 +111,7 @@ static void build_design(heapview *v, alloc *a)
 void hv_build(heapview *v, alloc *a)
 {
 	memset(v, 0, sizeof *v);
-	v->data_off = 16;
+	v->data_off = (uint8_t)alloc_hdr(a); /* the user data, past the header */
 	if (a->design) {
 		build_design(v, a);
 		return;

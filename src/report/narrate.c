@@ -16,8 +16,10 @@
 #include "heapscope/report.h"
 
 #define X(v) ((unsigned long long)(v))
-#define MINSIZE 0x20u
-#define HDR 16u
+/* the process's sizes (x86-64 or i386), for code with its process in a */
+#define MINSIZE ((uint64_t)alloc_minsize(a))
+#define HDR ((uint64_t)alloc_hdr(a))
+#define SSZ ((uint64_t)alloc_ssz(a))
 
 /* What each of glibc's checks guards against: the message's start, then
  * the explanation. */
@@ -31,7 +33,7 @@ static const struct check_why {
 						  "already in the tcache: the same pointer was freed twice"},
 	{"free(): invalid pointer", "the pointer is not 16-byte aligned, or its size would wrap around memory: it "
 				    "cannot be a chunk that malloc handed out"},
-	{"free(): invalid size", "the chunk's size field is below the 0x20 minimum or not a multiple of 16: the "
+	{"free(): invalid size", "the chunk's size field is below MINSIZE (0x20; 0x10 on i386) or not a multiple of 16: the "
 				 "header was overwritten"},
 	{"free(): invalid next size", "the next chunk's size is impossible (too small, or past the heap): a write "
 				      "past the end of this chunk probably overwrote it"},
@@ -94,9 +96,9 @@ static const char *check_reason(const char *msg)
 }
 
 /* The chunk size glibc uses for a request (request2size). */
-static uint64_t chunk_for(uint64_t req)
+static uint64_t chunk_for(const alloc *a, uint64_t req)
 {
-	uint64_t nb = (req + 8 + 15) & ~(uint64_t)15;
+	uint64_t nb = (req + SSZ + 15) & ~(uint64_t)15;
 	return nb < MINSIZE ? MINSIZE : nb;
 }
 
@@ -125,34 +127,37 @@ static unsigned count(const eng_result *r, int kind)
 }
 
 /* How the request was sized; for calloc, n x size first. */
-static void sizing(sbuf *b, const eng_result *r)
+static void sizing(sbuf *b, const alloc *a, const eng_result *r)
 {
 	uint64_t req = r->req;
 	if (r->kind == ENG_CALLOC)
 		sb_printf(b, "calloc(%llu, %llu) asks for %llu x %llu = %llu bytes (glibc checks the product for "
 			     "overflow). ",
 			  X(r->arg), X(r->arg2), X(r->arg), X(r->arg2), X(req));
-	if (req > (uint64_t)INT64_MAX) {
+	if (req > (SSZ == 8 ? (uint64_t)INT64_MAX : (uint64_t)INT32_MAX)) {
 		sb_printf(b, "%llu bytes is more than any request can be (above PTRDIFF_MAX): NULL, errno ENOMEM.\n",
 			  X(req));
 		return;
 	}
-	uint64_t nb = chunk_for(req);
+	uint64_t nb = chunk_for(a, req);
+	/* i386 maps 15 bytes more, to move the chunk to 16-byte alignment */
+	const char *extra = SSZ == 8 ? "" : " + 15";
 	if (r->kind == ENG_REALLOC && find(r, ALLOC_EV_MREMAP)) {
-		sb_printf(b, "%llu bytes for an mmapped chunk: %llu + 8 rounded up to a page = chunk 0x%llx (%llu usable "
+		sb_printf(b, "%llu bytes for an mmapped chunk: %llu + %llu rounded up to a page = chunk 0x%llx (%llu usable "
 			     "bytes).\n",
-			  X(req), X(nb), X(r->chunk), X(r->chunk - HDR));
+			  X(req), X(nb), X(SSZ), X(r->chunk), X(r->chunk - HDR));
 		return;
 	}
 	if (r->mmapped && r->ret) {
-		sb_printf(b, "%llu bytes is at least mmap_threshold: its own mapping of %llu + 8 bytes rounded up to a "
-			     "page = chunk 0x%llx (%llu usable bytes).\n",
-			  X(req), X(nb), X(r->chunk), X(r->chunk - HDR));
+		sb_printf(b, "%llu bytes is at least mmap_threshold: its own mapping of %llu + %llu%s bytes rounded up to "
+			     "a page = chunk 0x%llx (%llu usable bytes).\n",
+			  X(req), X(nb), X(SSZ), extra, X(r->chunk), X(r->chunk - HDR));
 		return;
 	}
-	sb_printf(b, "%llu bytes + 8 for the size field, rounded up to a multiple of 16%s = chunk 0x%llx (%llu usable "
-		     "bytes).\n",
-		  X(req), nb == MINSIZE && req + 8 < MINSIZE ? ", never below 0x20" : "", X(nb), X(nb - 8));
+	sb_printf(b, "%llu bytes + %llu for the size field, rounded up to a multiple of 16%s%s = chunk 0x%llx (%llu "
+		     "usable bytes).\n",
+		  X(req), X(SSZ), nb == MINSIZE && req + SSZ < MINSIZE ? ", never below " : "",
+		  nb == MINSIZE && req + SSZ < MINSIZE ? (SSZ == 8 ? "0x20" : "0x10") : "", X(nb), X(nb - SSZ));
 }
 
 /* The heap's birth or growth, and mmap's threshold moving. */
@@ -185,7 +190,7 @@ static void system_words(sbuf *b, const alloc *a, const eng_result *r)
 static void malloc_words(sbuf *b, const alloc *a, const eng_result *r)
 {
 	const alloc_ev *e;
-	unsigned tc = (unsigned)((chunk_for(r->req) - MINSIZE) / 16);
+	unsigned tc = (unsigned)((chunk_for(a, r->req) - MINSIZE) / 16);
 	sbuf bin = {0};
 	if ((e = find(r, ALLOC_EV_TCACHE_GET))) {
 		report_bin_name(&bin, a, ALLOC_BIN_TCACHE, e->idx);
@@ -199,10 +204,10 @@ static void malloc_words(sbuf *b, const alloc *a, const eng_result *r)
 	} else if ((e = find(r, ALLOC_EV_SMALL_GET))) {
 		report_bin_name(&bin, a, ALLOC_BIN_SMALL, e->idx);
 		sb_printf(b, "The tcache%s had none; %s had a chunk: its oldest is taken (FIFO).\n",
-			  chunk_for(r->req) <= a->mp.global_max_fast ? " and the fastbin" : "", bin.s);
+			  chunk_for(a, r->req) <= a->mp.global_max_fast ? " and the fastbin" : "", bin.s);
 	} else if ((e = find(r, ALLOC_EV_EXACT))) {
 		sb_printf(b, "No bin of this size had a chunk; sorting the unsorted bin found one of exactly 0x%llx.\n",
-			  X(chunk_for(r->req)));
+			  X(chunk_for(a, r->req)));
 	} else if ((e = find(r, ALLOC_EV_LAST_REMAINDER))) {
 		sb_printf(b, "A small request, and the unsorted bin's only chunk is the last remainder of an earlier "
 			     "split: it is split again, 0x%llx handed out, the rest (at 0x%llx) stays in the unsorted "
@@ -211,13 +216,13 @@ static void malloc_words(sbuf *b, const alloc *a, const eng_result *r)
 	} else if ((e = find(r, ALLOC_EV_BEST_FIT))) {
 		report_bin_name(&bin, a, ALLOC_BIN_LARGE, e->idx);
 		sb_printf(b, "%s holds sizes near this one sorted by size: the smallest that fits (0x%llx) is %s.\n",
-			  bin.s, X(e->b), e->b - chunk_for(r->req) >= MINSIZE ? "split, the rest goes to the unsorted bin"
+			  bin.s, X(e->b), e->b - chunk_for(a, r->req) >= MINSIZE ? "split, the rest goes to the unsorted bin"
 									      : "handed out whole");
 	} else if ((e = find(r, ALLOC_EV_BINMAP))) {
 		report_bin_name(&bin, a, e->bin, e->idx);
 		sb_printf(b, "No bin of this size had a chunk; the binmap search found the next non-empty bin, %s, and "
 			     "took its chunk (0x%llx)%s.\n",
-			  bin.s, X(e->b), e->b - chunk_for(r->req) >= MINSIZE ? ", splitting off the rest" : "");
+			  bin.s, X(e->b), e->b - chunk_for(a, r->req) >= MINSIZE ? ", splitting off the rest" : "");
 	} else if ((e = find(r, ALLOC_EV_MMAP)) && r->mmapped) {
 		sb_printf(b, "Requests of at least mmap_threshold (now 0x%llx) skip the bins and top: mmap gave it its "
 			     "own 0x%llx bytes.\n",
@@ -229,7 +234,8 @@ static void malloc_words(sbuf *b, const alloc *a, const eng_result *r)
 			if (r->ev[i].kind == ALLOC_EV_TOP_SPLIT)
 				last = &r->ev[i];
 		if (tcache_struct)
-			sb_printf(b, "First call: glibc first carved its 0x290-byte tcache_perthread_struct from top. ");
+			sb_printf(b, "First call: glibc first carved its 0x%llx-byte tcache_perthread_struct from top. ",
+				  X(e->b));
 		if (a->tcache && tc < a->mp.tcache_bins)
 			sb_printf(b, "No free chunk fits (tcache bin 0x%llx: %u/%llu), so it is carved from top; top "
 				     "moves to 0x%llx.\n",
@@ -237,7 +243,7 @@ static void malloc_words(sbuf *b, const alloc *a, const eng_result *r)
 		else
 			sb_printf(b, "No free chunk fits (0x%llx is too large for the tcache and no bin holds one), so "
 				     "it is carved from top; top moves to 0x%llx.\n",
-				  X(chunk_for(r->req)), X(last->c));
+				  X(chunk_for(a, r->req)), X(last->c));
 	} else if (!r->ret) {
 		sb_printf(b, "No memory could be had: malloc returns NULL (errno ENOMEM).\n");
 	}
@@ -380,28 +386,28 @@ static void memalign_words(sbuf *b, const alloc *a, const eng_result *r)
 		sb_printf(b, "A page boundary: valloc(%llu) is memalign(4096, %llu). ", X(req), X(req));
 	if (align <= 16) {
 		sb_printf(b, "An alignment of at most 16 is what malloc gives anyway: this is malloc(%llu).\n", X(req));
-		sizing(b, r);
+		sizing(b, a, r);
 		if (r->ret)
 			malloc_words(b, a, r);
 		return;
 	}
 	if (r->code == EINVAL) {
-		sb_printf(b, "An alignment above 2^63 cannot be a power of two: NULL, errno EINVAL.\n");
+		sb_printf(b, "An alignment above 2^%d cannot be a power of two: NULL, errno EINVAL.\n", SSZ == 8 ? 63 : 31);
 		return;
 	}
 	uint64_t al = align < MINSIZE ? MINSIZE : align;
 	uint64_t p2 = 32;
 	while (p2 < al && p2 < 1ull << 63)
 		p2 <<= 1;
-	if (req > (uint64_t)INT64_MAX || !r->ret) {
+	if (req > (SSZ == 8 ? (uint64_t)INT64_MAX : (uint64_t)INT32_MAX) || !r->ret) {
 		sb_printf(b, "No memory for %llu bytes aligned to 0x%llx: NULL, errno ENOMEM%s.\n", X(req), X(p2),
 			  r->kind == ENG_POSIX_MEMALIGN ? " (posix_memalign returns 12)" : "");
 		return;
 	}
 	sb_printf(b, "An alignment above 16 skips the tcache%s: glibc asks _int_malloc for chunk 0x%llx + %llu + "
-		     "MINSIZE (32) = %llu bytes, room for the worst misalignment.\n",
-		  al != align ? " (raised to a power of two, at least 32)" : "", X(chunk_for(req)), X(p2),
-		  X(chunk_for(req) + p2 + MINSIZE));
+		     "MINSIZE (%llu) = %llu bytes, room for the worst misalignment.\n",
+		  al != align ? " (raised to a power of two, at least 32)" : "", X(chunk_for(a, req)), X(p2), X(MINSIZE),
+		  X(chunk_for(a, req) + p2 + MINSIZE));
 	const alloc_ev *lead = find(r, ALLOC_EV_ALIGN), *tail = find(r, ALLOC_EV_ALIGN_TAIL);
 	if (lead && lead->bin == ALLOC_BIN_MMAP)
 		sb_printf(b, "That came from its own mmap; the aligned chunk starts 0x%llx bytes into the mapping and "
@@ -478,13 +484,13 @@ static void narrate(sbuf *b, const alloc *a, const eng_result *r)
 	switch (r->kind) {
 	case ENG_MALLOC:
 	case ENG_CALLOC:
-		sizing(b, r);
+		sizing(b, a, r);
 		if (r->req <= (uint64_t)INT64_MAX)
 			malloc_words(b, a, r);
 		break;
 	case ENG_REALLOC:
 		if (r->arg && r->arg2)
-			sizing(b, r);
+			sizing(b, a, r);
 		realloc_words(b, a, r);
 		break;
 	case ENG_FREE:

@@ -143,7 +143,7 @@ void report_chunks(sbuf *b, engine *e, const heapview *v)
 			memcpy(fl, c->state == ALLOC_BIN_NONE ? "a--" : "---", 4);
 		sbuf st = {0}, vs = {0};
 		report_chunk_state(&st, a, c);
-		if (c->addr == a->tcache - 16 && a->tcache)
+		if (c->addr == a->tcache - alloc_hdr(a) && a->tcache)
 			sb_printf(&vs, "(tcache)");
 		report_vars_names(&vs, &vr, e, c->addr, c->size, SIZE_MAX);
 		uint8_t data[8] = {0};
@@ -197,7 +197,7 @@ void report_bins(sbuf *b, engine *e, const heapview *v, bool all, bool raw)
 			continue;
 		any = 1;
 		sb_printf(b, "  0x%-5llx [%u]: ", X(alloc_tcache_size(a, (unsigned)i)), v->tcount[i]);
-		chain(b, &v->tcache[i], raw, 16);
+		chain(b, &v->tcache[i], raw, alloc_hdr(a));
 		sb_printf(b, "\n");
 	}
 	if (!any)
@@ -265,7 +265,8 @@ void report_maps(sbuf *b, alloc *a)
 			sb_add(b, "\n", 1);
 			continue;
 		}
-		for (size_t k = b->n - from; k < 73; k++)
+		/* the kernel pads to 25 + 6 * sizeof (void *) columns: its own pointers */
+		for (size_t k = b->n - from; k < (a->lay.arch == ALLOC_ARCH_I386 ? 49u : 73u); k++)
 			sb_add(b, " ", 1);
 		sb_printf(b, "%s\n", mp->name);
 	}
@@ -401,7 +402,7 @@ void report_event(sbuf *b, const alloc *a, const alloc_ev *ev)
 		break;
 	case ALLOC_EV_TOP_SPLIT:
 		sb_printf(b, "carved 0x%llx bytes from top at 0x%llx%s; top is now 0x%llx", X(ev->b), X(ev->a),
-			  a->tcache && ev->a + 16 == a->tcache ? " (the tcache_perthread_struct)" : "", X(ev->c));
+			  a->tcache && ev->a + alloc_hdr(a) == a->tcache ? " (the tcache_perthread_struct)" : "", X(ev->c));
 		break;
 	case ALLOC_EV_MERGE:
 		sb_printf(b, "merge: 0x%llx absorbs 0x%llx, size now 0x%llx", X(ev->a), X(ev->b), X(ev->c));
@@ -544,7 +545,8 @@ void report_where(sbuf *b, alloc *a, const heapview *v, uint64_t p)
 		  m->prot & MEM_W ? 'w' : '-', m->prot & MEM_X ? 'x' : '-', m->name[0] ? m->name : "(anonymous)");
 	sb_printf(b, "%s, ", what[m->kind] ? what[m->kind] : "mapped");
 	report_region(b, a, p);
-	if (m->kind == MEM_LIB && p >= a->lay.arena && p < a->lay.arena + 0x898)
+	/* sizeof (struct malloc_state): 0x898, or 0x450 on i386 */
+	if (m->kind == MEM_LIB && p >= a->lay.arena && p < a->lay.arena + (alloc_ssz(a) == 8 ? 0x898 : 0x450))
 		sb_printf(b, " (main_arena+0x%llx)", X(p - a->lay.arena));
 	long k = v ? hv_find(v, p) : -1;
 	if (k >= 0) {
@@ -553,22 +555,25 @@ void report_where(sbuf *b, alloc *a, const heapview *v, uint64_t p)
 		report_chunk_state(&st, a, c);
 		sb_printf(b, "\n  in chunk 0x%llx (size 0x%llx, %s), %llu bytes in", X(c->addr), X(c->size),
 			  st.s ? st.s : "?", X(p - c->addr));
-		if (p - c->addr < 8)
-			sb_printf(b, ": its prev_size field (the previous chunk's last 8 bytes when that one is in use)");
-		else if (p - c->addr < 16)
+		/* the fields are words: 8 bytes, or 4 on i386 */
+		uint64_t w = alloc_ssz(a), o = p - c->addr;
+		if (o < w)
+			sb_printf(b, ": its prev_size field (the previous chunk's last %llu bytes when that one is in use)",
+				  X(w));
+		else if (o < 2 * w)
 			sb_printf(b, ": its size field");
-		else if (p - c->addr < 24 && c->state == ALLOC_BIN_TCACHE)
+		else if (o < 3 * w && c->state == ALLOC_BIN_TCACHE)
 			sb_printf(b, ": its tcache next link (safe-linked)");
-		else if (p - c->addr < 32 && c->state == ALLOC_BIN_TCACHE)
+		else if (o < 4 * w && c->state == ALLOC_BIN_TCACHE)
 			sb_printf(b, ": its tcache key");
-		else if (p - c->addr < 24 && c->state == ALLOC_BIN_FAST)
+		else if (o < 3 * w && c->state == ALLOC_BIN_FAST)
 			sb_printf(b, ": its fastbin fd link (safe-linked)");
-		else if (p - c->addr < 32 && c->state >= ALLOC_BIN_UNSORTED && c->state <= ALLOC_BIN_LARGE)
-			sb_printf(b, ": its %s link", p - c->addr < 24 ? "fd" : "bk");
-		else if (p - c->addr < 48 && c->state == ALLOC_BIN_LARGE)
-			sb_printf(b, ": its %s link", p - c->addr < 40 ? "fd_nextsize" : "bk_nextsize");
+		else if (o < 4 * w && c->state >= ALLOC_BIN_UNSORTED && c->state <= ALLOC_BIN_LARGE)
+			sb_printf(b, ": its %s link", o < 3 * w ? "fd" : "bk");
+		else if (o < 6 * w && c->state == ALLOC_BIN_LARGE)
+			sb_printf(b, ": its %s link", o < 5 * w ? "fd_nextsize" : "bk_nextsize");
 		else
-			sb_printf(b, ": byte %llu of the user data", X(p - c->addr - 16));
+			sb_printf(b, ": byte %llu of the user data", X(o - 2 * w));
 		sb_free(&st);
 	}
 	sb_printf(b, "\n");

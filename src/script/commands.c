@@ -742,6 +742,16 @@ static int cmd_reset(session *s, const sess_args *a)
 	return rc;
 }
 
+/* The commands that need an x86-64 process say so in an i386 one. */
+static bool x86_64_only(session *s, const sess_args *a, const char *what)
+{
+	if (alloc_ssz(eng_heap(s->eng)) == 8)
+		return true;
+	script_error(s, a->file, a->line, a->col, NULL, "%s: heapscope models it for an x86-64 process only, not for "
+							 "--arch=i386", what);
+	return false;
+}
+
 /* allocator ./mm.c: compile a student's allocator for the engine; its
  * ENG_DESIGN number, or 0 after saying why not. */
 static uint64_t student_allocator(session *s, const sess_args *a, const char *path, bool cs_app)
@@ -773,6 +783,8 @@ static uint64_t student_allocator(session *s, const sess_args *a, const char *pa
 static int cmd_allocator(session *s, const sess_args *a)
 {
 	char name[4096] = "", fmt[16] = "";
+	if (!x86_64_only(s, a, "another allocator"))
+		return SESS_ERROR;
 	size_t len = a->v[0].len < sizeof name - 1 ? a->v[0].len : sizeof name - 1;
 	memcpy(name, a->v[0].text, len);
 	name[len] = 0;
@@ -848,6 +860,8 @@ static int cmd_compare(session *s, const sess_args *a)
 static int cmd_aslr(session *s, const sess_args *a)
 {
 	char w[8] = "";
+	if (!x86_64_only(s, a, "ASLR"))
+		return SESS_ERROR;
 	word(s, a, 0, w, sizeof w);
 	bool on = !strcmp(w, "on");
 	if (!on && strcmp(w, "off")) {

@@ -899,6 +899,9 @@ static int declaration(parser *p, const char *first, size_t pos)
 	eng_blob_add(p->s->eng, g.seg == ALLOC_SEG_RODATA ? "" : (const char *)bytes, initlen);
 	eng_blob_add(p->s->eng, lit, g.strlen);
 	alloc *h = eng_heap(p->s->eng);
+	if (alloc_ssz(h) != 8)
+		perr(p, pos, "globals are laid out as GCC lays them out for x86-64; an i386 process (--arch=i386) has "
+			     "none yet");
 	if (h->initialized || h->brk != h->lay.heap || h->n_mmaps)
 		perr(p, pos, "globals are laid out when the program starts: declare them before the first allocator "
 			     "call (type `reset` for a fresh process)");

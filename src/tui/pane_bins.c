@@ -61,7 +61,7 @@ static void build(tui *t, int w)
 		l = vl_new(o);
 		vl_add(l, ROLE_TCACHE, " 0x%-4x", (unsigned)alloc_tcache_size(a, (unsigned)i));
 		vl_add(l, ROLE_DIM, "[%u/%llu] ", v->tcount[i], (unsigned long long)a->mp.tcache_count);
-		chain(o, l, &v->tcache[i], ROLE_TCACHE, 16, raw, w);
+		chain(o, l, &v->tcache[i], ROLE_TCACHE, alloc_hdr(a), raw, w);
 	}
 	if (!shown)
 		vl_add(vl_new(o), ROLE_DIM, " (empty)");

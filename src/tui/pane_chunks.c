@@ -185,7 +185,7 @@ void pane_chunks_draw(tui *t, rect r)
 		col += ui_putf(yy, x + col, w - col, hl ? ROLE_HIGHLIGHT : pane_state_role(c->state), "%-12s", st);
 		if (showvars) {
 			sbuf vs = {0};
-			if (a->tcache && c->addr + 16 == a->tcache)
+			if (a->tcache && c->addr + alloc_hdr(a) == a->tcache)
 				sb_printf(&vs, "(tcache)");
 			else if (c->state != ALLOC_BIN_TOP)
 				report_vars_names(&vs, &t->vars, t->eng, c->addr, c->size, 40);

@@ -102,8 +102,22 @@ static void build(tui *t, int w)
 	bool wide = w >= 40;
 	uint64_t below = 0; /* start of the row drawn last (0: none yet) */
 	bool kernel_done = false;
+	/* an i386 process: 8 hex digits; the kernel's gigabyte above
+	 * 0xc0000000 (3G/1G), or nothing at all above 4 GiB (a 64-bit kernel) */
+	bool i386 = alloc_ssz(a) == 4;
+	int digits = i386 ? 8 : 12;
 	for (size_t i = m->n; i-- > 0;) {
 		const mem_map *mp = &m->maps[i];
+		if (!kernel_done && i386) {
+			if (a->lay.arch == ALLOC_ARCH_I386) {
+				band(t, ROLE_DIM, "  kernel: 1G at c0000000, no access from user mode", "");
+				below = 0xc0000000ull;
+			} else {
+				band(t, ROLE_DIM, "  4G: a 32-bit process ends here (the 64-bit kernel is far above)", "");
+				below = 0x100000000ull;
+			}
+			kernel_done = true;
+		}
 		if (!kernel_done && mp->start < 0xffff800000000000ull) {
 			band(t, ROLE_DIM, "  kernel: 128T, no access from user mode", "");
 			band(t, ROLE_GAP, "  ~~~ non-canonical hole: 16E ~~~", "");
@@ -118,11 +132,11 @@ static void build(tui *t, int w)
 		if (mp->kind == MEM_HEAP || (a->brk == a->lay.heap && mp->start < a->lay.heap && below > a->lay.heap)) {
 			styled_line *bl = vl_new(&t->space);
 			t->space_at[t->space.n - 1] = a->lay.heap;
-			vl_add(bl, ROLE_SEG_HEAP, "  brk %012llx%s", (unsigned long long)a->brk,
+			vl_add(bl, ROLE_SEG_HEAP, "  brk %0*llx%s", digits, (unsigned long long)a->brk,
 			       mp->kind == MEM_HEAP ? "" : " (no heap yet)");
 			if (mp->kind == MEM_HEAP && a->top && wide) {
 				uint64_t ts = 0;
-				mem_rd64(m, a->top + 8, &ts);
+				alloc_rdword(a, a->top + alloc_ssz(a), &ts);
 				ui_size(sz, sizeof sz, ts & ~7ull);
 				vl_add(bl, ROLE_TOP, " (top %s)", sz);
 			}
@@ -138,11 +152,12 @@ static void build(tui *t, int w)
 		styled_line *l = vl_new(&t->space);
 		int role = seg_role(mp);
 		if (wide && start < 0x800000000000ull)
-			vl_add(l, role, "%012llx-%012llx", (unsigned long long)start, (unsigned long long)mp->end);
+			vl_add(l, role, "%0*llx-%0*llx", digits, (unsigned long long)start, digits,
+			       (unsigned long long)mp->end);
 		else if (wide)
 			vl_add(l, role, "%016llx%9s", (unsigned long long)start, "");
 		else
-			vl_add(l, role, "%012llx", (unsigned long long)start);
+			vl_add(l, role, "%0*llx", digits, (unsigned long long)start);
 		vl_add(l, ROLE_NORMAL, " ");
 		vl_add(l, role, "%-5s", seg_name(mp));
 		vl_add(l, ROLE_DIM, " %5s", sz);

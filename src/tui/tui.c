@@ -49,7 +49,7 @@ static void t_print(void *ctx, int kind, const char *text)
 }
 
 /* the chunk an operation changed, for the highlight */
-static uint64_t changed_chunk(const eng_result *r)
+static uint64_t changed_chunk(const alloc *a, const eng_result *r)
 {
 	for (uint32_t i = 0; i < r->nev; i++) {
 		const alloc_ev *e = &r->ev[i];
@@ -59,7 +59,7 @@ static uint64_t changed_chunk(const eng_result *r)
 				return e->a;
 	}
 	if (r->ret && eng_op_allocates(r->kind))
-		return r->ret - 16;
+		return r->ret - alloc_hdr(a);
 	return 0;
 }
 
@@ -95,7 +95,7 @@ static void t_op(void *ctx, const eng_result *r, const char *text, const char *i
 {
 	tui *t = ctx;
 	compare_op(t->cmp, r, id, eng_count(t->eng));
-	t->hl_chunk = changed_chunk(r);
+	t->hl_chunk = changed_chunk(eng_heap(t->eng), r);
 	t->follow_hl = true;
 	t->space_mark = 0;
 	for (uint32_t i = 0; i < r->nev; i++) {

@@ -5,7 +5,9 @@
 # /proc/self/maps must equal heapscope's `maps` line for line: addresses,
 # permissions, file offsets and names (the device and inode numbers, and the
 # executable's own path, are the machine's and are left out).  Needs Linux on
-# x86-64 with glibc 2.36: elsewhere it says it was skipped and why.
+# x86-64 with glibc 2.36: elsewhere it says it was skipped and why.  The
+# same for an i386 process, with the probe built by gcc -m32, and the
+# classic experiments (experiments.c) with their 32-bit addresses.
 bin=${1:-build/heapscope}
 pass=0 fail=0
 arch=$(uname -m)
@@ -40,7 +42,7 @@ maps() {
 	name=$1
 	shift
 	# shellcheck disable=SC2086
-	setarch $norand "$tmp/probe" "$@" >"$tmp/real.raw" || { echo "process: FAILED: $name: the probe failed"; fail=$((fail + 1)); return; }
+	setarch $norand "$probe" "$@" >"$tmp/real.raw" || { echo "process: FAILED: $name: the probe failed"; fail=$((fail + 1)); return; }
 	: >"$tmp/s.hs"
 	i=0
 	for n in "$@"; do
@@ -56,7 +58,7 @@ maps() {
 	echo maps >>"$tmp/s.hs"
 	# shellcheck disable=SC2086
 	"$bin" --batch "$tmp/s.hs" --no-summary $layout >"$tmp/model.raw" 2>&1
-	norm "$tmp/real.raw" "$tmp/probe" >"$tmp/real"
+	norm "$tmp/real.raw" "$probe" >"$tmp/real"
 	norm "$tmp/model.raw" /home/student/a.out >"$tmp/model"
 	if cmp -s "$tmp/real" "$tmp/model"; then
 		pass=$((pass + 1))
@@ -67,7 +69,7 @@ maps() {
 	fi
 }
 
-norand=-R layout=
+probe=$tmp/probe norand=-R layout=
 maps "no heap yet"
 maps "a small malloc makes the heap" 10
 maps "mmapped chunks merge with the anonymous mapping above libc" 10 200000 1048576
@@ -85,6 +87,47 @@ maps "legacy: mmapped chunks go up from libc's TLS block" 10 200000 1048576
 maps "legacy: a 2 MiB mapping is aligned for huge pages" 10 2093056 4190208
 maps "legacy: small mmaps fill the hole ld.so.cache left" 0 126976 t4096 12288 24576 200000
 maps "legacy: the program's own mmap goes bottom-up" 10 m8192 m200000 p0:4096:1
+# an i386 process (--arch=i386 --kernel=64) against the probe built with
+# gcc -m32: a 32-bit program under this 64-bit kernel
+if ${CC:-cc} -m32 -O2 -o "$tmp/probe32" tests/process/maps-probe.c 2>"$tmp/cc32"; then
+	probe=$tmp/probe32 norand=-R layout="--arch=i386 --kernel=64"
+	maps "i386: no heap yet"
+	maps "i386: a small malloc makes the heap (two brk calls)" 10
+	maps "i386: mmapped chunks, 15 bytes of room each for alignment" 10 200000 1048576
+	maps "i386: small mmaps fill the hole above libc" 0 126976 t4096 12288 24576 200000
+	maps "i386: no huge-page alignment for a 32-bit process" 10 2093056 4190208
+	maps "i386: the program's own mmap, mprotect and munmap" 10 m40960 u8192:8192 m8192 p0:4096:1
+	# the classic experiments with their 32-bit numbers, on a pipe and on a
+	# terminal (script gives the program a pty): the lines must be equal
+	if ${CC:-cc} -m32 -O0 -o "$tmp/exp32" tests/process/experiments.c 2>/dev/null; then
+		for mode in pipe tty; do
+			if [ $mode = pipe ]; then
+				setarch -R "$tmp/exp32" | cat >"$tmp/exp.real"
+			else
+				script -qec "setarch -R $tmp/exp32" /dev/null | tr -d '\r' >"$tmp/exp.real"
+			fi
+			{ echo "stdout $mode"; cat tests/process/experiments.hs; } >"$tmp/exp.hs"
+			"$bin" --arch=i386 --kernel=64 --batch "$tmp/exp.hs" --no-summary | sed -n 's/^   stdout: //p' |
+				tr -d '\n' | sed 's/a=/\na=/; s/d=/\nd=/' >"$tmp/exp.model"
+			echo >>"$tmp/exp.model"
+			if grep -q '^a=0x5655' "$tmp/exp.real" && cmp -s "$tmp/exp.real" "$tmp/exp.model"; then
+				pass=$((pass + 1))
+			else
+				fail=$((fail + 1))
+				echo "process: FAILED: i386 experiments on a $mode (real < > heapscope):"
+				diff "$tmp/exp.real" "$tmp/exp.model" | head -6
+			fi
+		done
+	else
+		fail=$((fail + 1))
+		echo "process: FAILED: cannot build tests/process/experiments.c with -m32"
+	fi
+else
+	fail=$((fail + 1))
+	echo "process: FAILED: cannot build the probe with ${CC:-cc} -m32 (Debian: apt-get install gcc-multilib):"
+	head -3 "$tmp/cc32"
+fi
+probe=$tmp/probe
 # globals: the compiler's and linker's layout, and the heap after .bss
 if ${CC:-cc} -O0 -o "$tmp/globals" tests/process/globals.c 2>/dev/null; then
 	real=$(setarch -R "$tmp/globals" | cat)

@@ -1,0 +1,10 @@
+# experiments.hs - experiments.c in heapscope's language (tests/process/run.sh
+# puts a `stdout pipe` or `stdout tty` line first)
+printf("Before:%p", sbrk(0))
+a = malloc(1000)
+b = malloc(1000)
+c = malloc(1000)
+printf("\na=%p b=%p c=%p brk=%p\n", a, b, c, sbrk(0))
+d = malloc(10)
+e = malloc(10)
+printf("d=%p e=%p\n", d, e)
