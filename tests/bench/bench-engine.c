@@ -69,10 +69,12 @@ int main(int argc, char **argv)
 {
 	size_t n;
 	uint32_t nv;
-	if (argc != 2)
+	if (argc != 2 && !(argc == 3 && !strcmp(argv[2], "i386")))
 		return 2;
+	/* with "i386": an i386 process, as a 32-bit program on this kernel */
+	alloc_arch arch = argc == 3 ? ALLOC_ARCH_I386_K64 : ALLOC_ARCH_X86_64;
 	top *ops = trace_read(argv[1], &n, &nv);
-	engine *e = eng_new(false, 1);
+	engine *e = eng_new_arch(false, 1, false, NULL, arch);
 	int32_t *var = make_vars(e, nv);
 	double t0 = now_ns();
 	size_t faults = run(e, ops, n, var);
@@ -86,7 +88,7 @@ int main(int argc, char **argv)
 	double a = now_ns();
 	eng_prepare_undo(e);
 	double prep = now_ns() - a, first_prepared = undo_ns(e);
-	engine *e2 = eng_new(false, 1);
+	engine *e2 = eng_new_arch(false, 1, false, NULL, arch);
 	int32_t *var2 = make_vars(e2, nv);
 	run(e2, ops, n, var2);
 	double first_cold = undo_ns(e2);

@@ -22,6 +22,22 @@ for sc in bench small mixed; do
 	printf '%-12s %10s %12s %12s %8s %14s %12.1f\n' $sc "$n" "$g" "$m" "$ratio" "$hist" "$(echo "$rss" | awk '{print $1 / 1048576}')"
 	echo "             ($(cat "$tmp/goto"))"
 done
+# an i386 process: the model (--arch=i386) against the real 32-bit glibc
+# (bench-glibc built with -m32) on the bench trace
+if ${CC:-cc} -m32 -std=c11 -D_DEFAULT_SOURCE -O2 -o "$tmp/bench-glibc32" tests/bench/bench-glibc.c 2>/dev/null; then
+	g=999999 m=999999
+	for round in 1 2 3; do
+		set -- $("$tmp/bench-glibc32" "$tmp/bench.hs")
+		g=$(echo "$1 $g" | awk '{print ($1 < $2) ? $1 : $2}')
+		n=$2
+		set -- $("$b/bench/bench-engine" "$tmp/bench.hs" i386 2>/dev/null)
+		m=$(echo "$1 $m" | awk '{print ($1 < $2) ? $1 : $2}')
+	done
+	echo "i386 bench trace ($n ops): glibc -m32 $g ns/op, model --arch=i386 $m ns/op:" \
+		"$(echo "$m $g" | awk '{printf "%.2fx", $1 / $2}')"
+else
+	echo "i386: cannot build bench-glibc with -m32 (Debian: apt-get install gcc-multilib)"
+fi
 # headless replay (batch mode, text output) with and without the narration
 "$b/tests/gen-trace" bench 11 200000 | grep -v -e mallopt -e malloc_trim -e tunable >"$tmp/replay.hs"
 best_ns() { # the best of three runs of a command, in ns

@@ -268,6 +268,12 @@ type_line chatty "p = malloc(24)"
 expect chatty "p = malloc(24) = 0x555555559010" "--allocator=FILE in the TUI: the call answers (its stdin is empty)"
 if $T capture-pane -p -t chatty | grep -q CHATTY; then bad "a student's printf reached the TUI's screen"; else ok; fi
 
+# an i386 process: the 3G/1G split drawn, 32-bit chunks
+HS_ARGS="--arch=i386" start i386 160 45
+type_line i386 "p = malloc(10)"
+expect i386 "kernel: 1G at c0000000" "--arch=i386: the kernel's gigabyte above 0xc0000000"
+expect i386 "0x5655a198 0x10" "--arch=i386: malloc(10) is a 0x10 chunk after the 0x190 tcache struct"
+
 # compare FILE: the student's allocator beside glibc, in step
 printf 'compare %s\np = malloc(24)\nq = malloc(100)\nfree(p)\n' "$PWD/tests/student/walk.c" >"$tmp/cmpmm.hs"
 HS_ARGS="$tmp/cmpmm.hs" start cmpmm 200 45
