@@ -67,7 +67,7 @@ enum {
 	X(TCACHE_UNSORTED_LIMIT, "tcache_unsorted_limit", UINT64_MAX) \
 	X(MXFAST, "mxfast", 160)                           \
 	X(TOP_PAD, "top_pad", UINT64_MAX)                  \
-	X(MMAP_THRESHOLD, "mmap_threshold", 0x2000000)     \
+	X(MMAP_THRESHOLD, "mmap_threshold", UINT64_MAX)    \
 	X(TRIM_THRESHOLD, "trim_threshold", UINT64_MAX)    \
 	X(MMAP_MAX, "mmap_max", UINT64_MAX)                \
 	X(PERTURB, "perturb", UINT64_MAX)

@@ -7,9 +7,10 @@
 
 #include "internal.h"
 
+/* set_max_fast: up to MALLOC_ALIGN_MASK - SIZE_SZ it is MIN_CHUNK_SIZE / 2 */
 static void set_max_fast(alloc *a, uint64_t v)
 {
-	a->mp.global_max_fast = v <= 7 ? 0x10 : ((v + SSZ) & ~(uint64_t)15);
+	a->mp.global_max_fast = v <= 15 - SSZ ? 2 * SSZ : ((v + SSZ) & ~(uint64_t)15);
 }
 
 static uint64_t do_mallopt(alloc *a, int param, int64_t value)
@@ -116,6 +117,10 @@ int alloc_tunable(alloc *a, int id, uint64_t v)
 	if (a->initialized)
 		return -2;
 	if (!alloc_tunable_valid(id, v))
+		return -3;
+	/* an i386 process's limits are lower: MAX_FAST_SIZE 80, tcache_max 1020 */
+	if (a->ssz == 4 && ((id == ALLOC_TUNABLE_MXFAST && v > MAX_FAST_SIZE) ||
+			    (id == ALLOC_TUNABLE_TCACHE_MAX && v > 63 * 16 + MINSIZE - SSZ)))
 		return -3;
 	alloc_params *mp = &a->mp;
 	switch ((alloc_tunable_id)id) {

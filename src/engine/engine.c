@@ -309,7 +309,8 @@ static int apply(engine *e, const eng_op *op_in, uint64_t *ret)
 	*ret = 0;
 	const eng_op *op = op_in;
 	eng_op narrow;
-	if (alloc_ssz(a) == 4 && (eng_op_allocates(op->kind) || op->kind == ENG_FREE || op->kind == ENG_TRIM)) {
+	if (alloc_ssz(a) == 4 && (eng_op_allocates(op->kind) || op->kind == ENG_FREE || op->kind == ENG_TRIM ||
+				  op->kind == ENG_MMAP || op->kind == ENG_MUNMAP || op->kind == ENG_MPROTECT)) {
 		/* an i386 process: sizes and pointers are 32-bit size_t */
 		narrow = *op;
 		narrow.x &= 0xffffffffu;

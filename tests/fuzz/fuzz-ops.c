@@ -3,7 +3,8 @@
  * with the writes into simulated memory that corrupt a heap: header
  * overwrites, forged frees, safe-linked pointers aimed at other chunks and
  * at libc's bins, memset across chunks, malloc_trim, mallopt, tunables,
- * reset, and undo/redo/goto.
+ * reset, and undo/redo/goto; every input twice, in an x86-64 and an i386
+ * process.
  *
  * Beyond "no crash, no sanitizer report, no timeout" it checks the
  * engine's promises: a failed operation leaves the process exactly as it
@@ -89,10 +90,11 @@ static uint64_t var(engine *e, int32_t *ids, input *in)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* The input's operations on a fresh process of machine arch. */
+static void run_ops(const uint8_t *data, size_t size, alloc_arch arch)
 {
 	input in = {data, size, 0};
-	engine *e = eng_new(false, 1);
+	engine *e = eng_new_arch(false, 1, false, NULL, arch);
 	eng_set_history_budget(e, 8 + byte(&in) % 64, 1u << (14 + byte(&in) % 8));
 	int32_t ids[NVARS];
 	for (int i = 0; i < NVARS; i++) {
@@ -228,5 +230,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fps[eng_pos(e)] = after;
 	}
 	eng_free(e);
+}
+
+/* Every input runs twice: in an x86-64 process and in an i386 one. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	run_ops(data, size, ALLOC_ARCH_X86_64);
+	run_ops(data, size, ALLOC_ARCH_I386_K64);
 	return 0;
 }
