@@ -316,6 +316,13 @@ static void take_requests(tui *t)
 	t->dirty = true;
 }
 
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
 /* One line of play; false when playing must stop. */
 static bool play_tick(tui *t)
 {
@@ -338,6 +345,19 @@ static bool play_tick(tui *t)
 	default:
 		return false;
 	}
+}
+
+bool tui_play_frame(tui *t)
+{
+	/* play faster than the screen is drawn: as many lines as one frame's
+	 * time holds, then one draw, so a long recording rebuilds its view at
+	 * the frame rate, not once per operation */
+	double end = now_ms() + TUI_FRAME_MS;
+	do {
+		if (!play_tick(t))
+			return false;
+	} while (t->play_ms < TUI_FRAME_MS && now_ms() < end);
+	return true;
 }
 
 void tui_run_line(tui *t, const char *line)
@@ -742,12 +762,6 @@ void tui_free(tui *t)
 	free(t);
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 static void curses_start(tui *t)
 {
@@ -939,7 +953,7 @@ int tui_run(const tui_opts *o)
 			if (!t->playing)
 				eng_prepare_undo(t->eng);
 			if (t->playing && now_ms() >= next_play) {
-				if (!play_tick(t))
+				if (!tui_play_frame(t))
 					t->playing = false;
 				next_play = now_ms() + t->play_ms;
 				t->dirty = true;

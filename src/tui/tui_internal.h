@@ -174,6 +174,12 @@ void pane_caption_draw(tui *t, rect r);
  * third of the screen, else one or two rows of text. */
 int pane_caption_rows(const tui *t, int w, int h);
 
+/* tui.c: one frame of play: the next line, or (when the delay is shorter
+ * than a frame) every line that fits in TUI_FRAME_MS; false when playing
+ * stops (a pause, the end, an error). */
+#define TUI_FRAME_MS 33
+bool tui_play_frame(tui *t);
+
 /* pane_compare.c: a second allocator running the same script in step */
 typedef struct compare compare;
 /* The journal (always kept) and, when on, the second engine. */

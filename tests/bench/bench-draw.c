@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tui_internal.h"
 
@@ -68,6 +69,50 @@ static void measure(int nchunks, SCREEN *scr)
 	tui_free(t);
 }
 
+/* `play 0` of a 100,000-line script: lines batched per frame, one draw
+ * (and one view rebuild) per frame. */
+static void measure_play(void)
+{
+	char path[] = "/tmp/heapscope-bench-play-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f)
+		return;
+	int lines = 100000;
+	for (int i = 0; i < lines; i++) {
+		if (i % 3 == 2)
+			fprintf(f, "free(p%d)\n", i - 2);
+		else
+			fprintf(f, "p%d = malloc(%d)\n", i, 16 + (i % 40) * 24);
+	}
+	fclose(f);
+	tui_opts o = {.seed = 1};
+	tui *t = tui_new(&o);
+	theme_apply(&t->th);
+	t->rows = 50;
+	t->cols = 200;
+	layout_compute(t);
+	if (sess_load_quiet(t->sess, path) != SESS_OK) {
+		unlink(path);
+		tui_free(t);
+		return;
+	}
+	t->play_ms = 0;
+	int frames = 0;
+	double t0 = now_ms();
+	for (bool on = true; on; frames++) {
+		on = tui_play_frame(t);
+		tui_draw(t);
+		wnoutrefresh(stdscr);
+		doupdate();
+	}
+	double secs = (now_ms() - t0) / 1e3;
+	printf("play 0 of %d lines: %.2f s, %d frames drawn (%.0f lines per frame; one draw per line before)\n", lines,
+	       secs, frames, (double)lines / frames);
+	unlink(path);
+	tui_free(t);
+}
+
 int main(void)
 {
 	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
@@ -81,6 +126,7 @@ int main(void)
 	use_default_colors();
 	measure(100, scr);
 	measure(100000, scr);
+	measure_play();
 	endwin();
 	delscreen(scr);
 	return 0;
