@@ -647,8 +647,13 @@ static uint8_t *wptr(mem_space *m, uint64_t addr)
 		*s = c;
 		p = c;
 	}
-	/* the page is now private and writable: cache it for both directions */
+	/* the page is now private and writable: cache it for both directions,
+	 * unless it may not be read (a -w- page: the cache serves reads too) */
 	mem_tlb *t = &m->tlb[(addr >> 12) & (MEM_TLB - 1)];
+	if (!(mp->prot & MEM_R)) {
+		t->tag = MEM_TLB_NONE;
+		return &p->b[(addr - mp->start) % MEM_PAGE];
+	}
 	t->tag = addr & ~(uint64_t)(MEM_PAGE - 1);
 	t->data = p->b + ((t->tag - mp->start) % MEM_PAGE);
 	t->w = 1;

@@ -19,6 +19,17 @@ int main(void)
 	CHECK(!mem_wr64(m, 0x20000, 1)); /* read-only */
 	CHECK(!mem_rd64(m, 0x12ffc, &v)); /* runs off the end */
 
+	/* a write-only page: a write must not make it readable through the
+	 * translation cache (found by fuzz-ops), in 64- and 32-bit words */
+	CHECK(mem_map_add(m, 0x30000, 0x1000, MEM_ANON, MEM_W, ""));
+	CHECK(mem_wr64(m, 0x30000, 5));
+	CHECK(!mem_rd64(m, 0x30000, &v));
+	uint32_t w32 = 0;
+	CHECK(mem_wr32(m, 0x30008, 6));
+	CHECK(!mem_rd32(m, 0x30008, &w32));
+	CHECK(mem_wr32(m, 0x10010, 0xabcd1234u) && mem_rd32(m, 0x10010, &w32) && w32 == 0xabcd1234u);
+	mem_unmap(m, 0x30000, 0x1000);
+
 	mem_space *c = mem_clone(m);
 	CHECK(mem_wr64(m, 0x10000, 7));
 	CHECK(mem_rd64(c, 0x10000, &v) && v == 0); /* the clone does not see it */
