@@ -84,18 +84,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	sess_free(s);
 	eng_free(e);
-	e = eng_new(false, 1);
-	s = sess_new(e, &fe);
-	for (size_t i = 0; i < n && lines; i++) {
-		if (lines[i])
-			sess_exec(s, lines[i], "typed", i + 1);
-		drain(s);
-		sess_view(s);
-		free(lines[i]);
+	/* 2 and 3: typed into an x86-64 process, then into an i386 one,
+	 * with the views built after every line */
+	for (int arch = 0; arch < 2; arch++) {
+		e = eng_new_arch(false, 1, false, NULL, arch ? ALLOC_ARCH_I386_K64 : ALLOC_ARCH_X86_64);
+		s = sess_new(e, &fe);
+		for (size_t i = 0; i < n && lines; i++) {
+			if (lines[i])
+				sess_exec(s, lines[i], "typed", i + 1);
+			drain(s);
+			sess_view(s);
+		}
+		sess_free(s);
+		eng_free(e);
 	}
+	for (size_t i = 0; i < n && lines; i++)
+		free(lines[i]);
 	free(lines);
-	sess_free(s);
-	eng_free(e);
 	close(fd);
 	return 0;
 }
