@@ -144,18 +144,23 @@ uint64_t alloc_splitmix(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-/* An i386 process (no ASLR, the flexible layout). */
-static void layout_i386(alloc_layout *l, bool k64)
+/* The executable's sections from its base: text in the second page, .data
+ * (data bytes of it) and then .bss in the fifth, the heap after it. */
+static void image_at(alloc_layout *l, uint64_t pie, uint64_t data)
 {
-	uint64_t pie = PIE32;
 	l->pie = pie;
 	l->text = pie + 0x1000;
 	l->text_end = pie + 0x2000;
 	l->data = pie + 0x4000;
-	l->data_end = pie + 0x4008;
-	l->bss = pie + 0x4008;
+	l->data_end = l->bss = pie + 0x4000 + data;
 	l->bss_end = pie + 0x5000;
 	l->heap = pie + 0x5000;
+}
+
+/* An i386 process (no ASLR, the flexible layout). */
+static void layout_i386(alloc_layout *l, bool k64)
+{
+	image_at(l, PIE32, 8);
 	l->mmap_top = k64 ? MMAP32_K64 : MMAP32;
 	l->libc = l->mmap_top - LIBS32_SPAN;
 	l->libc_end = l->libc + LIBC32_SIZE;
@@ -188,14 +193,8 @@ void alloc_layout_init(alloc_layout *l, bool aslr, uint64_t seed, bool legacy, a
 	l->legacy = legacy;
 	l->aslr = aslr;
 	l->seed = seed;
-	l->pie = pie;
-	l->text = pie + 0x1000;
-	l->text_end = pie + 0x2000;
-	l->data = pie + 0x4000;
-	l->data_end = pie + 0x4010;
-	l->bss = pie + 0x4010;
-	l->bss_end = pie + 0x5000;
-	l->heap = pie + 0x5000 + brk_rnd;
+	image_at(l, pie, 0x10);
+	l->heap += brk_rnd;
 	l->brk_rnd = brk_rnd;
 	/* legacy: the mmap base moves up by the random offset, flexible: down */
 	l->libc = legacy ? LEGACY_LIB + mmap_rnd : LIB_BASE - mmap_rnd;

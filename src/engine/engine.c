@@ -301,6 +301,21 @@ uint64_t eng_blob_add(engine *e, const void *p, size_t n)
 }
 
 /* Apply op to the current state; fills ret/status only. */
+/* Replace the process by a fresh one on the same machine and layout
+ * (ASLR and its seed as given), running design (NULL: glibc); the
+ * variables are unset. */
+static void fresh_process(engine *e, bool aslr, uint64_t seed, const tb_alloc *design)
+{
+	alloc *old = e->heap;
+	e->heap = alloc_new_arch(aslr, seed, old->lay.legacy, (alloc_arch)old->lay.arch);
+	alloc_free(old);
+	if (design)
+		alloc_set_design(e->heap, design);
+	e->heap->nev = 0;
+	if (e->nvars)
+		memset(e->vset, 0, e->nvars);
+}
+
 static int apply(engine *e, const eng_op *op_in, uint64_t *ret)
 {
 	alloc *a = e->heap;
@@ -367,37 +382,16 @@ static int apply(engine *e, const eng_op *op_in, uint64_t *ret)
 		a->nev = 0;
 		*ret = op->x;
 		break;
-	case ENG_RESET: {
+	case ENG_RESET:
 		/* a fresh process with the same layout, or (x bit 0) the one asked:
 		 * ASLR when bit 1, seeded with y */
-		bool aslr = op->x & 1 ? (op->x & 2) != 0 : a->lay.aslr;
-		uint64_t seed = op->x & 1 ? op->y : a->lay.seed;
-		bool legacy = a->lay.legacy;
-		alloc_arch arch = (alloc_arch)a->lay.arch;
-		const tb_alloc *design = a->design;
-		alloc_free(a);
-		e->heap = alloc_new_arch(aslr, seed, legacy, arch);
-		if (design)
-			alloc_set_design(e->heap, design);
-		e->heap->nev = 0;
-		if (e->nvars)
-			memset(e->vset, 0, e->nvars);
+		fresh_process(e, op->x & 1 ? (op->x & 2) != 0 : a->lay.aslr, op->x & 1 ? op->y : a->lay.seed,
+			      a->design);
 		break;
-	}
-	case ENG_DESIGN: {
+	case ENG_DESIGN:
 		/* a fresh process with the same layout, running another allocator */
-		bool aslr = a->lay.aslr, legacy = a->lay.legacy;
-		uint64_t seed = a->lay.seed;
-		alloc_arch arch = (alloc_arch)a->lay.arch;
-		alloc_free(a);
-		e->heap = alloc_new_arch(aslr, seed, legacy, arch);
-		if (op->x)
-			alloc_set_design(e->heap, eng_design(e, op->x));
-		e->heap->nev = 0;
-		if (e->nvars)
-			memset(e->vset, 0, e->nvars);
+		fresh_process(e, a->lay.aslr, a->lay.seed, op->x ? eng_design(e, op->x) : NULL);
 		break;
-	}
 	case ENG_PRINT:
 		st = alloc_output(a, (int)op->x);
 		break;

@@ -331,6 +331,22 @@ static int ask(student *s, const char *req, char *ans, size_t cap, char *why, si
 	return 0;
 }
 
+static bool answer(const char *line, student_answer *a);
+
+/* One request and its "ok" answer parsed; false with the reason in why. */
+static bool request(student *s, const char *req, student_answer *ans, char *why, size_t whylen, const char *what)
+{
+	char line[200];
+	if (ask(s, req, line, sizeof line, why, whylen, what) != 0)
+		return false;
+	if (!answer(line, ans)) {
+		snprintf(why, whylen, "the allocator's process answered '%.40s'", line);
+		reap(s);
+		return false;
+	}
+	return true;
+}
+
 static bool answer(const char *line, student_answer *a)
 {
 	unsigned long long r = 0, l = 0, b = 0;
@@ -351,16 +367,9 @@ bool student_start(student *s, uint64_t heap, bool track, student_answer *ans, c
 		snprintf(why, whylen, "cannot start the allocator's process: %s", strerror(errno));
 		return false;
 	}
-	char req[96], line[200];
+	char req[96];
 	snprintf(req, sizeof req, "i %llx %d 0 -1\n", (unsigned long long)heap, track);
-	if (ask(s, req, line, sizeof line, why, whylen, "mm_init") != 0)
-		return false;
-	if (!answer(line, ans)) {
-		snprintf(why, whylen, "the allocator's process answered '%.40s'", line);
-		reap(s);
-		return false;
-	}
-	return true;
+	return request(s, req, ans, why, whylen, "mm_init");
 }
 
 bool student_alive(const student *s)
@@ -371,17 +380,10 @@ bool student_alive(const student *s)
 bool student_op(student *s, char op, uint64_t ptr, uint64_t size, uint64_t old, int pattern, student_answer *ans,
 		char *why, size_t whylen, const char *what)
 {
-	char req[128], line[200];
+	char req[128];
 	snprintf(req, sizeof req, "%c %llx %llu %llu %d\n", op, (unsigned long long)ptr, (unsigned long long)size,
 		 (unsigned long long)old, pattern);
-	if (ask(s, req, line, sizeof line, why, whylen, what) != 0)
-		return false;
-	if (!answer(line, ans)) {
-		snprintf(why, whylen, "the allocator's process answered '%.40s'", line);
-		reap(s);
-		return false;
-	}
-	return true;
+	return request(s, req, ans, why, whylen, what);
 }
 
 uint8_t *student_heap(student *s)
