@@ -339,6 +339,9 @@ void alloc_mm_free(alloc_mm *mm);
 /* Whether a student's blocks are known (mm_walk, or CS:APP tags), or only
  * the payloads the calls returned. */
 bool alloc_mm_blocks_known(const alloc *a);
+/* Whether a student's allocator was last given a pointer that is not a
+ * live payload (a double free, or one malloc never returned). */
+bool alloc_mm_freed_unknown(const alloc *a);
 /* Whether a student's heap holds CS:APP blocks (--block-format=cs-app). */
 bool alloc_mm_cs_app(const alloc *a);
 /* Set up a's per-state part when d is a student's (alloc_set_design). */

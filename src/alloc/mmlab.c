@@ -53,6 +53,7 @@ typedef struct alloc_mm_state {
 	student_block *blocks; /* what mm_walk reported */
 	size_t nblocks;
 	bool walked;
+	bool freed_unknown; /* the last call freed or moved what no call had returned */
 	char msg[320];
 } mm_state;
 
@@ -307,6 +308,7 @@ static uint64_t call(tb_heap *h, char op, uint64_t p, uint64_t n)
 		return 0;
 	long k = p ? live_find(st, p) : -1;
 	uint64_t oldn = k >= 0 ? st->live[k][1] : 0;
+	st->freed_unknown = op != 'm' && p && k < 0;
 	student_answer ans;
 	char why[256];
 	mm->alive = false; /* until the answer is in */
@@ -554,6 +556,11 @@ void alloc_design_stored(alloc *a, uint64_t addr, uint64_t n)
 bool alloc_mm_blocks_known(const alloc *a)
 {
 	return a->mm && (a->mm->walked || a->mm->mm->cs_app);
+}
+
+bool alloc_mm_freed_unknown(const alloc *a)
+{
+	return a->mm && a->mm->freed_unknown;
 }
 
 bool alloc_mm_cs_app(const alloc *a)

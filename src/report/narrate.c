@@ -434,6 +434,10 @@ static bool design_words(sbuf *b, const alloc *a, const eng_result *r)
 	if (a->mm) {
 		/* a student's allocator: heapscope knows what it returned and
 		 * what it wrote, not why */
+		if (alloc_mm_freed_unknown(a))
+			sb_printf(b, "0x%llx was not a live payload (freed already, or never returned by malloc): glibc would "
+				     "abort here, but your allocator took it and went on.\n",
+				  X(r->arg));
 		if (r->kind == ENG_FREE)
 			sb_printf(b, "Your allocator's mm_free ran in %s's own process; no live payload changed.\n", a->design->name);
 		else if (r->ret)

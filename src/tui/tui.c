@@ -134,8 +134,10 @@ static void t_op(void *ctx, const eng_result *r, const char *text, const char *i
 	sb_printf(&b, "#%llu %s", (unsigned long long)r->seq + 1, stmt);
 	if (r->status == ALLOC_OK) {
 		if (eng_op_allocates(r->kind)) {
-			if (r->ret)
+			if (r->ret && r->chunk)
 				sb_printf(&b, " = 0x%llx (chunk 0x%llx)", (unsigned long long)r->ret, (unsigned long long)r->chunk);
+			else if (r->ret) /* a student's allocator: its sizes are not known */
+				sb_printf(&b, " = 0x%llx", (unsigned long long)r->ret);
 			else
 				sb_printf(&b, " = NULL");
 		} else if (r->kind == ENG_TRIM || r->kind == ENG_MALLOPT) {

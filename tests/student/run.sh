@@ -82,6 +82,9 @@ printf 'p = malloc(24)\nq = malloc(100)\nfree(p)\nchunks\ncheck\n' >"$tmp/blocks
 script blocks 0 '0x555555559018   0x30      --- free             p' --allocator=tests/student/csapp.c --block-format=cs-app
 script blocks 0 'heap is consistent' --allocator=tests/student/csapp.c --block-format=cs-app
 script blocks 0 '0x555555559048   0x80      a-- in use           q' --allocator=tests/student/walk.c
+# a double free reaches the student's mm_free, and heapscope says what glibc would do
+printf 'a = malloc(40)\nfree(a)\nfree(a)\n' >"$tmp/df.hs"
+script df 0 'was not a live payload (freed already, or never returned by malloc): glibc would abort here' --allocator=tests/student/walk.c --explain
 # check: mm_walk's blocks against the payloads heapscope knows
 script blocks 0 'heap is consistent' --allocator=tests/student/walk.c --check-heap
 script blocks 0 'a live payload lies in a block mm_walk reports as free' --allocator=tests/student/badwalk.c
