@@ -52,7 +52,7 @@ void alloc_int_free(alloc *a, uint64_t p, bool have_lock)
 	uint64_t tc = tidx(a, size);
 	if (a->tcache && tc < a->mp.tcache_bins) {
 		uint64_t e = p + HDR;
-		if (rd(a, e + 8) == a->tcache_key) {
+		if (rd(a, e + SSZ) == a->tcache_key) { /* the entry's key: its second word */
 			uint64_t cnt = 0;
 			for (uint64_t t = alloc_tentry(a, tc); t; t = protect(t, rd(a, t)), ++cnt) {
 				if (cnt >= a->mp.tcache_count)

@@ -181,8 +181,9 @@ static uint64_t mtrim(alloc *a, uint64_t pad)
 		for (uint64_t p = bk(a, bin); p != bin; p = bk(a, p)) {
 			alloc_walk_step(a, &walk, p, "malloc_trim()");
 			uint64_t size = csize(a, p);
-			if (size > PAGE - 1 + 48) {
-				uint64_t pal = (p + 48 + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+			/* sizeof (struct malloc_chunk): six words */
+			if (size > PAGE - 1 + 6 * SSZ) {
+				uint64_t pal = (p + 6 * SSZ + PAGE - 1) & ~(uint64_t)(PAGE - 1);
 				size -= pal - p;
 				if (size > PAGE - 1) {
 					if (mem_discard(a->mem, pal, size & ~(uint64_t)(PAGE - 1)))
