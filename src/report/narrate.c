@@ -165,11 +165,17 @@ static void system_words(sbuf *b, const alloc *a, const eng_result *r)
 {
 	const alloc_ev *e = find(r, ALLOC_EV_BRK);
 	if (e && e->b > e->a) {
-		if (e->a == a->lay.heap)
+		if (e->a == a->lay.heap) {
 			sb_printf(b, "The heap did not exist: brk grew it by request + top_pad (128 KiB) + MINSIZE, "
 				     "rounded up to a page = 0x%llx bytes; later requests are carved from top without a "
 				     "system call.\n",
 				  X(e->b - e->a));
+			if (count(r, ALLOC_EV_BRK) > 1 && alloc_first_chunk(a) != a->lay.heap)
+				sb_printf(b, "On i386 the first chunk starts %llu bytes in (so that user pointers are "
+					     "16-aligned), and a second brk grows the heap by one more page to keep its end "
+					     "page-aligned.\n",
+					  X(alloc_first_chunk(a) - a->lay.heap));
+		}
 		else
 			sb_printf(b, "Top was too small: brk grew the heap by 0x%llx bytes (what was missing + top_pad, "
 				     "page-aligned).\n",
@@ -593,8 +599,9 @@ static void narrate(sbuf *b, const alloc *a, const eng_result *r)
 		return;
 	}
 	case ENG_FOPEN:
-		sb_printf(b, "fopen mallocs the FILE: 0x1d8 bytes, a 0x1e0 chunk; its buffer waits for the first read "
-			     "or write.\n");
+		sb_printf(b, "fopen mallocs the FILE: 0x%llx bytes, a 0x%llx chunk; its buffer waits for the first read "
+			     "or write.\n",
+			  SSZ == 8 ? 0x1d8ull : 0x13cull, SSZ == 8 ? 0x1e0ull : 0x140ull);
 		break;
 	case ENG_FILEIO:
 		sb_printf(b, "%s\n", r->nev ? "The FILE's first read or write mallocs its buffer: 4096 bytes (a 0x1010 "
