@@ -70,7 +70,9 @@ enum {
 	X(MMAP_THRESHOLD, "mmap_threshold", UINT64_MAX)    \
 	X(TRIM_THRESHOLD, "trim_threshold", UINT64_MAX)    \
 	X(MMAP_MAX, "mmap_max", UINT64_MAX)                \
-	X(PERTURB, "perturb", UINT64_MAX)
+	X(PERTURB, "perturb", UINT64_MAX)                  \
+	X(ARENA_MAX, "arena_max", UINT64_MAX)              \
+	X(ARENA_TEST, "arena_test", UINT64_MAX)
 
 typedef enum alloc_tunable_id {
 #define ALLOC_TUNABLE_ENUM(id, name, max) ALLOC_TUNABLE_##id,
@@ -117,7 +119,7 @@ typedef enum alloc_ev_kind {
 	ALLOC_EV_UNSORTED_PUT, /* a=chunk b=size */
 	ALLOC_EV_CONSOLIDATE, /* b=fast chunks processed */
 	ALLOC_EV_BRK, /* a=old break b=new break */
-	ALLOC_EV_MMAP, /* a=addr b=len */
+	ALLOC_EV_MMAP, /* a=addr b=len; c 0 read-write, 1 an arena's PROT_NONE reserve, 2 a thread stack */
 	ALLOC_EV_MUNMAP, /* a=addr b=len */
 	ALLOC_EV_MREMAP, /* a=old addr b=old len c=new addr, idx unused, d=new len */
 	ALLOC_EV_MADVISE, /* a=addr b=len */
@@ -129,6 +131,10 @@ typedef enum alloc_ev_kind {
 	ALLOC_EV_ALIGN_TAIL, /* a=chunk b=its new size c=tail chunk given back */
 	ALLOC_EV_STACK_GROW, /* a=old start of the stack mapping b=new start */
 	ALLOC_EV_FRAME, /* idx 0 call: a=sp before b=sp after c=frame bytes; 1 ret: a=sp b=restored sp; 2 alloca: a=sp b=bytes */
+	ALLOC_EV_MPROTECT, /* a=addr b=len c=MEM_R|MEM_W|MEM_X (an arena's heap grows, a thread stack is set up) */
+	ALLOC_EV_ARENA, /* idx 0 new arena (a=its malloc_state, b=its number), 1 reused from the free list, 2 reused
+			 * (the limit c was reached), 3 freed (its last thread exited) */
+	ALLOC_EV_THREAD, /* idx 0 created (b=thread, a=its stack; c=1 a cached stack), 1 exited (b=thread) */
 	ALLOC_EV_FAIL, /* the check that failed; text in alloc.msg */
 	ALLOC_EV_KIND_COUNT
 } alloc_ev_kind;
@@ -169,7 +175,41 @@ typedef struct alloc_params {
 	uint64_t global_max_fast;
 	int perturb;
 	uint64_t tcache_bins, tcache_count, tcache_max_bytes, tcache_unsorted_limit;
+	uint64_t arena_max, arena_test; /* 0: no limit set (arena_test then means 8 x 1 core) */
 } alloc_params;
+
+/* An arena: the scalars of its malloc_state.  The arena a call is running
+ * in keeps them in alloc's own fields (top, fastbins, ...: the code reads
+ * them there); ar[] holds everyone else's (thread.c switches). */
+typedef struct alloc_arena {
+	uint64_t state; /* its malloc_state: in libc's data (main_arena), or just
+			 * after its first heap's heap_info */
+	uint64_t top, last_remainder, system_mem, max_system_mem;
+	uint64_t fastbins[ALLOC_NFASTBINS];
+	uint32_t binmap[4];
+	bool have_fastchunks, contiguous;
+	uint8_t next; /* the next arena in the ring (main_arena.next ...) */
+	int8_t next_free; /* the next on the free list, -1 at its end */
+	uint16_t attached; /* attached_threads */
+	uint64_t heap; /* non-main: its newest heap's heap_info */
+} alloc_arena;
+#define ALLOC_MAX_THREADS 64
+#define ALLOC_MAX_ARENAS (ALLOC_MAX_THREADS + 2)
+
+/* A thread of the process (thread.c); thread 0 is main. */
+typedef struct alloc_thread {
+	bool alive;
+	int8_t arena; /* thread_arena (-1: none yet) */
+	bool tcache_off; /* tcache_shutting_down */
+	uint64_t tcache; /* its tcache (the running thread's is alloc.tcache) */
+	uint64_t stack, stack_len; /* its stack mapping, guard page first */
+	uint64_t dtv; /* its dtv, calloc'd by pthread_create */
+} alloc_thread;
+/* a joined thread's stack, kept for the next thread (nptl's stack cache) */
+typedef struct alloc_cached_stack {
+	uint64_t stack, len, dtv;
+} alloc_cached_stack;
+#define ALLOC_STACK_CACHE 16
 
 /* A global variable of the program (globals.c). */
 enum { ALLOC_SEG_DATA, ALLOC_SEG_BSS, ALLOC_SEG_RODATA };
@@ -224,6 +264,15 @@ typedef struct alloc {
 	uint64_t stdout_buf;
 	/* tcache pointer (user address of tcache_perthread_struct) and key */
 	uint64_t tcache, tcache_key;
+	/* threads and arenas (thread.c): av is the arena whose scalars are in
+	 * the fields above (0, main_arena, between operations) */
+	uint8_t av, nar, next_to_use, thread, ncached, cores;
+	int8_t free_list;
+	bool multi; /* a thread was ever created (SINGLE_THREAD_P is false) */
+	uint64_t narenas_limit, aligned_heap_area, stack_cache_size;
+	alloc_arena ar[ALLOC_MAX_ARENAS];
+	alloc_thread th[ALLOC_MAX_THREADS];
+	alloc_cached_stack cstack[ALLOC_STACK_CACHE];
 	uint64_t brk; /* current program break */
 	uint64_t n_mmaps, max_n_mmaps, mmapped_mem, max_mmapped_mem;
 	/* per-operation output; not part of the state */
@@ -392,6 +441,31 @@ int alloc_fopen(alloc *a, uint64_t *out);
 int alloc_file_io(alloc *a, uint64_t f);
 /* fclose(f): free its buffer, then the FILE. */
 int alloc_fclose(alloc *a, uint64_t f);
+
+/* Threads (thread.c): make thread n (0..ALLOC_MAX_THREADS-1) the one that
+ * runs the following calls; a thread not running yet is created first, by
+ * the main thread, as pthread_create does it (its stack mapped or taken
+ * from the stack cache, its dtv calloc'd).  *created says whether it was.
+ * ALLOC_ABORT with a message for a thread number out of range or a
+ * process that has no threads here (i386, a textbook design). */
+int alloc_thread_switch(alloc *a, unsigned n, bool *created);
+/* Thread n returns and the main thread joins it: its tcache is emptied
+ * into the arenas, its arena goes to the free list when it was the last
+ * one attached, its stack to the stack cache; the main thread runs next. */
+int alloc_thread_exit(alloc *a, unsigned n);
+/* The cores the process sees (1..64; arena_get2 allows 8 arenas per core). */
+int alloc_set_cores(alloc *a, unsigned n);
+/* Arena k's state as a view reads it: main_arena's (k 0) from the live
+ * fields, the others' from ar[k]. */
+void alloc_arena_get(const alloc *a, unsigned k, alloc_arena *out);
+/* Address of bin idx's header in arena k. */
+uint64_t alloc_arena_bin_at(const alloc *a, unsigned k, unsigned idx);
+/* The arena a heap chunk belongs to (its A bit and its heap's heap_info),
+ * or -1 when heap_info names no arena. */
+int alloc_arena_of(alloc *a, uint64_t chunk);
+/* heap_info's size, and the start of a non-main arena's heap holding addr. */
+uint64_t alloc_heap_info_size(const alloc *a);
+uint64_t alloc_heap_of(const alloc *a, uint64_t addr);
 
 /* mallinfo2 as glibc computes it (int_mallinfo), without side effects. */
 typedef struct alloc_info {

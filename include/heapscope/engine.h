@@ -65,7 +65,10 @@
 	X(ALLOCA, "alloca") /* dst = x bytes taken in the current frame (alloca, local) */      \
 	X(ULIMIT, "ulimit") /* RLIMIT_STACK = x bytes */                                     \
 	X(GLOBAL, "global") /* declare the global recorded at blob x (eng_global_record) */    \
-	X(DESIGN, "allocator") /* a fresh process whose malloc is eng_design(x) (0: glibc) */
+	X(DESIGN, "allocator") /* a fresh process whose malloc is eng_design(x) (0: glibc) */ \
+	X(THREAD, "thread") /* thread x runs the following calls (created by main when new) */ \
+	X(THREAD_EXIT, "thread_exit") /* thread x returns; main joins it */                   \
+	X(CORES, "cores") /* the process sees x cores (arena_get2's limit) */
 
 typedef enum eng_opkind {
 #define X(id, name) ENG_##id,

@@ -41,6 +41,8 @@ typedef enum mem_kind {
 	MEM_LIB,
 	MEM_STACK,
 	MEM_KERNEL, /* what the kernel maps: [vvar], [vdso], [vsyscall] */
+	MEM_ARENA, /* a thread arena's heap (aux: the arena's number) */
+	MEM_TSTACK, /* a thread's stack (aux: the thread's number) */
 	MEM_KIND_COUNT
 } mem_kind;
 

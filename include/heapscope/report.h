@@ -19,6 +19,8 @@ void report_bins(sbuf *b, engine *e, const heapview *v, bool all, bool raw);
 void report_maps(sbuf *b, alloc *a);
 /* malloc_stats() and mallinfo2() figures. */
 void report_stats(sbuf *b, alloc *a);
+/* Every arena, its heaps and threads, and every thread (`arenas`). */
+void report_arenas(sbuf *b, alloc *a);
 /* Hex and ASCII dump of n bytes at addr. */
 void report_hexdump(sbuf *b, alloc *a, uint64_t addr, uint64_t n);
 /* One line describing an allocator event, without newline. */

@@ -50,6 +50,17 @@ alloc *alloc_new_arch(bool aslr, uint64_t seed, bool legacy, alloc_arch arch)
 	if (a->ssz == 4)
 		a->tcache_key &= 0xffffffffu; /* a uintptr_t */
 	a->contiguous = true;
+	/* one thread, main, in main_arena; arena_get2's limits */
+	mp->arena_test = a->ssz == 8 ? 8 : 2; /* NARENAS_FROM_NCORES (1) */
+	a->cores = 2;
+	a->nar = 1;
+	a->free_list = -1;
+	a->th[0].alive = true;
+	for (unsigned i = 1; i < ALLOC_MAX_THREADS; i++)
+		a->th[i].arena = -1;
+	for (unsigned i = 0; i < ALLOC_MAX_ARENAS; i++)
+		a->ar[i].next_free = -1;
+	a->ar[0].attached = 1;
 	return a;
 }
 
@@ -134,25 +145,43 @@ void alloc_ptmalloc_init(alloc *a)
 	if (a->initialized)
 		return;
 	a->initialized = true;
-	/* malloc_init_state: every bin points at itself */
-	for (unsigned i = 1; i < ALLOC_NBINS; i++) {
-		uint64_t b = bin_at(a, i);
-		set_fd(a, b, b);
-		set_bk(a, b, b);
-	}
+	alloc_init_bins(a);
 	if (a->mp.global_max_fast == 0) /* not set by a tunable: DEFAULT_MXFAST */
 		a->mp.global_max_fast = (16 * SSZ + SSZ) & ~(uint64_t)15;
 	a->have_fastchunks = false;
 	a->top = 0; /* the fake initial top, size 0 */
 }
 
+/* malloc_init_state: every bin points at itself */
+void alloc_init_bins(alloc *a)
+{
+	for (unsigned i = 1; i < ALLOC_NBINS; i++) {
+		uint64_t b = bin_at(a, i);
+		set_fd(a, b, b);
+		set_bk(a, b, b);
+	}
+}
+
 void alloc_tcache_init(alloc *a)
 {
-	if (a->tcache)
+	if (a->tcache || a->th[a->thread].tcache_off)
 		return;
-	/* tcache_perthread_struct: 64 uint16_t counts, 64 pointers */
+	/* tcache_perthread_struct: 64 uint16_t counts, 64 pointers, from the
+	 * thread's arena (a new thread's first call makes one) */
 	uint64_t bytes = 2 * ALLOC_TCACHE_BINS + SSZ * ALLOC_TCACHE_BINS;
+	int k = alloc_arena_get_for(a, bytes);
+	if (k < 0)
+		return;
+	alloc_arena_use(a, (unsigned)k);
 	uint64_t v = alloc_int_malloc(a, bytes);
+	if (!v) {
+		k = alloc_arena_retry(a, (unsigned)k, bytes);
+		if (k >= 0) {
+			alloc_arena_use(a, (unsigned)k);
+			v = alloc_int_malloc(a, bytes);
+		}
+	}
+	alloc_arena_use(a, 0);
 	if (v) {
 		a->tcache = v;
 		if (!mem_fill(a->mem, v, 0, bytes))
@@ -273,7 +302,7 @@ const char *alloc_ev_name(int kind)
 		"bin_miss", "sort", "exact_fit", "last_remainder", "best_fit", "binmap", "split",
 		"top_split", "merge", "top_merge", "unsorted_put", "consolidate", "brk", "mmap",
 		"munmap", "mremap", "madvise", "trim", "threshold", "in_place", "copy", "align",
-		"align_tail", "stack_grow", "frame", "fail",
+		"align_tail", "stack_grow", "frame", "mprotect", "arena", "thread", "fail",
 	};
 	return kind >= 0 && kind < ALLOC_EV_KIND_COUNT ? names[kind] : "?";
 }

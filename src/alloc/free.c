@@ -37,7 +37,18 @@ void alloc_libc_free(alloc *a, uint64_t mem)
 	}
 	if (!a->tcache)
 		alloc_tcache_init(a);
+	if (!(raw & ALLOC_NON_MAIN)) {
+		alloc_int_free(a, c, false);
+		return;
+	}
+	/* a thread arena's chunk: its heap's heap_info names the arena */
+	int k = alloc_arena_of(a, c);
+	if (k < 0)
+		alloc_segv(a, rd(a, alloc_heap_of(a, c)), "read");
+	unsigned prev = a->av;
+	alloc_arena_use(a, (unsigned)k);
 	alloc_int_free(a, c, false);
+	alloc_arena_use(a, prev);
 }
 
 void alloc_int_free(alloc *a, uint64_t p, bool have_lock)
@@ -149,7 +160,9 @@ void alloc_int_free(alloc *a, uint64_t p, bool have_lock)
 	if (size >= FASTBIN_CONSOLIDATION) {
 		if (a->have_fastchunks)
 			alloc_consolidate(a);
-		if (csize(a, a->top) >= a->mp.trim_threshold)
+		if (a->av)
+			alloc_heap_trim(a, a->mp.top_pad);
+		else if (csize(a, a->top) >= a->mp.trim_threshold)
 			alloc_systrim(a, a->mp.top_pad);
 	}
 }

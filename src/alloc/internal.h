@@ -187,13 +187,42 @@ static inline uint64_t protect(uint64_t slot, uint64_t ptr) { return (slot >> 12
  * 11 of 4) */
 static inline uint64_t bin_at(const alloc *a, unsigned i)
 {
-	return a->ssz == 8 ? a->lay.arena + 0x60 + (uint64_t)(i - 1) * 16 : a->lay.arena + 0x38 + (uint64_t)(i - 1) * 8;
+	uint64_t st = a->av ? a->ar[a->av].state : a->lay.arena;
+	return a->ssz == 8 ? st + 0x60 + (uint64_t)(i - 1) * 16 : st + 0x38 + (uint64_t)(i - 1) * 8;
 }
+/* the A bit of chunks carved in the running arena (NON_MAIN_ARENA) */
+#define AFLAG ((uint64_t)(a->av ? ALLOC_NON_MAIN : 0))
 static inline uint64_t unsorted(const alloc *a) { return bin_at(a, 1); }
 static inline void mark_bin(alloc *a, unsigned i) { a->binmap[i >> 5] |= 1u << (i & 31); }
 
+/* thread.c: threads and arenas */
+/* make arena k the running one (its scalars go into alloc's fields) */
+void alloc_arena_use(alloc *a, unsigned k);
+/* arena_get: the running thread's arena, made (arena_get2) when it has
+ * none; -1 when none can be had */
+int alloc_arena_get_for(alloc *a, uint64_t bytes);
+/* arena_get_retry after a failed call in arena k; -1 when none */
+int alloc_arena_retry(alloc *a, unsigned k, uint64_t bytes);
+/* heap.c: non-main arenas' heaps */
+#define HEAP_MAX (a->ssz == 8 ? 64ull << 20 : 1ull << 20)
+/* _int_new_arena: a new arena with room for bytes; its number, or -1 */
+int alloc_new_arena(alloc *a, uint64_t bytes);
+/* sysmalloc's part for a non-main arena: grow its heap or start another;
+ * false when neither worked */
+bool alloc_heap_grow(alloc *a, uint64_t nb);
+/* heap_trim for the running (non-main) arena */
+void alloc_heap_trim(alloc *a, uint64_t pad);
+/* calloc's view of a non-main arena's top: bytes up to the end of what was
+ * ever made writable (fresh pages there are zero) */
+uint64_t alloc_heap_fresh_end(alloc *a, uint64_t top);
+/* the mapping helpers heap.c and vm.c share: munmap [addr, addr + len)
+ * and mprotect it to prot (MEM_R|MEM_W|MEM_X) */
+void alloc_vm_unmap_range(alloc *a, uint64_t addr, uint64_t len);
+void alloc_vm_protect_range(alloc *a, uint64_t addr, uint64_t len, int prot);
 /* arena.c */
 void alloc_ptmalloc_init(alloc *a);
+/* malloc_init_state for the running arena: empty bins */
+void alloc_init_bins(alloc *a);
 void alloc_tcache_init(alloc *a);
 void alloc_unlink(alloc *a, uint64_t p);
 void alloc_perturb_alloc(alloc *a, uint64_t p, uint64_t n);
@@ -205,9 +234,13 @@ void alloc_consolidate(alloc *a);
 /* free.c */
 void alloc_int_free(alloc *a, uint64_t c, bool have_lock);
 void alloc_libc_free(alloc *a, uint64_t mem);
+/* calloc.c: __libc_calloc inside an operation (pthread_create's dtv) */
+uint64_t alloc_libc_calloc(alloc *a, uint64_t n, uint64_t m);
 void alloc_munmap_chunk(alloc *a, uint64_t c);
 /* sysmem.c */
 uint64_t alloc_sysmalloc(alloc *a, uint64_t nb);
+/* a chunk of its own for nb bytes (sysmalloc's mmap path); 0 on failure */
+uint64_t alloc_sysmalloc_mmap(alloc *a, uint64_t nb);
 int alloc_systrim(alloc *a, uint64_t pad);
 bool alloc_sbrk(alloc *a, int64_t incr, uint64_t *old);
 uint64_t alloc_mmap(alloc *a, uint64_t len, mem_kind kind);
@@ -301,13 +334,17 @@ static inline uint64_t alloc_tcache_get(alloc *a, uint64_t i)
 	(a)->msg[0] = 0;                  \
 	(a)->jb = ALLOC_JB_PTR;           \
 	if (ALLOC_JB_SET) {               \
+		if ((a)->av)              \
+			alloc_arena_use(a, 0); \
 		(a)->jb = NULL;           \
 		return (a)->status;       \
 	}
-#define OP_END(a)              \
-	do {                   \
-		(a)->jb = NULL; \
-		return ALLOC_OK; \
+#define OP_END(a)                          \
+	do {                               \
+		if ((a)->av)               \
+			alloc_arena_use(a, 0); \
+		(a)->jb = NULL;            \
+		return ALLOC_OK;           \
 	} while (0)
 
 /* A student's allocator's per-state part (mmlab.c): copied with the

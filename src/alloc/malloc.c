@@ -24,7 +24,28 @@ uint64_t alloc_libc_malloc(alloc *a, uint64_t bytes)
 			return alloc_tcache_get_n(a, tc, cnt);
 		alloc_emit(a, ALLOC_EV_BIN_MISS, ALLOC_BIN_TCACHE, (unsigned)tc, 0, 0, 0);
 	}
-	return alloc_int_malloc(a, bytes);
+	if (!a->multi)
+		return alloc_int_malloc(a, bytes);
+	/* the thread's arena (a new thread gets one), main_arena's retry */
+	unsigned prev = a->av;
+	int k = alloc_arena_get_for(a, bytes);
+	if (k < 0) /* no arena at all: only a mapping of its own */
+		return alloc_sysmalloc_mmap(a, nb);
+	alloc_arena_use(a, (unsigned)k);
+	uint64_t v = alloc_int_malloc(a, bytes);
+	if (!v && (k = alloc_arena_retry(a, (unsigned)k, bytes)) >= 0) {
+		alloc_arena_use(a, (unsigned)k);
+		v = alloc_int_malloc(a, bytes);
+	}
+	alloc_arena_use(a, prev);
+	return v;
+}
+
+/* set_non_main_arena: a chunk handed out by a thread arena says so */
+static inline void set_nonmain(alloc *a, uint64_t c)
+{
+	if (a->av)
+		set_head(a, c, size_raw(a, c) | ALLOC_NON_MAIN);
 }
 
 /* Hand out victim, splitting off a remainder into the unsorted bin. */
@@ -33,6 +54,7 @@ static uint64_t take_split(alloc *a, uint64_t victim, uint64_t size, uint64_t nb
 	uint64_t rsize = size - nb;
 	if (rsize < MINSIZE) {
 		set_inuse_at(a, victim, size);
+		set_nonmain(a, victim);
 		return victim + HDR;
 	}
 	uint64_t r = victim + nb;
@@ -49,7 +71,7 @@ static uint64_t take_split(alloc *a, uint64_t victim, uint64_t size, uint64_t nb
 		set_fdn(a, r, 0);
 		set_bkn(a, r, 0);
 	}
-	set_head(a, victim, nb | ALLOC_PREV_INUSE);
+	set_head(a, victim, nb | ALLOC_PREV_INUSE | AFLAG);
 	set_head(a, r, rsize | ALLOC_PREV_INUSE);
 	set_foot(a, r, rsize);
 	alloc_emit(a, ALLOC_EV_SPLIT, ALLOC_BIN_UNSORTED, 1, victim, nb, r);
@@ -163,6 +185,7 @@ uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 			set_inuse_at(a, victim, nb);
 			set_bk(a, bin, bck);
 			set_fd(a, bck, bin);
+			set_nonmain(a, victim);
 			alloc_emit(a, ALLOC_EV_SMALL_GET, ALLOC_BIN_SMALL, idx, victim, 0, 0);
 			if (can_stash) {
 				uint64_t t;
@@ -170,6 +193,7 @@ uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 					if (t) {
 						bck = bk(a, t);
 						set_inuse_at(a, t, nb);
+						set_nonmain(a, t);
 						set_bk(a, bin, bck);
 						set_fd(a, bck, bin);
 						alloc_tcache_put(a, t, tc);
@@ -226,7 +250,7 @@ uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 					set_fdn(a, r, 0);
 					set_bkn(a, r, 0);
 				}
-				set_head(a, victim, nb | ALLOC_PREV_INUSE);
+				set_head(a, victim, nb | ALLOC_PREV_INUSE | AFLAG);
 				set_head(a, r, rsize | ALLOC_PREV_INUSE);
 				set_foot(a, r, rsize);
 				alloc_emit(a, ALLOC_EV_LAST_REMAINDER, ALLOC_BIN_UNSORTED, 1, victim, nb, r);
@@ -241,6 +265,7 @@ uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 
 			if (size == nb) {
 				set_inuse_at(a, victim, size);
+				set_nonmain(a, victim);
 				if (tcache_nb && alloc_tcount(a, tc) < a->mp.tcache_count) {
 					alloc_tcache_put(a, victim, tc);
 					a->ev[a->nev - 1].kind = ALLOC_EV_STASH;
@@ -337,7 +362,7 @@ uint64_t alloc_int_malloc(alloc *a, uint64_t bytes)
 				alloc_fail(a, "malloc(): corrupted top size");
 			if (victim && size >= nb + MINSIZE) {
 				a->top = victim + nb;
-				set_head(a, victim, nb | ALLOC_PREV_INUSE);
+				set_head(a, victim, nb | ALLOC_PREV_INUSE | AFLAG);
 				set_head(a, a->top, (size - nb) | ALLOC_PREV_INUSE);
 				alloc_emit(a, ALLOC_EV_TOP_SPLIT, ALLOC_BIN_TOP, 0, victim, nb, a->top);
 				alloc_perturb_alloc(a, victim + HDR, bytes);

@@ -47,9 +47,9 @@ static uint64_t int_memalign(alloc *a, uint64_t align, uint64_t bytes, uint64_t 
 			alloc_emit(a, ALLOC_EV_ALIGN, ALLOC_BIN_MMAP, 0, p, lead, newp);
 			return newp + HDR;
 		}
-		set_head(a, newp, newsize | ALLOC_PREV_INUSE);
+		set_head(a, newp, newsize | ALLOC_PREV_INUSE | AFLAG);
 		set_inuse_at(a, newp, newsize);
-		set_head_size(a, p, lead);
+		set_head_size(a, p, lead | AFLAG);
 		alloc_emit(a, ALLOC_EV_ALIGN, ALLOC_BIN_NONE, 0, p, lead, newp);
 		alloc_int_free(a, p, true);
 		p = newp;
@@ -58,7 +58,7 @@ static uint64_t int_memalign(alloc *a, uint64_t align, uint64_t bytes, uint64_t 
 		uint64_t size = csize(a, p);
 		if (size > nb + MINSIZE) {
 			uint64_t rem = p + nb;
-			set_head(a, rem, (size - nb) | ALLOC_PREV_INUSE);
+			set_head(a, rem, (size - nb) | ALLOC_PREV_INUSE | AFLAG);
 			set_head_size(a, p, nb);
 			alloc_emit(a, ALLOC_EV_ALIGN_TAIL, ALLOC_BIN_NONE, 0, p, nb, rem);
 			alloc_int_free(a, rem, true);
@@ -87,7 +87,25 @@ static uint64_t mid_memalign(alloc *a, uint64_t align, uint64_t bytes, uint64_t 
 			x <<= 1;
 		align = x;
 	}
-	return int_memalign(a, align, bytes, code);
+	if (!a->multi)
+		return int_memalign(a, align, bytes, code);
+	/* the thread's arena, as malloc chooses it */
+	unsigned prev = a->av;
+	int k = alloc_arena_get_for(a, bytes + align + MINSIZE);
+	if (k < 0) {
+		*code = ENOMEM;
+		return 0;
+	}
+	alloc_arena_use(a, (unsigned)k);
+	uint64_t m = int_memalign(a, align, bytes, code);
+	if (!m && (k = alloc_arena_retry(a, (unsigned)k, bytes)) >= 0) {
+		alloc_arena_use(a, (unsigned)k);
+		m = int_memalign(a, align, bytes, code);
+	}
+	alloc_arena_use(a, prev);
+	if (m)
+		*code = 0;
+	return m;
 }
 
 int alloc_memalign(alloc *a, int fn, uint64_t align, uint64_t bytes, uint64_t *out, uint64_t *code)

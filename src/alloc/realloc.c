@@ -45,7 +45,7 @@ static uint64_t int_realloc(alloc *a, uint64_t oldp, uint64_t oldsize, uint64_t 
 		newp = oldp;
 		newsize = oldsize;
 	} else if (next == a->top && (newsize = oldsize + nsize) >= nb + MINSIZE) {
-		set_head_size(a, oldp, nb);
+		set_head_size(a, oldp, nb | AFLAG);
 		a->top = oldp + nb;
 		set_head(a, a->top, (newsize - nb) | ALLOC_PREV_INUSE);
 		alloc_emit(a, ALLOC_EV_INPLACE, ALLOC_BIN_TOP, 0, oldp, nb, 0);
@@ -75,12 +75,12 @@ static uint64_t int_realloc(alloc *a, uint64_t oldp, uint64_t oldsize, uint64_t 
 	}
 	uint64_t r = newsize - nb;
 	if (r < MINSIZE) {
-		set_head_size(a, newp, newsize);
+		set_head_size(a, newp, newsize | AFLAG);
 		set_inuse_at(a, newp, newsize);
 	} else {
 		uint64_t rem = newp + nb;
-		set_head_size(a, newp, nb);
-		set_head(a, rem, r | ALLOC_PREV_INUSE);
+		set_head_size(a, newp, nb | AFLAG);
+		set_head(a, rem, r | ALLOC_PREV_INUSE | AFLAG);
 		set_inuse_at(a, rem, r);
 		alloc_emit(a, ALLOC_EV_SPLIT, ALLOC_BIN_NONE, 0, newp, nb, rem);
 		alloc_int_free(a, rem, true);
@@ -122,7 +122,25 @@ static uint64_t libc_realloc(alloc *a, uint64_t oldmem, uint64_t bytes)
 		alloc_munmap_chunk(a, oldp);
 		return nm;
 	}
-	return int_realloc(a, oldp, oldsize, nb);
+	/* the chunk's own arena; when it cannot grow there, malloc anywhere */
+	unsigned prev = a->av;
+	int k = alloc_arena_of(a, oldp);
+	if (k < 0)
+		alloc_segv(a, rd(a, alloc_heap_of(a, oldp)), "read");
+	alloc_arena_use(a, (unsigned)k);
+	uint64_t np = int_realloc(a, oldp, oldsize, nb);
+	alloc_arena_use(a, prev);
+	if (!np && a->multi) {
+		np = alloc_libc_malloc(a, bytes);
+		if (np) {
+			if (!copy_user(a, np, oldmem, oldsize - SSZ))
+				alloc_segv(a, a->mem->fault, "access");
+			alloc_arena_use(a, (unsigned)k);
+			alloc_int_free(a, oldp, false);
+			alloc_arena_use(a, prev);
+		}
+	}
+	return np;
 }
 
 int alloc_realloc(alloc *a, uint64_t p, uint64_t n, uint64_t *out)

@@ -107,7 +107,7 @@ uint64_t alloc_mremap(alloc *a, uint64_t addr, uint64_t oldlen, uint64_t newlen)
 	return to;
 }
 
-static uint64_t sysmalloc_mmap(alloc *a, uint64_t nb)
+uint64_t alloc_sysmalloc_mmap(alloc *a, uint64_t nb)
 {
 	/* one word more than a chunk in the heap (no next chunk lends its
 	 * prev_size); on i386 room to move the chunk to 16-byte alignment too */
@@ -135,8 +135,10 @@ static uint64_t sysmalloc_mmap(alloc *a, uint64_t nb)
 
 uint64_t alloc_sysmalloc(alloc *a, uint64_t nb)
 {
+	bool tried_mmap = false;
 	if (nb >= a->mp.mmap_threshold && (int64_t)a->n_mmaps < a->mp.n_mmaps_max) {
-		uint64_t p = sysmalloc_mmap(a, nb);
+		tried_mmap = true;
+		uint64_t p = alloc_sysmalloc_mmap(a, nb);
 		if (p)
 			return p;
 	}
@@ -151,6 +153,23 @@ uint64_t alloc_sysmalloc(alloc *a, uint64_t nb)
 				  "old_end & (pagesize - 1)) == 0)");
 	if (old_size >= nb + MINSIZE)
 		alloc_assert_fail(a, "sysmalloc", "(unsigned long) (old_size) < (unsigned long) (nb + MINSIZE)");
+
+	if (a->av) {
+		/* a thread arena grows its heap or starts another; failing both,
+		 * the request may still get its own mapping */
+		if (!alloc_heap_grow(a, nb))
+			return tried_mmap ? 0 : alloc_sysmalloc_mmap(a, nb);
+		if (a->system_mem > a->max_system_mem)
+			a->max_system_mem = a->system_mem;
+		uint64_t p = a->top, psize = csize(a, p);
+		if (psize < nb + MINSIZE)
+			return 0;
+		a->top = p + nb;
+		set_head(a, p, nb | ALLOC_PREV_INUSE | AFLAG);
+		set_head(a, a->top, (psize - nb) | ALLOC_PREV_INUSE);
+		alloc_emit(a, ALLOC_EV_TOP_SPLIT, ALLOC_BIN_TOP, 0, p, nb, a->top);
+		return p + HDR;
+	}
 
 	uint64_t size = nb + a->mp.top_pad + MINSIZE;
 	if (a->contiguous)

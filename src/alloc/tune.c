@@ -42,6 +42,14 @@ static uint64_t do_mallopt(alloc *a, int param, int64_t value)
 	case ALLOC_M_PERTURB:
 		a->mp.perturb = (int)value;
 		return 1;
+	case ALLOC_M_ARENA_TEST:
+		if (value > 0)
+			a->mp.arena_test = (uint64_t)value;
+		return 1;
+	case ALLOC_M_ARENA_MAX:
+		if (value > 0)
+			a->mp.arena_max = (uint64_t)value;
+		return 1;
 	default:
 		return 1;
 	}
@@ -161,6 +169,16 @@ int alloc_tunable(alloc *a, int id, uint64_t v)
 	case ALLOC_TUNABLE_PERTURB:
 		mp->perturb = (int)v;
 		break;
+	case ALLOC_TUNABLE_ARENA_MAX:
+		if (v == 0) /* below the tunable's minimum: ignored */
+			return -3;
+		mp->arena_max = v;
+		break;
+	case ALLOC_TUNABLE_ARENA_TEST:
+		if (v == 0)
+			return -3;
+		mp->arena_test = v;
+		break;
 	case ALLOC_TUNABLE_COUNT:
 		return -1;
 	}
@@ -169,7 +187,6 @@ int alloc_tunable(alloc *a, int id, uint64_t v)
 
 static uint64_t mtrim(alloc *a, uint64_t pad)
 {
-	alloc_ptmalloc_init(a);
 	alloc_consolidate(a);
 	uint64_t result = 0;
 	unsigned psindex = alloc_bin_index(a, PAGE);
@@ -194,9 +211,25 @@ static uint64_t mtrim(alloc *a, uint64_t pad)
 			}
 		}
 	}
-	if (!a->top)
+	/* only main_arena gives memory back with brk */
+	if (!a->top || a->av)
 		return result;
 	return result | (uint64_t)alloc_systrim(a, pad);
+}
+
+/* malloc_trim: every arena, main_arena first, then along the ring */
+static uint64_t trim_all(alloc *a, uint64_t pad)
+{
+	alloc_ptmalloc_init(a);
+	uint64_t result = 0;
+	unsigned k = 0;
+	do {
+		alloc_arena_use(a, k);
+		result |= mtrim(a, pad);
+		k = a->ar[k].next;
+	} while (k != 0);
+	alloc_arena_use(a, 0);
+	return result;
 }
 
 int alloc_trim(alloc *a, uint64_t pad, uint64_t *out)
@@ -207,7 +240,7 @@ int alloc_trim(alloc *a, uint64_t pad, uint64_t *out)
 		return ALLOC_OK;
 	}
 	OP_BEGIN(a);
-	*out = mtrim(a, pad);
+	*out = trim_all(a, pad);
 	OP_END(a);
 }
 
@@ -254,36 +287,45 @@ int alloc_mallinfo(alloc *a, alloc_info *o)
 	memset(o, 0, sizeof *o);
 	if (!a->initialized)
 		OP_END(a);
-	uint64_t avail = a->top ? csize(a, a->top) : 0, fastavail = 0, nblocks = 1, nfast = 0;
-	for (unsigned i = 0; i < ALLOC_NFASTBINS; i++) {
-		alloc_walk walk = ALLOC_WALK_INIT;
-		for (uint64_t p = a->fastbins[i]; p; p = protect(p + HDR, fd(a, p))) {
-			alloc_walk_step(a, &walk, p, "mallinfo2()");
-			if (misaligned_chunk(a, p))
-				alloc_fail(a, "int_mallinfo(): unaligned fastbin chunk detected");
-			nfast++;
-			fastavail += csize(a, p);
+	/* int_mallinfo for each arena along the ring, main_arena first */
+	unsigned k = 0;
+	do {
+		alloc_arena_use(a, k);
+		uint64_t avail = a->top ? csize(a, a->top) : 0, fastavail = 0, nblocks = 1, nfast = 0;
+		for (unsigned i = 0; i < ALLOC_NFASTBINS; i++) {
+			alloc_walk walk = ALLOC_WALK_INIT;
+			for (uint64_t p = a->fastbins[i]; p; p = protect(p + HDR, fd(a, p))) {
+				alloc_walk_step(a, &walk, p, "mallinfo2()");
+				if (misaligned_chunk(a, p))
+					alloc_fail(a, "int_mallinfo(): unaligned fastbin chunk detected");
+				nfast++;
+				fastavail += csize(a, p);
+			}
 		}
-	}
-	avail += fastavail;
-	for (unsigned i = 1; i < ALLOC_NBINS; i++) {
-		uint64_t b = bin_at(a, i);
-		alloc_walk walk = ALLOC_WALK_INIT;
-		for (uint64_t p = bk(a, b); p != b; p = bk(a, p)) {
-			alloc_walk_step(a, &walk, p, "mallinfo2()");
-			nblocks++;
-			avail += csize(a, p);
+		avail += fastavail;
+		for (unsigned i = 1; i < ALLOC_NBINS; i++) {
+			uint64_t b = bin_at(a, i);
+			alloc_walk walk = ALLOC_WALK_INIT;
+			for (uint64_t p = bk(a, b); p != b; p = bk(a, p)) {
+				alloc_walk_step(a, &walk, p, "mallinfo2()");
+				nblocks++;
+				avail += csize(a, p);
+			}
 		}
-	}
-	o->smblks = nfast;
-	o->ordblks = nblocks;
-	o->fordblks = avail;
-	o->uordblks = a->system_mem - avail;
-	o->arena = a->system_mem;
-	o->hblks = a->n_mmaps;
-	o->hblkhd = a->mmapped_mem;
-	o->fsmblks = fastavail;
-	o->keepcost = a->top ? csize(a, a->top) : 0;
+		o->smblks += nfast;
+		o->ordblks += nblocks;
+		o->fordblks += avail;
+		o->uordblks += a->system_mem - avail;
+		o->arena += a->system_mem;
+		o->fsmblks += fastavail;
+		if (k == 0) {
+			o->hblks = a->n_mmaps;
+			o->hblkhd = a->mmapped_mem;
+			o->keepcost = a->top ? csize(a, a->top) : 0;
+		}
+		k = a->ar[k].next;
+	} while (k != 0);
+	alloc_arena_use(a, 0);
 	o->max_mmapped_mem = a->max_mmapped_mem;
 	o->max_n_mmaps = a->max_n_mmaps;
 	OP_END(a);

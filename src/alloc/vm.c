@@ -88,15 +88,7 @@ int alloc_vm_munmap(alloc *a, uint64_t addr, uint64_t length, uint64_t *out)
 		OP_END(a);
 	}
 	len = ALIGN_UP(length, PAGE);
-	mem_split(a->mem, addr);
-	mem_split(a->mem, addr + len);
-	mem_space *m = a->mem;
-	for (size_t i = 0; i < m->n;) {
-		if (m->maps[i].start >= addr && m->maps[i].end <= addr + len && m->maps[i].kind != MEM_KERNEL)
-			mem_unmap(m, m->maps[i].start, m->maps[i].end - m->maps[i].start);
-		else
-			i++;
-	}
+	alloc_vm_unmap_range(a, addr, len);
 	alloc_emit(a, ALLOC_EV_MUNMAP, ALLOC_BIN_NONE, 0, addr, len, 0);
 	*out = 0;
 	OP_END(a);
@@ -122,17 +114,36 @@ int alloc_vm_mprotect(alloc *a, uint64_t addr, uint64_t length, uint64_t prot, u
 		}
 		p = mp->end;
 	}
+	alloc_vm_protect_range(a, addr, len, prot_of(prot));
+	*out = 0;
+	OP_END(a);
+}
+
+void alloc_vm_unmap_range(alloc *a, uint64_t addr, uint64_t len)
+{
+	mem_split(a->mem, addr);
+	mem_split(a->mem, addr + len);
+	mem_space *m = a->mem;
+	for (size_t i = 0; i < m->n;) {
+		if (m->maps[i].start >= addr && m->maps[i].end <= addr + len && m->maps[i].kind != MEM_KERNEL)
+			mem_unmap(m, m->maps[i].start, m->maps[i].end - m->maps[i].start);
+		else
+			i++;
+	}
+}
+
+void alloc_vm_protect_range(alloc *a, uint64_t addr, uint64_t len, int prot)
+{
 	mem_split(a->mem, addr);
 	mem_split(a->mem, addr + len);
 	mem_space *m = a->mem;
 	for (size_t i = 0; i < m->n; i++)
 		if (m->maps[i].start >= addr && m->maps[i].end <= addr + len) {
 			/* an area of its own until it rejoins alike neighbours */
-			m->maps[i].prot = (uint8_t)prot_of(prot);
+			m->maps[i].prot = (uint8_t)prot;
 			m->maps[i].vma = ++m->next_vma;
 		}
 	mem_tlb_flush(m);
 	merge_range(a, addr, addr + len);
-	*out = 0;
-	OP_END(a);
+	alloc_emit(a, ALLOC_EV_MPROTECT, ALLOC_BIN_NONE, 0, addr, len, (uint64_t)prot);
 }

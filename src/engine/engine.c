@@ -462,6 +462,19 @@ static int apply(engine *e, const eng_op *op_in, uint64_t *ret)
 		if (op->x < ALLOC_TUNABLE_COUNT && alloc_tunable(a, (int)op->x, op->y) == 0)
 			*ret = 1;
 		break;
+	case ENG_THREAD: {
+		bool created;
+		st = alloc_thread_switch(a, (unsigned)op->x, &created);
+		*ret = created;
+		break;
+	}
+	case ENG_THREAD_EXIT:
+		st = alloc_thread_exit(a, (unsigned)op->x);
+		break;
+	case ENG_CORES:
+		a->nev = 0;
+		*ret = alloc_set_cores(a, (unsigned)op->x) == 0;
+		break;
 	}
 	if (st == ALLOC_OK && op->dst >= 0)
 		var_set(e, op->dst, *ret);

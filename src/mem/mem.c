@@ -311,8 +311,11 @@ bool mem_map_file(mem_space *m, uint64_t start, uint64_t len, mem_kind kind, int
  * permissions, and page offsets that continue. */
 static bool vma_joins(const mem_map *lo, const mem_map *hi)
 {
+	/* an arena's heap (MAP_NORESERVE) and a thread's stack (MAP_STACK)
+	 * carry flags other anonymous areas lack */
 	return lo->end == hi->start && !lo->name[0] && !hi->name[0] && lo->prot == hi->prot &&
-	       lo->off + (lo->end - lo->start) == hi->off;
+	       lo->off + (lo->end - lo->start) == hi->off && (lo->kind == MEM_ARENA) == (hi->kind == MEM_ARENA) &&
+	       (lo->kind == MEM_TSTACK) == (hi->kind == MEM_TSTACK);
 }
 
 mem_map *mem_map_at(mem_space *m, uint64_t start)

@@ -329,8 +329,18 @@ bool report_syscall(sbuf *b, const alloc_ev *ev)
 		sb_printf(b, "brk(0x%llx) = 0x%llx", X(ev->b), X(ev->b));
 		return true;
 	case ALLOC_EV_MMAP:
-		sb_printf(b, "mmap(NULL, %llu, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x%llx", X(ev->b),
+		sb_printf(b, "mmap(NULL, %llu, %s, -1, 0) = 0x%llx", X(ev->b),
+			  ev->c == 1   ? "PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE"
+			  : ev->c == 2 ? "PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_STACK"
+				       : "PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS",
 			  X(ev->a));
+		return true;
+	case ALLOC_EV_MPROTECT:
+		sb_printf(b, "mprotect(0x%llx, %llu, %s) = 0", X(ev->a), X(ev->b),
+			  ev->c == (MEM_R | MEM_W) ? "PROT_READ|PROT_WRITE"
+			  : ev->c == 0		 ? "PROT_NONE"
+			  : ev->c == MEM_R	 ? "PROT_READ"
+						 : "PROT_READ|PROT_WRITE|PROT_EXEC");
 		return true;
 	case ALLOC_EV_MUNMAP:
 		sb_printf(b, "munmap(0x%llx, %llu) = 0", X(ev->a), X(ev->b));
@@ -457,6 +467,28 @@ void report_event(sbuf *b, const alloc *a, const alloc_ev *ev)
 		else
 			sb_printf(b, "alloca: %llu bytes below sp, which is now 0x%llx", X(ev->b), X(ev->a));
 		break;
+	case ALLOC_EV_ARENA:
+		if (ev->idx == 0)
+			sb_printf(b, "arena %llu is new: a heap of its own (heap_info, then its malloc_state at 0x%llx), "
+				     "for this thread from now on",
+				  X(ev->b), X(ev->a));
+		else if (ev->idx == 1)
+			sb_printf(b, "arena %llu comes off the free list (the thread it served exited)", X(ev->b));
+		else if (ev->idx == 2)
+			sb_printf(b, "arena %llu is shared: the limit of %llu arenas is reached, so the next arena in the "
+				     "ring takes this thread too",
+				  X(ev->b), X(ev->c));
+		else
+			sb_printf(b, "arena %llu has no thread left: it goes on the free list for the next new thread",
+				  X(ev->b));
+		break;
+	case ALLOC_EV_THREAD:
+		if (ev->idx == 0)
+			sb_printf(b, "pthread_create: thread %llu %s at 0x%llx", X(ev->b),
+				  ev->c ? "reuses a cached stack" : "gets a new stack (a guard page, then 8 MiB)", X(ev->a));
+		else
+			sb_printf(b, "thread %llu has exited; main joins it and its stack goes to the stack cache", X(ev->b));
+		break;
 	case ALLOC_EV_FAIL:
 		sb_printf(b, "%s", a->msg[0] ? a->msg : "check failed");
 		break;
@@ -470,7 +502,7 @@ void report_region(sbuf *b, alloc *a, uint64_t p)
 	static const char *const kinds[MEM_KIND_COUNT] = {
 		[MEM_TEXT] = "text",  [MEM_RODATA] = "rodata", [MEM_DATA] = "data", [MEM_BSS] = "bss",
 		[MEM_HEAP] = "heap",  [MEM_CHUNK] = "mmap",    [MEM_ANON] = "mmap", [MEM_LIB] = "lib",
-		[MEM_STACK] = "stack", [MEM_KERNEL] = "kernel",
+		[MEM_STACK] = "stack", [MEM_KERNEL] = "kernel", [MEM_ARENA] = "arena heap", [MEM_TSTACK] = "thread stack",
 	};
 	if (p >= a->lay.heap && p < a->brk) {
 		sb_printf(b, "heap+0x%llx", X(p - a->lay.heap));
@@ -540,6 +572,8 @@ void report_where(sbuf *b, alloc *a, const heapview *v, uint64_t p)
 		[MEM_LIB] = "a shared library",
 		[MEM_STACK] = "the main thread's stack",
 		[MEM_KERNEL] = "mapped by the kernel",
+		[MEM_ARENA] = "a thread arena's heap (64 MiB reserved, made writable as it grows)",
+		[MEM_TSTACK] = "a thread's stack (its lowest page is the PROT_NONE guard)",
 	};
 	sb_printf(b, "%llx-%llx %c%c%cp %s, ", X(m->start), X(m->end), m->prot & MEM_R ? 'r' : '-',
 		  m->prot & MEM_W ? 'w' : '-', m->prot & MEM_X ? 'x' : '-', m->name[0] ? m->name : "(anonymous)");

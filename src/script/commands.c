@@ -58,6 +58,19 @@
 	X("ulimit", "WW", -1, 0, 0, "-s KIB|unlimited", "RLIMIT_STACK: how far the stack may grow (8192 KiB)",   \
 	  "ulimit -s 16384", cmd_ulimit)                                                                        \
 	X("bt", "", -1, 0, 0, "", "the frames on the stack, innermost first", "bt", cmd_bt)                     \
+	X("thread", "E", -1, 0, 0, "N",                                                                        \
+	  "thread N (0 = main) makes the calls that follow; a new thread is created by main first (its stack, "   \
+	  "its dtv); a line may also start with tN: for one call",                                              \
+	  "thread 1", cmd_thread)                                                                               \
+	X("thread_exit", "E", -1, 0, 0, "N",                                                                   \
+	  "thread N returns and main joins it: its tcache goes back to the arenas, its arena to the free list, " \
+	  "its stack to the stack cache",                                                                       \
+	  "thread_exit 1", cmd_thread_exit)                                                                     \
+	X("cores", "E", -1, 0, 0, "N",                                                                         \
+	  "the CPUs the process sees (default 2): past arena_test, malloc makes at most 8 x N arenas",          \
+	  "cores 1", cmd_cores)                                                                                 \
+	X("arenas", "", -1, 0, 0, "", "every arena: its heaps, top, system memory and threads", "arenas",      \
+	  cmd_arenas)                                                                                           \
 	X("malloc_trim", "E", ENG_TRIM, 1, 1, "PAD", "consolidate and give free memory back to the system",      \
 	  "malloc_trim(0)", NULL)                                                                               \
 	X("mallopt", "EE", ENG_MALLOPT, 1, 1, "PARAM VALUE",                                                    \
@@ -195,6 +208,10 @@ static int cmd_ret(session *s, const sess_args *a);
 static int cmd_local(session *s, const sess_args *a);
 static int cmd_ulimit(session *s, const sess_args *a);
 static int cmd_bt(session *s, const sess_args *a);
+static int cmd_thread(session *s, const sess_args *a);
+static int cmd_thread_exit(session *s, const sess_args *a);
+static int cmd_cores(session *s, const sess_args *a);
+static int cmd_arenas(session *s, const sess_args *a);
 static int cmd_mmap_base(session *s, const sess_args *a);
 
 const sess_cmd sess_cmds[] = {
@@ -572,6 +589,86 @@ static int cmd_ulimit(session *s, const sess_args *a)
 	}
 	eng_op op = {.kind = ENG_ULIMIT, .dst = -1, .x = unlimited ? 1ull << 46 : kib << 10};
 	return script_run_op(s, &op, NULL);
+}
+
+/* Why the process cannot have threads here, or NULL when it can. */
+static const char *no_threads(session *s)
+{
+	const alloc *h = eng_heap(s->eng);
+	if (alloc_ssz(h) != 8)
+		return "threads and arenas are modelled for an x86-64 process only (not --arch=i386)";
+	if (h->design)
+		return "threads and arenas are glibc's: this process runs another allocator (`allocator glibc` first)";
+	return NULL;
+}
+
+int script_thread_prefix(session *s, uint64_t n, const char *file, size_t line, size_t col)
+{
+	const char *why = no_threads(s);
+	if (why) {
+		script_error(s, file, line, col, NULL, "%s", why);
+		return SESS_ERROR;
+	}
+	if (n >= ALLOC_MAX_THREADS) {
+		script_error(s, file, line, col, NULL, "threads are numbered 0 (main) to %d", ALLOC_MAX_THREADS - 1);
+		return SESS_ERROR;
+	}
+	if (n == eng_heap(s->eng)->thread)
+		return SESS_OK;
+	eng_op op = {.kind = ENG_THREAD, .dst = -1, .x = n};
+	return script_run_op(s, &op, NULL);
+}
+
+/* thread N: N runs the calls that follow */
+static int cmd_thread(session *s, const sess_args *a)
+{
+	return script_thread_prefix(s, a->v[0].num, a->file, a->line, a->v[0].col);
+}
+
+/* thread_exit N */
+static int cmd_thread_exit(session *s, const sess_args *a)
+{
+	const char *why = no_threads(s);
+	uint64_t n = a->v[0].num;
+	const alloc *h = eng_heap(s->eng);
+	if (!why && (n == 0 || n >= ALLOC_MAX_THREADS))
+		why = "the main thread (0) does not exit here; threads 1 to 63 do";
+	else if (!why && !h->th[n].alive)
+		why = "that thread is not running (a thread starts with `thread N` or a tN: line)";
+	if (why) {
+		script_error(s, a->file, a->line, a->v[0].col, NULL, "%s", why);
+		return SESS_ERROR;
+	}
+	eng_op op = {.kind = ENG_THREAD_EXIT, .dst = -1, .x = n};
+	return script_run_op(s, &op, NULL);
+}
+
+/* cores N */
+static int cmd_cores(session *s, const sess_args *a)
+{
+	uint64_t n = a->v[0].num;
+	if (n < 1 || n > 64) {
+		script_error(s, a->file, a->line, a->v[0].col, NULL, "cores: expected 1 to 64");
+		return SESS_ERROR;
+	}
+	if (eng_heap(s->eng)->narenas_limit) {
+		script_error(s, a->file, a->line, a->col, NULL,
+			     "the arena limit was already computed from the cores (it is read once); type `reset` first");
+		return SESS_ERROR;
+	}
+	eng_op op = {.kind = ENG_CORES, .dst = -1, .x = n};
+	return script_run_op(s, &op, NULL);
+}
+
+/* arenas: the ring from main_arena, with each arena's heaps and threads */
+static int cmd_arenas(session *s, const sess_args *a)
+{
+	(void)a;
+	alloc *h = eng_heap(s->eng);
+	sbuf b = {0};
+	report_arenas(&b, h);
+	emit(s, &b);
+	return SESS_OK;
 }
 
 static int cmd_bt(session *s, const sess_args *a)

@@ -63,6 +63,8 @@ void script_error(session *s, const char *file, size_t line, size_t col, const c
 bool script_set_code(session *s, const char *code, size_t n);
 /* Run an engine operation, report it, return SESS_OK or SESS_FAULTED. */
 int script_run_op(session *s, eng_op *op, const char *id);
+/* A tN: prefix (commands.c): thread n makes the call that follows. */
+int script_thread_prefix(session *s, uint64_t n, const char *file, size_t line, size_t col);
 /* Next automatic variable name ("p1", "p2", ...) not yet in use. */
 int32_t script_autoname(session *s);
 /* Queue a request for the frontend (replacing a pending one of its kind). */

@@ -185,7 +185,7 @@ bool script_lex(script_lexer *lx, script_tok *k)
 		lx->pos = i + 2;
 		return true;
 	}
-	if (c && strchr("(),;=+-*/%~[]&|^", (int)c)) {
+	if (c && strchr("(),;=+-*/%~[]&|^:", (int)c)) {
 		k->type = TOK_PUNCT;
 		k->punct = (char)c;
 		k->len = 1;

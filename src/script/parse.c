@@ -954,6 +954,22 @@ static int statement(parser *p)
 	if (p->cur.len >= sizeof name)
 		perr(p, namepos, "name is too long");
 	ident(p, name, sizeof name);
+	if (name[0] == 't' && name[1] && strspn(name + 1, "0123456789") == strlen(name + 1) && strlen(name) < 6) {
+		/* tN: STATEMENT, one call made by thread N */
+		script_lexer lx = p->lx;
+		script_tok tok = p->cur;
+		unsigned long ntok = p->ntok;
+		next(p);
+		if (is_punct(p, ':')) {
+			if (script_thread_prefix(p->s, strtoull(name + 1, NULL, 10), p->file, p->line, namepos + 1) !=
+			    SESS_OK)
+				return SESS_ERROR;
+			return statement(p);
+		}
+		p->lx = lx;
+		p->cur = tok;
+		p->ntok = ntok;
+	}
 	if (is_decl_word(name))
 		return declaration(p, name, namepos);
 	const sess_cmd *c = sess_find_cmd(name);

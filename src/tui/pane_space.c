@@ -29,6 +29,8 @@ static int seg_role(const mem_map *mp)
 		return ROLE_MMAP;
 	case MEM_ANON:
 		return ROLE_SEG_MMAP;
+	case MEM_ARENA:
+		return ROLE_SEG_HEAP;
 	case MEM_LIB:
 		return ROLE_SEG_LIB;
 	default:
@@ -58,6 +60,10 @@ static const char *seg_name(const mem_map *mp)
 		return "chunk";
 	case MEM_ANON:
 		return "anon";
+	case MEM_ARENA:
+		return "arena";
+	case MEM_TSTACK:
+		return "tstk";
 	case MEM_LIB:
 		return strstr(mp->name, "/libc.") ? "libc" : "ld.so";
 	default:
