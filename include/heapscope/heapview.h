@@ -49,6 +49,7 @@ typedef struct heapview {
 	const char *no_lists; /* what the bins pane says when a design has no lists */
 	hv_list dlist[64];
 	const char *dname[64];
+	unsigned arena; /* the arena shown: 0 main_arena, or a thread arena */
 	int corrupt; /* the chunk walk hit something impossible */
 	uint64_t corrupt_at;
 	char corrupt_msg[96];
@@ -56,6 +57,11 @@ typedef struct heapview {
 
 /* Build a snapshot of a's heap into v (v must be zeroed or hv_free'd). */
 void hv_build(heapview *v, alloc *a);
+/* The same for arena k: its heaps' chunks and its bins; the tcache lists
+ * are the running thread's, and every thread's tcache marks the chunks it
+ * holds.  heap_start and brk are the arena's first heap and the end of
+ * its newest one. */
+void hv_build_arena(heapview *v, alloc *a, unsigned k);
 /* Release a snapshot. */
 void hv_free(heapview *v);
 /* Index of the chunk containing addr (header included), or -1. */

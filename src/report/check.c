@@ -34,54 +34,62 @@ static uint64_t word(alloc *a, uint64_t addr)
 	return v;
 }
 
-int hv_check(alloc *a, char *msg, size_t len)
+/* Arena k's invariants; *tc counts the chunks its walk found in some
+ * thread's tcache. */
+static int check_arena(alloc *a, unsigned k, char *msg, size_t len, size_t *tc)
 {
-	if (a->design) {
-		/* a textbook design checks its own invariants */
-		tb_heap h = a->dh;
-		h.m = a->mem;
-		const char *why = a->design_started ? a->design->check(&h) : NULL;
-		if (why)
-			snprintf(msg, len, "%s: %s", a->design->name, why);
-		return why ? -1 : 0;
-	}
 	heapview v;
 	int rc = 0;
-	hv_build(&v, a);
-	if (!a->top)
+	hv_build_arena(&v, a, k);
+	alloc_arena ar;
+	alloc_arena_get(a, k, &ar);
+	if (!ar.top)
 		goto done;
 	if (v.corrupt) {
 		rc = fail(msg, len, "chunk walk: %s", v.corrupt_msg);
 		goto done;
 	}
-	if (v.nheap == 0 || v.chunks[v.nheap - 1].addr != a->top) {
-		rc = fail(msg, len, "chunks do not tile the heap up to top 0x%llx", X(a->top));
+	if (v.nheap == 0 || v.chunks[v.nheap - 1].addr != ar.top) {
+		rc = fail(msg, len, "arena %u: chunks do not tile the heap up to top 0x%llx", k, X(ar.top));
 		goto done;
 	}
+	const uint64_t W = alloc_ssz(a); /* a word: the size field's offset, fd's is 2 W, bk's 3 W */
+	if (k) {
+		/* a thread arena: top ends its newest heap; system_mem is its heaps */
+		uint64_t sum = 0, hsz = 0;
+		for (uint64_t h = ar.heap, n = 0; h && n < 64; n++, h = word(a, h + W))
+			sum += word(a, h + 2 * W);
+		hsz = word(a, ar.heap + 2 * W);
+		if (ar.top + v.top_size != ar.heap + hsz || sum != ar.system_mem) {
+			rc = fail(msg, len, "arena %u: top 0x%llx+0x%llx, heap 0x%llx+0x%llx, system_mem 0x%llx of 0x%llx", k,
+				  X(ar.top), X(v.top_size), X(ar.heap), X(hsz), X(ar.system_mem), X(sum));
+			goto done;
+		}
+	}
 	/* the walk stops at top; check the last chunk ends exactly at top */
-	if (v.nheap >= 2) {
+	if (v.nheap >= 2 && (k == 0 || v.chunks[v.nheap - 2].addr >= ar.heap)) {
 		const hv_chunk *l = &v.chunks[v.nheap - 2];
 		uint64_t end = l->addr + l->size;
-		for (unsigned g = 0; g < a->ngaps; g++)
+		for (unsigned g = 0; k == 0 && g < a->ngaps; g++)
 			if (end == a->gap_lo[g])
 				end = a->gap_hi[g]; /* over the program's own memory */
-		if (end != a->top) {
-			rc = fail(msg, len, "chunk 0x%llx size 0x%llx does not end at top", X(l->addr), X(l->size));
+		if (end != ar.top) {
+			rc = fail(msg, len, "arena %u: chunk 0x%llx size 0x%llx does not end at top 0x%llx", k, X(l->addr),
+				  X(l->size), X(ar.top));
 			goto done;
 		}
 	}
 	/* after the program's own sbrk, the break may lie past top */
-	if (a->contiguous && (a->program_moved_brk ? a->top + v.top_size > a->brk : a->top + v.top_size != a->brk)) {
+	if (k == 0 && a->contiguous && (a->program_moved_brk ? a->top + v.top_size > a->brk : a->top + v.top_size != a->brk)) {
 		rc = fail(msg, len, "top 0x%llx+0x%llx does not end at the break 0x%llx", X(a->top), X(v.top_size),
 			  X(a->brk));
 		goto done;
 	}
-	const uint64_t W = alloc_ssz(a); /* a word: the size field's offset, fd's is 2 W, bk's 3 W */
-	if (!(word(a, a->top + W) & 1) || v.top_size < alloc_minsize(a)) {
+	if (!(word(a, ar.top + W) & 1) || v.top_size < alloc_minsize(a)) {
 		rc = fail(msg, len, "top lacks PREV_INUSE or MINSIZE");
 		goto done;
 	}
-	if (a->contiguous && (a->program_moved_brk ? a->system_mem > a->brk - a->lay.heap
+	if (k == 0 && a->contiguous && (a->program_moved_brk ? a->system_mem > a->brk - a->lay.heap
 						   : a->system_mem != a->brk - a->lay.heap)) {
 		rc = fail(msg, len, "system_mem 0x%llx != heap size 0x%llx", X(a->system_mem),
 			  X(a->brk - a->lay.heap));
@@ -115,8 +123,10 @@ int hv_check(alloc *a, char *msg, size_t len)
 			}
 			listed++;
 		}
-		if (c->state == ALLOC_BIN_TCACHE || c->state == ALLOC_BIN_FAST)
+		if (c->state == ALLOC_BIN_FAST)
 			listed++;
+		if (c->state == ALLOC_BIN_TCACHE)
+			++*tc;
 	}
 	/* the lists */
 	size_t members = 0;
@@ -126,14 +136,13 @@ int hv_check(alloc *a, char *msg, size_t len)
 			rc = fail(msg, len, "tcache[%u]: %u entries, count %u", i, l->n, v.tcount[i]);
 			goto done;
 		}
-		for (uint32_t k = 0; k < l->n; k++) {
-			uint64_t s = word(a, l->chunk[k] + W) & ~(uint64_t)7;
-			if ((s - alloc_minsize(a)) / 16 != i || word(a, l->chunk[k] + 3 * W) != a->tcache_key) {
-				rc = fail(msg, len, "tcache[%u] holds chunk 0x%llx of size 0x%llx", i, X(l->chunk[k]), X(s));
+		for (uint32_t j = 0; j < l->n; j++) {
+			uint64_t s = word(a, l->chunk[j] + W) & ~(uint64_t)7;
+			if ((s - alloc_minsize(a)) / 16 != i || word(a, l->chunk[j] + 3 * W) != a->tcache_key) {
+				rc = fail(msg, len, "tcache[%u] holds chunk 0x%llx of size 0x%llx", i, X(l->chunk[j]), X(s));
 				goto done;
 			}
 		}
-		members += l->n;
 	}
 	for (unsigned i = 0; i < ALLOC_NFASTBINS; i++) {
 		const hv_list *l = &v.fast[i];
@@ -141,10 +150,10 @@ int hv_check(alloc *a, char *msg, size_t len)
 			rc = fail(msg, len, "fastbin[%u] is broken", i);
 			goto done;
 		}
-		for (uint32_t k = 0; k < l->n; k++) {
-			uint64_t s = word(a, l->chunk[k] + W) & ~(uint64_t)7;
+		for (uint32_t j = 0; j < l->n; j++) {
+			uint64_t s = word(a, l->chunk[j] + W) & ~(uint64_t)7;
 			if (s != alloc_fast_size(a, i) || s > a->mp.global_max_fast) {
-				rc = fail(msg, len, "fastbin[%u] holds chunk 0x%llx of size 0x%llx", i, X(l->chunk[k]), X(s));
+				rc = fail(msg, len, "fastbin[%u] holds chunk 0x%llx of size 0x%llx", i, X(l->chunk[j]), X(s));
 				goto done;
 			}
 		}
@@ -152,18 +161,18 @@ int hv_check(alloc *a, char *msg, size_t len)
 	}
 	for (unsigned i = 1; i < ALLOC_NBINS; i++) {
 		const hv_list *l = &v.bins[i];
-		uint64_t hdr = alloc_bin_at(a, i);
+		uint64_t hdr = alloc_arena_bin_at(a, k, i);
 		if (l->broken) {
 			rc = fail(msg, len, "bin %u is broken", i);
 			goto done;
 		}
-		if (l->n && i > 1 && !(a->binmap[i >> 5] & (1u << (i & 31)))) {
+		if (l->n && i > 1 && !(ar.binmap[i >> 5] & (1u << (i & 31)))) {
 			rc = fail(msg, len, "bin %u is not empty but its binmap bit is clear", i);
 			goto done;
 		}
 		uint64_t prev = hdr, lastsize = UINT64_MAX;
-		for (uint32_t k = 0; k < l->n; k++) {
-			uint64_t c = l->chunk[k];
+		for (uint32_t j = 0; j < l->n; j++) {
+			uint64_t c = l->chunk[j];
 			uint64_t s = word(a, c + W) & ~(uint64_t)7;
 			if (word(a, c + 3 * W) != prev) {
 				rc = fail(msg, len, "bin %u: chunk 0x%llx bk does not point back", i, X(c));
@@ -189,9 +198,11 @@ int hv_check(alloc *a, char *msg, size_t len)
 		members += l->n;
 	}
 	if (members != listed) {
-		rc = fail(msg, len, "%zu list entries but %zu free chunks in the heap walk", members, listed);
+		rc = fail(msg, len, "arena %u: %zu list entries but %zu free chunks in the heap walk", k, members, listed);
 		goto done;
 	}
+	if (k)
+		goto done; /* the mapped chunks are every arena's: checked once */
 	/* mmapped chunks */
 	uint64_t nmm = 0, mmbytes = 0;
 	for (size_t i = v.nheap; i < v.n; i++) {
@@ -212,4 +223,33 @@ int hv_check(alloc *a, char *msg, size_t len)
 done:
 	hv_free(&v);
 	return rc;
+}
+
+int hv_check(alloc *a, char *msg, size_t len)
+{
+	if (a->design) {
+		/* a textbook design checks its own invariants */
+		tb_heap h = a->dh;
+		h.m = a->mem;
+		const char *why = a->design_started ? a->design->check(&h) : NULL;
+		if (why)
+			snprintf(msg, len, "%s: %s", a->design->name, why);
+		return why ? -1 : 0;
+	}
+	size_t tc = 0, cached = 0;
+	for (unsigned k = 0; k < a->nar; k++)
+		if (check_arena(a, k, msg, len, &tc))
+			return -1;
+	/* every chunk some thread's tcache holds lies in some arena's heap */
+	for (unsigned t = 0; t < ALLOC_MAX_THREADS; t++) {
+		uint64_t p = t == a->thread ? a->tcache : a->th[t].tcache;
+		for (unsigned i = 0; p && a->th[t].alive && i < ALLOC_TCACHE_BINS; i++) {
+			uint16_t n = 0;
+			mem_read(a->mem, p + 2 * i, &n, 2);
+			cached += n;
+		}
+	}
+	if (cached != tc)
+		return fail(msg, len, "the tcaches count %zu chunks, the arenas' walks found %zu", cached, tc);
+	return 0;
 }

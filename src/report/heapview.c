@@ -110,7 +110,92 @@ static void build_design(heapview *v, alloc *a)
 
 void hv_build(heapview *v, alloc *a)
 {
+	hv_build_arena(v, a, 0);
+}
+
+/* Tag the chunks every thread's tcache holds (any thread may cache any
+ * arena's chunks); the running thread's lists go into v. */
+static void tag_tcaches(heapview *v, alloc *a, tags *ts, uint64_t limit)
+{
+	const uint64_t W = alloc_ssz(a), H = alloc_hdr(a);
+	for (unsigned t = 0; t < ALLOC_MAX_THREADS; t++) {
+		if (!a->th[t].alive)
+			continue;
+		bool running = t == a->thread;
+		uint64_t tc = running ? a->tcache : a->th[t].tcache;
+		if (!tc)
+			continue;
+		for (unsigned i = 0; i < ALLOC_TCACHE_BINS; i++) {
+			uint16_t cnt = 0;
+			mem_read(a->mem, tc + 2 * i, &cnt, 2);
+			hv_list scratch = {0}, *l = running ? &v->tcache[i] : &scratch;
+			if (running)
+				v->tcount[i] = cnt;
+			uint64_t e = 0, stored;
+			uint32_t cap = 0;
+			if (!alloc_rdword(a, tc + 0x80 + W * i, &e))
+				continue;
+			stored = e;
+			while (e) {
+				if ((e & 15) || l->n > limit || l->n > 65536) {
+					l->broken = 1;
+					break;
+				}
+				list_push(l, e - H, stored, &cap);
+				tag_add(ts, e - H, ALLOC_BIN_TCACHE, i);
+				if (!alloc_rdword(a, e, &stored)) {
+					l->broken = 1;
+					break;
+				}
+				e = (e >> 12) ^ stored;
+			}
+			free(scratch.chunk);
+			free(scratch.stored);
+		}
+	}
+}
+
+/* Walk one heap of a thread arena from c while below end, stopping after
+ * its fencepost (a header of size 0); false when the walk hit corruption. */
+static bool walk_heap(heapview *v, alloc *a, size_t *cap, const tags *ts, size_t *ti, uint64_t c, uint64_t end,
+		      uint64_t sysmem)
+{
+	const uint64_t W = alloc_ssz(a);
+	uint64_t raw;
+	while (c < end) {
+		if (!alloc_rdword(a, c + W, &raw)) {
+			v->corrupt = 1;
+			return false;
+		}
+		uint64_t size = raw & ~(uint64_t)7;
+		if (size == 0)
+			return true; /* the fencepost ending an older heap */
+		if (size < alloc_hdr(a) || c + size > end || size > sysmem) {
+			v->corrupt = 1;
+			v->corrupt_at = c;
+			snprintf(v->corrupt_msg, sizeof v->corrupt_msg, "chunk at 0x%llx has an impossible size 0x%llx",
+				 (unsigned long long)c, (unsigned long long)raw);
+			return false;
+		}
+		while (*ti < ts->n && ts->t[*ti].addr < c)
+			(*ti)++;
+		int state = ALLOC_BIN_NONE;
+		unsigned bin = 0;
+		if (*ti < ts->n && ts->t[*ti].addr == c) {
+			state = ts->t[*ti].state;
+			bin = ts->t[*ti].bin;
+		}
+		add_chunk(v, cap, c, raw, state);
+		v->chunks[v->n - 1].bin = (uint16_t)bin;
+		c += size;
+	}
+	return true;
+}
+
+void hv_build_arena(heapview *v, alloc *a, unsigned k)
+{
 	memset(v, 0, sizeof *v);
+	v->arena = k;
 	v->data_off = (uint8_t)alloc_hdr(a); /* the user data, past the header */
 	if (a->design) {
 		build_design(v, a);
@@ -119,45 +204,25 @@ void hv_build(heapview *v, alloc *a)
 	mem_space *m = a->mem;
 	tags ts = {0};
 	const uint64_t W = alloc_ssz(a), H = alloc_hdr(a); /* a word; a chunk's header */
+	alloc_arena ar;
+	if (k >= a->nar)
+		k = 0;
+	alloc_arena_get(a, k, &ar);
 	v->heap_start = a->lay.heap;
 	v->brk = a->brk;
-	v->top = a->top;
+	v->top = ar.top;
 	uint64_t raw;
-	if (a->top && alloc_rdword(a, a->top + W, &raw))
+	if (ar.top && alloc_rdword(a, ar.top + W, &raw))
 		v->top_size = raw & ~(uint64_t)7;
 	/* a list can hold at most one entry per 32 bytes of system memory;
 	 * a longer walk means a cycle in a corrupted list */
-	uint64_t limit = a->system_mem / 32 + 16;
+	uint64_t limit = ar.system_mem / 32 + 16;
 	if (limit > (1u << 20))
 		limit = 1u << 20;
 
-	if (a->tcache) {
-		for (unsigned i = 0; i < ALLOC_TCACHE_BINS; i++) {
-			uint16_t cnt = 0;
-			mem_read(m, a->tcache + 2 * i, &cnt, 2);
-			v->tcount[i] = cnt;
-			uint64_t e = 0, stored;
-			uint32_t cap = 0;
-			if (!alloc_rdword(a, a->tcache + 0x80 + W * i, &e))
-				continue;
-			stored = e;
-			while (e) {
-				if ((e & 15) || v->tcache[i].n > limit || v->tcache[i].n > 65536) {
-					v->tcache[i].broken = 1;
-					break;
-				}
-				list_push(&v->tcache[i], e - H, stored, &cap);
-				tag_add(&ts, e - H, ALLOC_BIN_TCACHE, i);
-				if (!alloc_rdword(a, e, &stored)) {
-					v->tcache[i].broken = 1;
-					break;
-				}
-				e = (e >> 12) ^ stored;
-			}
-		}
-	}
+	tag_tcaches(v, a, &ts, limit);
 	for (unsigned i = 0; i < ALLOC_NFASTBINS; i++) {
-		uint64_t c = a->fastbins[i], stored = c;
+		uint64_t c = ar.fastbins[i], stored = c;
 		uint32_t cap = 0;
 		while (c) {
 			if (((c + (H == 16 ? 0 : H)) & 15) || v->fast[i].n > limit) {
@@ -175,7 +240,7 @@ void hv_build(heapview *v, alloc *a)
 	}
 	if (a->initialized) {
 		for (unsigned i = 1; i < ALLOC_NBINS; i++) {
-			uint64_t hdr = alloc_bin_at(a, i), c;
+			uint64_t hdr = alloc_arena_bin_at(a, k, i), c;
 			uint32_t cap = 0;
 			if (!alloc_rdword(a, hdr + H, &c))
 				continue;
@@ -199,7 +264,32 @@ void hv_build(heapview *v, alloc *a)
 
 	/* walk the heap in address order */
 	size_t cap = 0, ti = 0;
-	if (a->top) {
+	if (k) {
+		/* a thread arena: its heaps from the oldest, the first one's
+		 * chunks after its malloc_state */
+		uint64_t hs[64];
+		unsigned nh = 0;
+		for (uint64_t h = ar.heap; h && nh < 64; nh++) {
+			hs[nh] = h;
+			if (!alloc_rdword(a, h + W, &h))
+				break;
+		}
+		v->heap_start = nh ? hs[nh - 1] : 0;
+		for (unsigned i = nh; i-- > 0;) {
+			uint64_t h = hs[i], size = 0;
+			alloc_rdword(a, h + 2 * W, &size);
+			uint64_t c = i == nh - 1 ? ar.state + (W == 8 ? 0x898 : 0x45c) : h + alloc_heap_info_size(a);
+			if ((c + H) & 15)
+				c += 16 - ((c + H) & 15);
+			uint64_t end = i == 0 ? ar.top : h + size;
+			if (i == 0)
+				v->brk = h + size;
+			if (!walk_heap(v, a, &cap, &ts, &ti, c, end, ar.system_mem))
+				break;
+		}
+		if (alloc_rdword(a, ar.top + W, &raw))
+			add_chunk(v, &cap, ar.top, raw, ALLOC_BIN_TOP);
+	} else if (a->top) {
 		uint64_t c = alloc_first_chunk(a);
 		uint64_t end = a->top;
 		if (end < c || end > a->brk)

@@ -59,6 +59,9 @@ static const struct check_why {
 						       "decoded a corrupted pointer"},
 	{"malloc(): unaligned tcache chunk detected", "a tcache entry is not 16-byte aligned: safe-linking decoded "
 						     "a corrupted pointer (tcache poisoning without the right mask)"},
+	{"tcache_thread_shutdown(): unaligned tcache chunk detected",
+	 "an exiting thread empties its tcache, and one entry is not 16-byte aligned: safe-linking decoded a "
+	 "corrupted pointer"},
 	{"malloc(): smallbin double linked list corrupted", "the small bin's last chunk does not point back at the "
 							    "bin"},
 	{"malloc(): largebin double linked list corrupted", "a large bin's links or nextsize links do not point "

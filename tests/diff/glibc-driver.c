@@ -23,7 +23,15 @@
  * heap's start goes to stderr as a `heap_start 0x...` line.
  *
  * Built with -m32 too, it is the oracle of an i386 process (--arch=i386).
+ *
+ * Threads: a `tN: ` prefix makes thread N run that line's call, `thread N`
+ * every call after it, `thread_exit N` makes thread N return (main joins
+ * it).  Main creates a thread when its first call comes, as heapscope's
+ * model does; each call then runs on its thread while every other thread
+ * waits on a semaphore, so the calls happen in the script's order.
  */
+#include <pthread.h>
+#include <semaphore.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <malloc.h>
@@ -39,10 +47,12 @@
 
 /* the operations that return a block come first (before O_TRIM) */
 enum { O_MALLOC, O_FREE, O_CALLOC, O_REALLOC, O_MEMALIGN, O_ALIGNED_ALLOC, O_POSIX_MEMALIGN, O_VALLOC, O_PVALLOC,
-       O_TRIM, O_MALLOPT, O_PRINT, O_EPRINT, O_PUTS, O_FOPEN, O_FPUTS, O_FCLOSE, O_SETVBUF, O_SBRK };
+       O_TRIM, O_MALLOPT, O_PRINT, O_EPRINT, O_PUTS, O_FOPEN, O_FPUTS, O_FCLOSE, O_SETVBUF, O_SBRK, O_TEXIT };
 static const char *opname[] = {"malloc", "free", "calloc", "realloc", "memalign", "aligned_alloc",
 			       "posix_memalign", "valloc", "pvalloc", "malloc_trim", "mallopt", "output",
-			       "output", "output", "fopen", "file_io", "fclose", "setvbuf", "sbrk"};
+			       "output", "output", "fopen", "file_io", "fclose", "setvbuf", "sbrk", "thread_exit"};
+#define MAXTHREADS 64
+static uint8_t thr[MAXOPS]; /* the thread that runs each operation */
 static const char *text[MAXOPS];
 static uint32_t textn[MAXOPS];
 static int outfd = 1;
@@ -192,6 +202,126 @@ static int param(void)
 	return 0;
 }
 
+static char *base;
+
+/* Run operation i on the calling thread and keep what it returned. */
+static void run_op(size_t i)
+{
+	void *r = NULL;
+	size_t *hdr; /* a chunk's size field: the word before the user pointer */
+	switch (kind[i]) {
+	case O_MALLOC:
+		r = vars[dst[i]] = malloc(arg1[i]);
+		break;
+	case O_CALLOC:
+		r = vars[dst[i]] = calloc(arg1[i], arg2[i]);
+		break;
+	case O_MEMALIGN:
+		r = vars[dst[i]] = memalign(arg1[i], arg2[i]);
+		break;
+	case O_ALIGNED_ALLOC:
+		r = vars[dst[i]] = aligned_alloc(arg1[i], arg2[i]);
+		break;
+	case O_VALLOC:
+		r = vars[dst[i]] = valloc(arg2[i]);
+		break;
+	case O_PVALLOC:
+		r = vars[dst[i]] = pvalloc(arg2[i]);
+		break;
+	case O_POSIX_MEMALIGN: {
+		void *m = NULL;
+		r_ret[i] = (uint64_t)posix_memalign(&m, arg1[i], arg2[i]);
+		if (r_ret[i] == 0)
+			r = vars[dst[i]] = m;
+		break;
+	}
+	case O_REALLOC:
+		if (arg2[i] == 0 && vars[src[i]]) {
+			hdr = (size_t *)vars[src[i]] - 1;
+			r_chunk[i] = *hdr & ~(size_t)7;
+			r_mm[i] = (*hdr & 2) != 0;
+		}
+		r = realloc(vars[src[i]], arg2[i]);
+		vars[dst[i]] = r;
+		break;
+	case O_FREE:
+		r = vars[src[i]];
+		if (r) {
+			hdr = (size_t *)r - 1;
+			r_chunk[i] = *hdr & ~(size_t)7;
+			r_mm[i] = (*hdr & 2) != 0;
+		}
+		free(r);
+		break;
+	case O_TRIM:
+		r_ret[i] = (uint64_t)malloc_trim(arg1[i]);
+		break;
+	case O_MALLOPT:
+		r_ret[i] = (uint64_t)mallopt((int)(int64_t)arg1[i], (int)arg2[i]);
+		break;
+	case O_PRINT:
+		printf("%.*s", (int)textn[i], text[i]);
+		break;
+	case O_EPRINT:
+		fprintf(stderr, "%.*s", (int)textn[i], text[i]);
+		break;
+	case O_PUTS:
+		memcpy(line, text[i], textn[i]);
+		line[textn[i]] = 0;
+		puts(line);
+		break;
+	case O_FOPEN:
+		memcpy(line, text[i], textn[i]);
+		line[textn[i]] = 0;
+		r = vars[dst[i]] = fopen(line, "w");
+		if (r) {
+			hdr = (size_t *)r - 1;
+			r_chunk[i] = *hdr & ~(size_t)7;
+		}
+		break;
+	case O_FPUTS:
+		memcpy(line, text[i], textn[i]);
+		line[textn[i]] = 0;
+		fputs(line, vars[src[i]]);
+		break;
+	case O_FCLOSE:
+		fclose(vars[src[i]]);
+		break;
+	case O_SETVBUF:
+		setvbuf(stdout, NULL, _IONBF, 0);
+		break;
+	case O_SBRK:
+		sbrk((intptr_t)arg1[i]);
+		break;
+	}
+	if (kind[i] < O_TRIM && kind[i] != O_FREE) {
+		if (r) {
+			hdr = (size_t *)r - 1;
+			r_chunk[i] = *hdr & ~(size_t)7;
+			r_mm[i] = (*hdr & 2) != 0;
+		}
+	}
+	r_null[i] = r == NULL;
+	r_off[i] = (uint64_t)((char *)r - base);
+	r_brk[i] = (uint64_t)((char *)sbrk(0) - base);
+}
+
+static sem_t go[MAXTHREADS], done[MAXTHREADS];
+static volatile size_t cur; /* the operation the woken thread runs */
+static volatile bool quit[MAXTHREADS];
+
+static void *worker(void *arg)
+{
+	unsigned t = (unsigned)(uintptr_t)arg;
+	for (;;) {
+		sem_wait(&go[t]);
+		if (quit[t])
+			return NULL;
+		run_op(cur);
+		sem_post(&done[t]);
+	}
+}
+
 int main(int argc, char **argv, char **envp)
 {
 	if (argc != 2 && argc != 3)
@@ -210,9 +340,37 @@ int main(int argc, char **argv, char **envp)
 	size_t nops = 0;
 	p = in;
 	lineno = 1;
+	unsigned deft = 0; /* the thread `thread N` chose */
 	while (*p) {
 		ws();
+		thr[nops] = (uint8_t)deft;
+		while (p[0] == 't' && p[1] >= '0' && p[1] <= '9') {
+			/* tN: the call on this line runs on thread N */
+			const char *save = p++;
+			uint64_t t = num();
+			if (*p != ':') {
+				p = save;
+				break;
+			}
+			p++;
+			if (t >= MAXTHREADS)
+				die("thread number too large", lineno);
+			thr[nops] = (uint8_t)t;
+			ws();
+		}
 		if (*p == '#' || *p == '\n' || *p == '\r' || !*p) {
+		} else if (lit("thread_exit ")) {
+			kind[nops] = O_TEXIT;
+			arg1[nops] = num();
+			if (arg1[nops] == 0 || arg1[nops] >= MAXTHREADS)
+				die("bad thread number", lineno);
+			nops++;
+		} else if (lit("thread ")) {
+			deft = (unsigned)num();
+			if (deft >= MAXTHREADS)
+				die("thread number too large", lineno);
+		} else if (lit("cores")) {
+			/* the model's setting; this machine has its own */
 		} else if (lit("tunable")) {
 			/* collect glibc.malloc.NAME=VALUE for a re-exec */
 			ws();
@@ -358,7 +516,7 @@ int main(int argc, char **argv, char **envp)
 		die("cannot re-exec for tunables", 0);
 	}
 
-	char *base = sbrk(0);
+	base = sbrk(0);
 	const char *ab = getenv("HS_DRIVER_ABS");
 	bool abs_addr = ab && *ab;
 	if (abs_addr) {
@@ -369,107 +527,41 @@ int main(int argc, char **argv, char **envp)
 		if (write(2, hs, (size_t)hn) != hn)
 			return 1;
 	}
-	for (size_t i = 0; i < nops; i++) {
-		void *r = NULL;
-		size_t *hdr; /* a chunk's size field: the word before the user pointer */
-		switch (kind[i]) {
-		case O_MALLOC:
-			r = vars[dst[i]] = malloc(arg1[i]);
-			break;
-		case O_CALLOC:
-			r = vars[dst[i]] = calloc(arg1[i], arg2[i]);
-			break;
-		case O_MEMALIGN:
-			r = vars[dst[i]] = memalign(arg1[i], arg2[i]);
-			break;
-		case O_ALIGNED_ALLOC:
-			r = vars[dst[i]] = aligned_alloc(arg1[i], arg2[i]);
-			break;
-		case O_VALLOC:
-			r = vars[dst[i]] = valloc(arg2[i]);
-			break;
-		case O_PVALLOC:
-			r = vars[dst[i]] = pvalloc(arg2[i]);
-			break;
-		case O_POSIX_MEMALIGN: {
-			void *m = NULL;
-			r_ret[i] = (uint64_t)posix_memalign(&m, arg1[i], arg2[i]);
-			if (r_ret[i] == 0)
-				r = vars[dst[i]] = m;
-			break;
-		}
-		case O_REALLOC:
-			if (arg2[i] == 0 && vars[src[i]]) {
-				hdr = (size_t *)vars[src[i]] - 1;
-				r_chunk[i] = *hdr & ~(size_t)7;
-				r_mm[i] = (*hdr & 2) != 0;
-			}
-			r = realloc(vars[src[i]], arg2[i]);
-			vars[dst[i]] = r;
-			break;
-		case O_FREE:
-			r = vars[src[i]];
-			if (r) {
-				hdr = (size_t *)r - 1;
-				r_chunk[i] = *hdr & ~(size_t)7;
-				r_mm[i] = (*hdr & 2) != 0;
-			}
-			free(r);
-			break;
-		case O_TRIM:
-			r_ret[i] = (uint64_t)malloc_trim(arg1[i]);
-			break;
-		case O_MALLOPT:
-			r_ret[i] = (uint64_t)mallopt((int)(int64_t)arg1[i], (int)arg2[i]);
-			break;
-		case O_PRINT:
-			printf("%.*s", (int)textn[i], text[i]);
-			break;
-		case O_EPRINT:
-			fprintf(stderr, "%.*s", (int)textn[i], text[i]);
-			break;
-		case O_PUTS:
-			memcpy(line, text[i], textn[i]);
-			line[textn[i]] = 0;
-			puts(line);
-			break;
-		case O_FOPEN:
-			memcpy(line, text[i], textn[i]);
-			line[textn[i]] = 0;
-			r = vars[dst[i]] = fopen(line, "w");
-			if (r) {
-				hdr = (size_t *)r - 1;
-				r_chunk[i] = *hdr & ~(size_t)7;
-			}
-			break;
-		case O_FPUTS:
-			memcpy(line, text[i], textn[i]);
-			line[textn[i]] = 0;
-			fputs(line, vars[src[i]]);
-			break;
-		case O_FCLOSE:
-			fclose(vars[src[i]]);
-			break;
-		case O_SETVBUF:
-			setvbuf(stdout, NULL, _IONBF, 0);
-			break;
-		case O_SBRK:
-			sbrk((intptr_t)arg1[i]);
-			break;
-		}
-		if (kind[i] < O_TRIM && kind[i] != O_FREE) {
-			if (r) {
-				hdr = (size_t *)r - 1;
-				r_chunk[i] = *hdr & ~(size_t)7;
-				r_mm[i] = (*hdr & 2) != 0;
-			}
-		}
-		r_null[i] = r == NULL;
-		r_off[i] = (uint64_t)((char *)r - base);
-		r_brk[i] = (uint64_t)((char *)sbrk(0) - base);
+	static pthread_t tid[MAXTHREADS];
+	static bool alive[MAXTHREADS];
+	for (unsigned t = 0; t < MAXTHREADS; t++) {
+		sem_init(&go[t], 0, 0);
+		sem_init(&done[t], 0, 0);
 	}
 	for (size_t i = 0; i < nops; i++) {
-		putu(i);
+		unsigned t = kind[i] == O_TEXIT ? (unsigned)arg1[i] : thr[i];
+		if (kind[i] == O_TEXIT) {
+			if (alive[t]) {
+				quit[t] = true;
+				sem_post(&go[t]);
+				pthread_join(tid[t], NULL);
+				alive[t] = false;
+			}
+			continue;
+		}
+		if (t == 0) {
+			run_op(i);
+			continue;
+		}
+		if (!alive[t]) {
+			quit[t] = false;
+			if (pthread_create(&tid[t], NULL, worker, (void *)(uintptr_t)t) != 0)
+				die("pthread_create failed", 0);
+			alive[t] = true;
+		}
+		cur = i;
+		sem_post(&go[t]);
+		sem_wait(&done[t]);
+	}
+	for (size_t i = 0, seq = 0; i < nops; i++) {
+		if (kind[i] == O_TEXIT)
+			continue;
+		putu(seq++);
 		puts_(" ");
 		puts_(opname[kind[i]]);
 		puts_(" ");

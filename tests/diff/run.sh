@@ -67,6 +67,26 @@ for sc in tcache-fast small large mmap trim realloc mixed tunable memalign; do
 		compare "$sc/$seed" "$tmp/t2.hs"
 	done
 done
+# Threads: each call runs on its own real thread in the driver (created
+# by main at its first call, as in the model), one at a time; the model
+# is told how many cores this machine has (arena_get2's limit).  Chunks
+# of thread arenas are compared by absolute address (setarch -R); the
+# stack size is fixed because a thread's stack mapping takes RLIMIT_STACK.
+if [ -n "$abs" ]; then
+	for seed in 1 2 3; do
+		"$b/tests/gen-trace" threads $seed "$ops" >"$tmp/t.hs"
+		if ! (ulimit -s 8192 && HS_DRIVER_ABS=1 $norand "$b/tests/glibc-driver" "$tmp/t.hs" >"$tmp/real" 2>"$tmp/start"); then
+			echo "diff: threads/$seed: the glibc driver failed"
+			fail=$((fail + 1))
+			continue
+		fi
+		{ grep '^heap_start ' "$tmp/start"; echo "cores $(nproc)"; cat "$tmp/t.hs"; } >"$tmp/t2.hs"
+		compare "threads/$seed" "$tmp/t2.hs"
+	done
+else
+	echo "diff: threads: not compared: thread arenas are compared by address, which needs setarch -R"
+	fail=$((fail + 1))
+fi
 abs="" # the stdio cases below run without setarch
 # stdio: the same script with stdout on a pipe, on a file and on a terminal
 # (script(1) gives the driver a pty); heapscope is told where with `stdout`

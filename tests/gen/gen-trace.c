@@ -16,12 +16,17 @@
  *                a bad alignment), valloc and pvalloc, alignments 1 to
  *                65536 and sizes of every bin class, among mallocs, frees
  *                and reallocs
+ *   threads      mallocs, frees (of any thread's blocks), reallocs, callocs,
+ *                memaligns and trims made by 6 to 12 threads (a tN: prefix),
+ *                threads exiting and coming back; seed 2 caps the arenas at
+ *                3 (arena_max), seed 3 lowers arena_test to 2
  *   stdio        printf, puts, fprintf(stderr), fopen/fputs/fclose and
  *                setvbuf among small allocations: when stdio's buffers are
  *                malloc'd and freed; now and then the program's own sbrk
  *
  * usage: gen-trace SCENARIO SEED OPS [rep]   ("rep" writes malloc-lab format)
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,9 +199,46 @@ int main(int argc, char **argv)
 		printf("0\n%d\n%ld\n1\n", MAXLIVE, ops);
 	if (!strcmp(sc, "tunable"))
 		printf("tunable tcache_count %llu\n", (unsigned long long)between(0, 3));
+	unsigned nthreads = 6;
+	bool alive[16] = {true};
+	if (!strcmp(sc, "threads")) {
+		unsigned long long seed = strtoull(argv[2], NULL, 0);
+		if (seed % 3 == 2) {
+			printf("tunable arena_max 3\n");
+			nthreads = 8;
+		} else if (seed % 3 == 0) {
+			printf("tunable arena_test 2\n");
+			nthreads = 12;
+		}
+	}
 	long n = 0;
 	while (n < ops) {
-		if (!strcmp(sc, "tcache-fast")) {
+		if (!strcmp(sc, "threads")) {
+			unsigned t = (unsigned)(rnd() % nthreads);
+			if (t && alive[t] && chance(1)) {
+				printf("thread_exit %u\n", t);
+				alive[t] = false;
+				n++;
+				continue;
+			}
+			alive[t] = true;
+			int w[] = {40, 35, 20, 4, 1};
+			int r = (int)(rnd() % 100);
+			printf("t%u: ", t);
+			if (nlive < 8 || r < 45)
+				do_malloc(size_of(pick(w, 5)));
+			else if (r < 50)
+				do_calloc(between(1, 100), between(1, 300));
+			else if (r < 58)
+				do_realloc(size_of(pick(w, 5)));
+			else if (r < 60)
+				do_memalign(size_of(pick(w, 4)));
+			else if (r < 61)
+				printf("malloc_trim(%llu);\n", (unsigned long long)between(0, 100000));
+			else
+				do_free();
+			n++;
+		} else if (!strcmp(sc, "tcache-fast")) {
 			uint64_t s = size_of(0);
 			int burst = (int)between(8, 20);
 			for (int i = 0; i < burst; i++)
