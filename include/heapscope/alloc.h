@@ -269,6 +269,7 @@ typedef struct alloc {
 	uint8_t av, nar, next_to_use, thread, ncached, cores;
 	int8_t free_list;
 	bool multi; /* a thread was ever created (SINGLE_THREAD_P is false) */
+	uint16_t dtv_slots; /* a dtv's entries: TLS modules + 14 spare + 2 (17: libc's TLS only) */
 	uint64_t narenas_limit, aligned_heap_area, stack_cache_size;
 	alloc_arena ar[ALLOC_MAX_ARENAS];
 	alloc_thread th[ALLOC_MAX_THREADS];
@@ -449,6 +450,11 @@ int alloc_fclose(alloc *a, uint64_t f);
  * ALLOC_ABORT with a message for a thread number out of range or a
  * process that has no threads here (i386, a textbook design). */
 int alloc_thread_switch(alloc *a, unsigned n, bool *created);
+/* pthread_create(n) called by the running thread, which goes on running;
+ * *dtv is the dtv it calloc'd (0 when a cached stack brought its own);
+ * dtv_slots, when not 0, is the process's dtv size from now on (a
+ * recording says it: each TLS module takes one). */
+int alloc_thread_create(alloc *a, unsigned n, unsigned dtv_slots, uint64_t *dtv);
 /* Thread n returns and the main thread joins it: its tcache is emptied
  * into the arenas, its arena goes to the free list when it was the last
  * one attached, its stack to the stack cache; the main thread runs next. */

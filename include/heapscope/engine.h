@@ -68,6 +68,7 @@
 	X(DESIGN, "allocator") /* a fresh process whose malloc is eng_design(x) (0: glibc) */ \
 	X(THREAD, "thread") /* thread x runs the following calls (created by main when new) */ \
 	X(THREAD_EXIT, "thread_exit") /* thread x returns; main joins it */                   \
+	X(THREAD_CREATE, "thread_create") /* pthread_create(x) in this thread (y: dtv entries); the dtv */ \
 	X(CORES, "cores") /* the process sees x cores (arena_get2's limit) */
 
 typedef enum eng_opkind {

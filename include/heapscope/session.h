@@ -178,6 +178,9 @@ uint64_t sess_script_generation(const session *s);
 bool sess_continuing(const session *s);
 /* The heap snapshot for the current state, rebuilt only after changes. */
 const heapview *sess_view(session *s);
+/* Show arena k in the snapshot (k < 0: the next one, around the ring of
+ * arena numbers); the arena now shown. */
+unsigned sess_show_arena(session *s, int k);
 /* Length of a line's code without its comment (the language's one rule). */
 size_t sess_code_len(const char *line);
 /* Find a command row by name. */

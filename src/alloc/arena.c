@@ -53,6 +53,7 @@ alloc *alloc_new_arch(bool aslr, uint64_t seed, bool legacy, alloc_arch arch)
 	/* one thread, main, in main_arena; arena_get2's limits */
 	mp->arena_test = a->ssz == 8 ? 8 : 2; /* NARENAS_FROM_NCORES (1) */
 	a->cores = 2;
+	a->dtv_slots = 17;
 	a->nar = 1;
 	a->free_list = -1;
 	a->th[0].alive = true;

@@ -156,12 +156,12 @@ static void run_thread(alloc *a, unsigned n)
 	a->thread = (uint8_t)n;
 }
 
-/* pthread_create, called by the main thread: a stack from the cache (the
+/* pthread_create, called by thread creator: a stack from the cache (the
  * newest of the best-fitting size), or a new mapping whose guard page
  * stays PROT_NONE, then the dtv calloc'd for the new thread's TLS. */
-static void create(alloc *a, unsigned n)
+static bool create(alloc *a, unsigned n, unsigned creator)
 {
-	run_thread(a, 0);
+	run_thread(a, creator);
 	a->multi = true;
 	uint64_t len = ALIGN_UP(a->stack_limit, PAGE) + STACK_GUARD;
 	alloc_thread *t = &a->th[n];
@@ -193,7 +193,7 @@ static void create(alloc *a, unsigned n)
 		for (; mp && mp->start < c.stack + c.len && mp->kind == MEM_TSTACK; mp++)
 			mp->aux = n;
 		alloc_emit(a, ALLOC_EV_THREAD, ALLOC_BIN_NONE, 0, t->stack, n, 1);
-		return;
+		return true;
 	}
 	uint64_t at = alloc_place(a, len, 0);
 	if (!at || !mem_map_file(a->mem, at, len, MEM_TSTACK, 0, "", at)) {
@@ -209,10 +209,11 @@ static void create(alloc *a, unsigned n)
 	t->stack = at;
 	t->stack_len = len;
 	t->alive = true;
-	/* _dl_allocate_tls: calloc (dtv_length + 2, sizeof (dtv_t)), the dtv
-	 * of a program whose only TLS module is libc's: 14 spare slots */
-	t->dtv = alloc_libc_calloc(a, 17, 2 * SSZ);
+	/* _dl_allocate_tls: calloc (dtv_length + 2, sizeof (dtv_t)): one slot
+	 * per TLS module (libc's only, by default) and 14 spare */
+	t->dtv = alloc_libc_calloc(a, a->dtv_slots, 2 * SSZ);
 	alloc_emit(a, ALLOC_EV_THREAD, ALLOC_BIN_NONE, 0, t->stack, n, 0);
+	return false;
 }
 
 int alloc_thread_switch(alloc *a, unsigned n, bool *created)
@@ -221,10 +222,26 @@ int alloc_thread_switch(alloc *a, unsigned n, bool *created)
 	*created = false;
 	if (n < ALLOC_MAX_THREADS && n != a->thread) {
 		if (!a->th[n].alive) {
-			create(a, n);
+			create(a, n, 0);
 			*created = true;
 		}
 		run_thread(a, n);
+	}
+	OP_END(a);
+}
+
+int alloc_thread_create(alloc *a, unsigned n, unsigned dtv_slots, uint64_t *dtv)
+{
+	OP_BEGIN(a);
+	*dtv = 0;
+	if (dtv_slots)
+		a->dtv_slots = (uint16_t)dtv_slots;
+	if (n < ALLOC_MAX_THREADS && !a->th[n].alive) {
+		unsigned creator = a->thread;
+		/* a cached stack keeps its dtv: no call was made */
+		bool cached = create(a, n, creator);
+		run_thread(a, creator);
+		*dtv = cached ? 0 : a->th[n].dtv;
 	}
 	OP_END(a);
 }

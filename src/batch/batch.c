@@ -46,6 +46,8 @@ static void verify(bctx *c, const eng_result *r)
 	sess_script_view v;
 	if (c->differs || !sess_script(c->s, &v) || !v.next)
 		return;
+	if (r->kind == ENG_THREAD || r->kind == ENG_THREAD_EXIT)
+		return; /* a tN: prefix: the call after it has the line's result */
 	char msg[512];
 	if (verify_op(&c->vs, v.lines[v.next - 1], r, eng_heap(c->e), msg, sizeof msg) < 0) {
 		fprintf(stderr, "%s:%zu: operation #%llu differs from the recording: %s\n  %s\n", v.path, v.next,
@@ -163,6 +165,10 @@ int batch_run(const batch_opts *o)
 		if (c.vs.mmap_elsewhere)
 			printf(" (%llu mmapped chunk%s at another address: the program's own mappings are not recorded)",
 			       (unsigned long long)c.vs.mmap_elsewhere, c.vs.mmap_elsewhere == 1 ? "" : "s");
+		if (c.vs.arena_elsewhere)
+			printf(" (%llu chunk%s of thread arenas at the same offset in a heap elsewhere: arenas go below the "
+			       "program's own mappings)",
+			       (unsigned long long)c.vs.arena_elsewhere, c.vs.arena_elsewhere == 1 ? "" : "s");
 		printf("\n");
 		if (!c.vs.checked)
 			status = HS_EXIT_VERIFY, fprintf(stderr, "heapscope: %s records no results to verify\n", o->path);

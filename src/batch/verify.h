@@ -12,6 +12,7 @@
 typedef struct verify_state {
 	uint64_t checked; /* operations with a recorded result */
 	uint64_t mmap_elsewhere; /* mmapped chunks that agree but for their mapping's place */
+	uint64_t arena_elsewhere; /* thread arenas' chunks that agree but for their heap's place */
 } verify_state;
 
 /* Compare operation r (run from script line `line`) with the result the

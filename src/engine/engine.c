@@ -471,6 +471,9 @@ static int apply(engine *e, const eng_op *op_in, uint64_t *ret)
 	case ENG_THREAD_EXIT:
 		st = alloc_thread_exit(a, (unsigned)op->x);
 		break;
+	case ENG_THREAD_CREATE:
+		st = alloc_thread_create(a, (unsigned)op->x, (unsigned)op->y, ret);
+		break;
 	case ENG_CORES:
 		a->nev = 0;
 		*ret = alloc_set_cores(a, (unsigned)op->x) == 0;

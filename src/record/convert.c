@@ -11,6 +11,14 @@
  * realloc of the product.  Every block the program holds is a variable
  * v1, v2, ... for as long as it lives; a pointer the program frees but
  * never got is written as a number.
+ *
+ * Threads: the K-th pthread_create becomes `thread_create N` in the
+ * creating thread (with its dtv calloc's result, or none when a cached
+ * stack brought its own), N the lowest thread number free then (1..63);
+ * a call from another thread than the previous one gets a `tN: ` prefix;
+ * a thread's exit becomes `thread_exit N`, after which the model runs
+ * main.  glibc frees a joined thread's dtv itself when the stack cache
+ * overflows, and so does the model: such frees are comments here.
  */
 #include "record.h"
 
@@ -220,12 +228,62 @@ int record_convert(const char *logpath, const char *outpath, char *err, size_t e
 
 	/* second pass: the environment, then the calls */
 	rewind(in);
-	ptrmap vars = {0};
+	ptrmap vars = {0}, dtvs = {0};
 	uint32_t nextvar = 1;
-	uint64_t other_threads = 0, n = 0;
+	uint64_t other_threads = 0, n = 0, untracked = 0;
+	/* threads: number -> its TID (0: free), and creations under way */
+	uint64_t ttid[ALLOC_MAX_THREADS] = {0}, slot_k[ALLOC_MAX_THREADS] = {0}, pend_by[ALLOC_MAX_THREADS] = {0};
+	bool created[ALLOC_MAX_THREADS] = {false};
+	unsigned running = 0; /* the thread the replay runs now */
 	while ((len = getline(&line, &cap, in)) > 0) {
 		if (line[len - 1] == '\n')
 			line[--len] = 0;
+		if (line[0] == 'H' && !strncmp(line, "H thread_", 9)) {
+			char what[16] = "";
+			unsigned long long k = 0, who = 0;
+			if (sscanf(line + 9, "%15s %llx %llx", what, &k, &who) != 3)
+				continue;
+			unsigned nn = 1;
+			if (!strcmp(what, "create")) {
+				/* the lowest free number; it is taken from now on */
+				while (nn < ALLOC_MAX_THREADS && slot_k[nn])
+					nn++;
+				if (nn < ALLOC_MAX_THREADS) {
+					slot_k[nn] = k;
+					pend_by[nn] = who;
+					created[nn] = false;
+				}
+				continue;
+			}
+			while (nn < ALLOC_MAX_THREADS && slot_k[nn] != k)
+				nn++;
+			if (nn == ALLOC_MAX_THREADS)
+				continue;
+			if (!strcmp(what, "start")) {
+				if (!created[nn]) {
+					/* no dtv call came: a cached stack; created now */
+					unsigned by = 0;
+					for (unsigned t = 1; t < ALLOC_MAX_THREADS; t++)
+						if (ttid[t] && ttid[t] == pend_by[nn])
+							by = t;
+					if (by != running)
+						fprintf(out, "t%u: ", by);
+					running = by;
+					fprintf(out, "thread_create %u\n", nn);
+					created[nn] = true;
+				}
+				ttid[nn] = who;
+			} else if (!strcmp(what, "failed")) {
+				slot_k[nn] = 0;
+			} else if (!strcmp(what, "exit")) {
+				if (created[nn])
+					fprintf(out, "thread_exit %u\n", nn);
+				slot_k[nn] = 0;
+				ttid[nn] = 0;
+				running = 0;
+			}
+			continue;
+		}
 		if (line[0] == 'H') {
 			if (!strncmp(line, "H env ", 6))
 				tunables(out, line + 6);
@@ -247,9 +305,51 @@ int record_convert(const char *logpath, const char *outpath, char *err, size_t e
 		if (!pid_main)
 			pid_main = c.tid;
 		char thr[48] = "";
+		unsigned tn = 0;
 		if (c.tid != pid_main) {
 			other_threads++;
-			snprintf(thr, sizeof thr, " thread %" PRIu64, c.tid);
+			for (unsigned t = 1; t < ALLOC_MAX_THREADS; t++)
+				if (ttid[t] == c.tid)
+					tn = t;
+			if (!tn) {
+				/* a thread the recorder did not see start: main creates it
+				 * at its first call in the replay */
+				untracked++;
+				for (tn = 1; tn < ALLOC_MAX_THREADS - 1 && slot_k[tn]; tn++)
+					;
+				ttid[tn] = c.tid;
+				slot_k[tn] = UINT64_MAX;
+				created[tn] = true;
+			}
+		}
+		if (c.op == 'D') {
+			/* pthread_create's dtv: the creation it belongs to */
+			unsigned nn = 1;
+			while (nn < ALLOC_MAX_THREADS && !(slot_k[nn] && !created[nn] && pend_by[nn] == c.tid))
+				nn++;
+			if (nn < ALLOC_MAX_THREADS) {
+				if (tn != running)
+					fprintf(out, "t%u: ", tn);
+				running = tn;
+				created[nn] = true;
+				if (c.ret)
+					map_put(&dtvs, c.ret, 1);
+				fprintf(out,
+					"thread_create %u %" PRIu64 " // => ret=0x%" PRIx64 " size=0x%" PRIx64 " brk=0x%" PRIx64
+					"\n",
+					nn, c.arg[0], c.ret, c.size, c.brk);
+				continue;
+			}
+			c.op = 'C'; /* a calloc of the thread library's own */
+		}
+		if (c.op == 'F' && c.arg[0] && map_get(&dtvs, c.arg[0])) {
+			map_del(&dtvs, c.arg[0]);
+			fprintf(out, "// free(0x%" PRIx64 "): a joined thread's dtv, freed by the model itself\n", c.arg[0]);
+			continue;
+		}
+		if (c.op != 'U' && !(c.op == 'F' && !c.arg[0]) && tn != running) {
+			fprintf(out, "t%u: ", tn);
+			running = tn;
 		}
 		uint32_t dst = 0;
 		char src[32];
@@ -352,13 +452,15 @@ int record_convert(const char *logpath, const char *outpath, char *err, size_t e
 			fprintf(out, " // => ret=0x%" PRIx64 " size=0x%" PRIx64 " brk=0x%" PRIx64 "%s\n", c.ret, c.size,
 				c.brk, thr);
 	}
-	if (other_threads)
+	if (untracked)
 		fprintf(out,
-			"# %" PRIu64 " calls came from other threads; heapscope models one thread, so they replay as "
-			"the main thread's and --verify will differ where glibc used another arena\n",
-			other_threads);
+			"# %" PRIu64 " calls came from threads whose start was not recorded; main creates them at "
+			"their first call in the replay\n",
+			untracked);
 	free(vars.key);
 	free(vars.val);
+	free(dtvs.key);
+	free(dtvs.val);
 	free(line);
 	fclose(in);
 	if (fclose(out) != 0) {

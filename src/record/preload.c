@@ -19,6 +19,13 @@
  *     OP TID ARG... = RESULT SIZEFIELD PREVSIZE BRK
  * with numbers in hex (see src/record/convert.c, which reads it).  A fork
  * child copies its parent's log up to the fork into a log of its own.
+ *
+ * Threads: pthread_create is interposed too.  `H thread_create K TID`
+ * says thread TID starts creating the K-th thread, whose dtv calloc (made
+ * inside pthread_create) is logged with op D; the new thread logs
+ * `H thread_start K TID` with its own TID before it runs, and
+ * `H thread_exit K TID` from a thread-specific-data destructor, which
+ * glibc runs just before it empties the thread's tcache.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -50,6 +57,10 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
  * never allocates */
 static __thread __attribute__((tls_model("initial-exec"))) int busy; /* inside the recorder: do not log */
 static __thread __attribute__((tls_model("initial-exec"))) long tid;
+static __thread __attribute__((tls_model("initial-exec"))) int creating; /* inside pthread_create */
+static pthread_key_t exit_key; /* its destructor logs a thread's exit */
+static bool have_exit_key;
+static void exiting(void *v);
 static int (*real_trim)(size_t);
 static size_t (*real_usable)(void *);
 static off_t fork_at; /* the parent's log size when it forked */
@@ -277,6 +288,7 @@ __attribute__((constructor)) static void record_init(void)
 	real_trim = (int (*)(size_t))dlsym(RTLD_NEXT, "malloc_trim");
 	real_usable = (size_t(*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	have_exit_key = pthread_key_create(&exit_key, exiting) == 0;
 	busy--;
 	pthread_mutex_lock(&lock);
 	ready();
@@ -335,7 +347,7 @@ void *calloc(size_t n, size_t m)
 {
 	ENTER();
 	void *p = __libc_calloc(n, m);
-	LEAVE('C', 2, n, m, 0, (uintptr_t)p, p);
+	LEAVE(creating ? 'D' : 'C', 2, n, m, 0, (uintptr_t)p, p);
 	return p;
 }
 
@@ -431,6 +443,84 @@ int malloc_trim(size_t pad)
 	ENTER();
 	int rc = real_trim ? real_trim(pad) : 0;
 	LEAVE('T', 1, pad, 0, 0, rc, NULL);
+	return rc;
+}
+
+/* --- threads ---------------------------------------------------------- */
+
+/* what a new thread runs first: its function and argument, and which
+ * creation it is (a ring: far more threads than slots would have to be
+ * starting at once to reuse one too early) */
+#define START_SLOTS 4096
+static struct start {
+	void *(*fn)(void *);
+	void *arg;
+	uint64_t k;
+} starts[START_SLOTS];
+static uint64_t ncreated;
+
+/* `H WHAT K TID`, with the lock held */
+static void thread_line(const char *what, uint64_t k)
+{
+	line l = {.n = 0};
+	put(&l, "H ");
+	put(&l, what);
+	hex(&l, k);
+	hex(&l, (uint64_t)tid);
+	flush(&l);
+}
+
+static void thread_event(const char *what, uint64_t k)
+{
+	pthread_mutex_lock(&lock);
+	if (ready())
+		thread_line(what, k);
+	pthread_mutex_unlock(&lock);
+}
+
+/* the thread-specific-data destructor: the thread is exiting */
+static void exiting(void *v)
+{
+	thread_event("thread_exit", (uint64_t)(uintptr_t)v);
+}
+
+static void *trampoline(void *p)
+{
+	struct start *st = p;
+	void *(*fn)(void *) = st->fn;
+	void *arg = st->arg;
+	uint64_t k = st->k;
+	thread_event("thread_start", k);
+	if (have_exit_key)
+		pthread_setspecific(exit_key, (void *)(uintptr_t)k);
+	return fn(arg);
+}
+
+int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+	static int (*real)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+	if (!real) {
+		busy++;
+		real = (int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *))dlsym(RTLD_NEXT,
+												    "pthread_create");
+		busy--;
+		if (!real)
+			return EAGAIN;
+	}
+	pthread_mutex_lock(&lock);
+	uint64_t k = ++ncreated;
+	struct start *st = &starts[k % START_SLOTS];
+	st->fn = fn;
+	st->arg = arg;
+	st->k = k;
+	if (ready())
+		thread_line("thread_create", k);
+	pthread_mutex_unlock(&lock);
+	creating++;
+	int rc = real(th, attr, trampoline, st);
+	creating--;
+	if (rc)
+		thread_event("thread_failed", k);
 	return rc;
 }
 

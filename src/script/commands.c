@@ -62,6 +62,10 @@
 	  "thread N (0 = main) makes the calls that follow; a new thread is created by main first (its stack, "   \
 	  "its dtv); a line may also start with tN: for one call",                                              \
 	  "thread 1", cmd_thread)                                                                               \
+	X("thread_create", "Ee", -1, 0, 0, "N [DTV_ENTRIES]",                                                  \
+	  "the running thread calls pthread_create: thread N gets a stack (or a cached one) and its dtv, "       \
+	  "calloc'd by the running thread (recordings use it; tN: alone has main create N)",                    \
+	  "thread_create 2", cmd_thread_create)                                                                 \
 	X("thread_exit", "E", -1, 0, 0, "N",                                                                   \
 	  "thread N returns and main joins it: its tcache goes back to the arenas, its arena to the free list, " \
 	  "its stack to the stack cache",                                                                       \
@@ -71,6 +75,8 @@
 	  "cores 1", cmd_cores)                                                                                 \
 	X("arenas", "", -1, 0, 0, "", "every arena: its heaps, top, system memory and threads", "arenas",      \
 	  cmd_arenas)                                                                                           \
+	X("arena", "e", -1, 0, 0, "[K]", "show arena K (0 = main_arena) in chunks, bins and the panes; alone: the next (F4)", \
+	  "arena 1", cmd_arena)                                                                                 \
 	X("malloc_trim", "E", ENG_TRIM, 1, 1, "PAD", "consolidate and give free memory back to the system",      \
 	  "malloc_trim(0)", NULL)                                                                               \
 	X("mallopt", "EE", ENG_MALLOPT, 1, 1, "PARAM VALUE",                                                    \
@@ -210,8 +216,10 @@ static int cmd_ulimit(session *s, const sess_args *a);
 static int cmd_bt(session *s, const sess_args *a);
 static int cmd_thread(session *s, const sess_args *a);
 static int cmd_thread_exit(session *s, const sess_args *a);
+static int cmd_thread_create(session *s, const sess_args *a);
 static int cmd_cores(session *s, const sess_args *a);
 static int cmd_arenas(session *s, const sess_args *a);
+static int cmd_arena(session *s, const sess_args *a);
 static int cmd_mmap_base(session *s, const sess_args *a);
 
 const sess_cmd sess_cmds[] = {
@@ -625,6 +633,28 @@ static int cmd_thread(session *s, const sess_args *a)
 	return script_thread_prefix(s, a->v[0].num, a->file, a->line, a->v[0].col);
 }
 
+/* thread_create N */
+static int cmd_thread_create(session *s, const sess_args *a)
+{
+	const char *why = no_threads(s);
+	uint64_t n = a->v[0].num;
+	if (!why && (n == 0 || n >= ALLOC_MAX_THREADS))
+		why = "threads 1 to 63 can be created (0 is main)";
+	else if (!why && eng_heap(s->eng)->th[n].alive)
+		why = "that thread is running already";
+	if (why) {
+		script_error(s, a->file, a->line, a->v[0].col, NULL, "%s", why);
+		return SESS_ERROR;
+	}
+	uint64_t slots = a->n > 1 ? a->v[1].num : 0;
+	if (a->n > 1 && (slots < 3 || slots > 4096)) {
+		script_error(s, a->file, a->line, a->v[1].col, NULL, "a dtv has 3 to 4096 entries (17 with libc's TLS only)");
+		return SESS_ERROR;
+	}
+	eng_op op = {.kind = ENG_THREAD_CREATE, .dst = -1, .x = n, .y = slots};
+	return script_run_op(s, &op, NULL);
+}
+
 /* thread_exit N */
 static int cmd_thread_exit(session *s, const sess_args *a)
 {
@@ -658,6 +688,20 @@ static int cmd_cores(session *s, const sess_args *a)
 	}
 	eng_op op = {.kind = ENG_CORES, .dst = -1, .x = n};
 	return script_run_op(s, &op, NULL);
+}
+
+/* arena [K]: which arena the snapshot shows */
+static int cmd_arena(session *s, const sess_args *a)
+{
+	unsigned n = eng_heap(s->eng)->nar;
+	if (a->n && a->v[0].num >= n) {
+		script_error(s, a->file, a->line, a->v[0].col, NULL, "there %s %u arena%s: 0 (main_arena)%s", n == 1 ? "is" : "are",
+			     n, n == 1 ? "" : "s", n > 1 ? " to the last thread arena" : "");
+		return SESS_ERROR;
+	}
+	unsigned k = sess_show_arena(s, a->n ? (int)a->v[0].num : -1);
+	sess_printf(s, SESS_INFO, "showing arena %u%s", k, k ? "" : " (main_arena)");
+	return SESS_OK;
 }
 
 /* arenas: the ring from main_arena, with each arena's heaps and threads */

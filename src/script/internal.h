@@ -36,6 +36,7 @@ struct session {
 	heapview view;
 	uint64_t view_gen;
 	bool view_ok;
+	unsigned arena_shown; /* the arena the snapshot (panes, chunks, bins) shows */
 	const char *curline; /* the line being run, for error carets */
 	char *code; /* the running statement without its comment */
 	size_t codecap;

@@ -187,12 +187,23 @@ bool sess_take_request(session *s, sess_req *out)
 	return true;
 }
 
+unsigned sess_show_arena(session *s, int k)
+{
+	unsigned n = eng_heap(s->eng)->nar;
+	s->arena_shown = k < 0 ? (s->arena_shown + 1) % n : (unsigned)k < n ? (unsigned)k : s->arena_shown;
+	s->view_ok = s->view_ok && (hv_free(&s->view), false);
+	return s->arena_shown;
+}
+
 const heapview *sess_view(session *s)
 {
 	if (!s->view_ok || s->view_gen != eng_generation(s->eng)) {
 		if (s->view_ok)
 			hv_free(&s->view);
-		hv_build(&s->view, eng_heap(s->eng));
+		alloc *h = eng_heap(s->eng);
+		if (s->arena_shown >= h->nar) /* gone with an undo or a reset */
+			s->arena_shown = 0;
+		hv_build_arena(&s->view, h, s->arena_shown);
 		s->view_ok = true;
 		s->view_gen = eng_generation(s->eng);
 	}

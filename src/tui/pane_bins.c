@@ -115,10 +115,16 @@ size_t pane_bins_lines(tui *t)
 
 void pane_bins_draw(tui *t, rect r)
 {
-	char title[80];
-	snprintf(title, sizeof title, "bins%s%s", t->bins_all ? " (all)" : "", t->bins_raw ? " (raw links)" : "");
+	char title[112];
+	const alloc *hp = eng_heap(t->eng);
+	unsigned shown = sess_view(t->sess)->arena;
+	if (hp->nar > 1 || hp->thread)
+		snprintf(title, sizeof title, "bins of arena %u, tcache of thread %u%s%s", shown, hp->thread,
+			 t->bins_all ? " (all)" : "", t->bins_raw ? " (raw links)" : "");
+	else
+		snprintf(title, sizeof title, "bins%s%s", t->bins_all ? " (all)" : "", t->bins_raw ? " (raw links)" : "");
 	ui_box(r, title, t->focus == P_BINS);
-	uint64_t key = eng_generation(t->eng) * 4 + (uint64_t)t->bins_all * 2 + (uint64_t)t->bins_raw + 1;
+	uint64_t key = (eng_generation(t->eng) * 128 + shown) * 4 + (uint64_t)t->bins_all * 2 + (uint64_t)t->bins_raw + 1;
 	if (t->gen_bins != key) {
 		build(t, r.w - 2);
 		t->gen_bins = key;

@@ -116,9 +116,15 @@ void pane_chunks_draw(tui *t, rect r)
 {
 	const heapview *v = sess_view(t->sess);
 	alloc *a = eng_heap(t->eng);
-	char title[96];
+	char title[112];
 	if (v->design)
 		snprintf(title, sizeof title, "blocks of %s (%zu)", v->design, v->n);
+	else if (v->arena)
+		snprintf(title, sizeof title, "arena %u: chunks (%zu in its heaps, %zu mmapped)", v->arena, v->nheap,
+			 v->n - v->nheap);
+	else if (eng_heap(t->eng)->nar > 1)
+		snprintf(title, sizeof title, "main_arena: chunks (%zu in the heap, %zu mmapped; F4: next arena)", v->nheap,
+			 v->n - v->nheap);
 	else
 		snprintf(title, sizeof title, "chunks (%zu in the heap, %zu mmapped)", v->nheap, v->n - v->nheap);
 	ui_box(r, title, t->focus == P_CHUNKS);

@@ -172,6 +172,15 @@ static void build(tui *t, int w)
 			ui_size(sz, sizeof sz, a->lay.stack_end - a->sp);
 			vl_add(l, ROLE_DIM, " (%s used)", sz);
 		}
+		if (mp->kind == MEM_ARENA)
+			vl_add(l, ROLE_DIM, mp->prot ? " arena %llu heap" : " arena %llu reserve", (unsigned long long)mp->aux);
+		if (mp->kind == MEM_TSTACK) {
+			unsigned n = (unsigned)mp->aux;
+			bool live = n < ALLOC_MAX_THREADS && a->th[n].alive && a->th[n].stack <= mp->start &&
+				    mp->start < a->th[n].stack + a->th[n].stack_len;
+			vl_add(l, ROLE_DIM, " %s%s %u", mp->prot ? "" : "guard of ", live ? "thread" : "cached stack of thread",
+			       n);
+		}
 		/* the program's globals in this mapping, highest first */
 		unsigned shown = 0, more = 0;
 		uint64_t last = UINT64_MAX;

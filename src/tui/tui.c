@@ -404,6 +404,7 @@ static const char *const help_keys[] = {
 	"  arrows PgUp PgDn Home End   scroll the focused pane (PgUp/PgDn: the log)",
 	"  F2                          zoom the focused pane, and back",
 	"  F3                          hide or show why each operation went as it did",
+	"  F4                          show the next arena in the chunk and bin panes (threads)",
 	"  F8  F5  F6                  step one line / continue to a pause / play, stop",
 	"  F9  F10                     undo / redo (the script follows)",
 	"  Ctrl-C                      cancel the line, or stop playing",
@@ -631,6 +632,15 @@ static void key(tui *t, int ch)
 		layout_compute(t);
 		t->dirty = true;
 		return;
+	case KEY_F(4): {
+		/* the next arena in the chunk and bin panes */
+		unsigned k = sess_show_arena(t->sess, -1);
+		char m[96];
+		snprintf(m, sizeof m, "showing arena %u of %u%s", k, eng_heap(t->eng)->nar, k ? "" : " (main_arena)");
+		log_add(t, ROLE_INFO, m);
+		t->dirty = true;
+		return;
+	}
 	case KEY_F(5):
 		tui_run_line(t, "continue");
 		return;
