@@ -49,6 +49,15 @@ static void unmap(alloc *a, uint64_t addr, uint64_t len)
 	alloc_emit(a, ALLOC_EV_MUNMAP, ALLOC_BIN_NONE, 0, addr, len, 0);
 }
 
+/* The mappings of heap h (its writable part and its reserve) say arena k. */
+static void name_heap(alloc *a, uint64_t h, unsigned k)
+{
+	mem_space *m = a->mem;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->maps[i].kind == MEM_ARENA && m->maps[i].start >= h && m->maps[i].start < h + HEAP_MAX)
+			m->maps[i].aux = k;
+}
+
 /* new_heap: 0 when there is no room */
 static uint64_t new_heap(alloc *a, uint64_t size, uint64_t top_pad)
 {
@@ -149,9 +158,7 @@ int alloc_new_arena(alloc *a, uint64_t bytes)
 	ar->attached = 1;
 	wr(a, h, ar->state); /* h->ar_ptr */
 	wr(a, h + SSZ, 0); /* h->prev */
-	mem_map *mp = mem_map_at(a->mem, h);
-	if (mp)
-		mp->aux = k;
+	name_heap(a, h, k);
 	uint64_t size = hsize(a, h);
 	ar->system_mem = ar->max_system_mem = size;
 	/* the top chunk follows malloc_state, moved so user pointers are aligned */
@@ -189,9 +196,7 @@ bool alloc_heap_grow(alloc *a, uint64_t nb)
 		return false;
 	wr(a, h, a->ar[a->av].state);
 	wr(a, h + SSZ, oh);
-	mem_map *mp = mem_map_at(a->mem, h);
-	if (mp)
-		mp->aux = a->av;
+	name_heap(a, h, a->av);
 	a->ar[a->av].heap = h;
 	a->system_mem += hsize(a, h);
 	a->top = h + HEAP_INFO;

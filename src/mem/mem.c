@@ -486,7 +486,8 @@ bool mem_split(mem_space *m, uint64_t at)
 	/* the upper part: a mapping of its own holding the same pages */
 	hi.start = at;
 	hi.off += lo_len;
-	hi.aux = 0;
+	if (hi.kind != MEM_ARENA && hi.kind != MEM_TSTACK) /* those keep their arena's or thread's number */
+		hi.aux = 0;
 	hi.vma = ++m->next_vma; /* its own area now (the same anon_vma): alike neighbours rejoin */
 	hi.cap = map_nleaves(&hi);
 	hi.dir = xcalloc(hi.cap ? hi.cap : 1, sizeof *hi.dir);

@@ -60,10 +60,6 @@ static const char *seg_name(const mem_map *mp)
 		return "chunk";
 	case MEM_ANON:
 		return "anon";
-	case MEM_ARENA:
-		return "arena";
-	case MEM_TSTACK:
-		return "tstk";
 	case MEM_LIB:
 		return strstr(mp->name, "/libc.") ? "libc" : "ld.so";
 	default:
@@ -165,21 +161,23 @@ static void build(tui *t, int w)
 		else
 			vl_add(l, role, "%0*llx", digits, (unsigned long long)start);
 		vl_add(l, ROLE_NORMAL, " ");
-		vl_add(l, role, "%-5s", seg_name(mp));
+		if (mp->kind == MEM_ARENA || mp->kind == MEM_TSTACK)
+			vl_add(l, role, "%s%-*llu", mp->kind == MEM_ARENA ? "ar" : "th", 3, (unsigned long long)mp->aux);
+		else
+			vl_add(l, role, "%-5s", seg_name(mp));
 		vl_add(l, ROLE_DIM, " %5s", sz);
 		scale_bar(l, role, mp->end - start, wide && !(mp->kind == MEM_STACK));
 		if (mp->kind == MEM_STACK && a->sp >= mp->start && a->sp < mp->end) {
 			ui_size(sz, sizeof sz, a->lay.stack_end - a->sp);
 			vl_add(l, ROLE_DIM, " (%s used)", sz);
 		}
-		if (mp->kind == MEM_ARENA)
-			vl_add(l, ROLE_DIM, mp->prot ? " arena %llu heap" : " arena %llu reserve", (unsigned long long)mp->aux);
+		if (mp->kind == MEM_ARENA) /* arena N's heap: writable, or still reserved */
+			vl_add(l, ROLE_DIM, mp->prot ? " heap" : " reserve");
 		if (mp->kind == MEM_TSTACK) {
 			unsigned n = (unsigned)mp->aux;
 			bool live = n < ALLOC_MAX_THREADS && a->th[n].alive && a->th[n].stack <= mp->start &&
 				    mp->start < a->th[n].stack + a->th[n].stack_len;
-			vl_add(l, ROLE_DIM, " %s%s %u", mp->prot ? "" : "guard of ", live ? "thread" : "cached stack of thread",
-			       n);
+			vl_add(l, ROLE_DIM, " %s", !mp->prot ? "guard" : live ? "stack" : "cached");
 		}
 		/* the program's globals in this mapping, highest first */
 		unsigned shown = 0, more = 0;

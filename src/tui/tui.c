@@ -160,6 +160,11 @@ static void t_op(void *ctx, const eng_result *r, const char *text, const char *i
 		sbuf s = {0};
 		if (report_syscall(&s, &r->ev[i]))
 			log_add(t, ROLE_SYSCALL, s.s);
+		else if (r->ev[i].kind == ALLOC_EV_ARENA || r->ev[i].kind == ALLOC_EV_THREAD) {
+			/* what happened to the process's threads and arenas */
+			report_event(&s, eng_heap(t->eng), &r->ev[i]);
+			log_add(t, ROLE_INFO, s.s);
+		}
 		sb_free(&s);
 	}
 	if (r->status != ALLOC_OK) {

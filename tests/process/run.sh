@@ -51,6 +51,9 @@ maps() {
 		m*) printf 'last = mmap(NULL, %s, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)\n*(last) = 1\n' "${n#m}" >>"$tmp/s.hs" ;;
 		p*) echo "${n#p}" | awk -F: '{ printf "mprotect(last + %s, %s, %s)\n", $1, $2, $3 }' >>"$tmp/s.hs" ;;
 		u*) echo "${n#u}" | awk -F: '{ printf "munmap(last + %s, %s)\n", $1, $2 }' >>"$tmp/s.hs" ;;
+		c*) echo "thread_create ${n#c}" >>"$tmp/s.hs" ;;
+		w*) echo "${n#w}" | awk -F: '{ printf "t%s: malloc(%s)\nt0: sbrk(0)\n", $1, $2 }' >>"$tmp/s.hs" ;;
+		x*) echo "thread_exit ${n#x}" >>"$tmp/s.hs" ;;
 		*) echo "p$i = malloc($n)" >>"$tmp/s.hs" ;;
 		esac
 		i=$((i + 1))
@@ -79,6 +82,10 @@ maps "the program's own mmap: top-down into the hole above libc" 10 m8192 m12288
 maps "mprotect splits an area, and mprotect back merges it" m16384 p4096:4096:1 m8192 p0:4096:3
 maps "munmap punches a hole; a later mmap fills it" 10 m40960 u8192:8192 m8192 m4096
 maps "mprotect back to the same permissions rejoins" m20480 p4096:8192:1 p4096:8192:3
+(ulimit -s 8192 2>/dev/null) && ulimit -s 8192 # a thread's stack is RLIMIT_STACK
+maps "threads: stacks with guard pages, arena heaps 64 MiB-aligned in their reserve" 10 c1 w1:24 c2 w2:5000 w1:200000
+maps "threads: a heap grows with mprotect; an exited thread's stack is cached and reused" 10 c1 w1:100000 w1:100000 x1 c2 w2:24
+maps "threads: arenas for four threads, one exits and its arena is reused" c1 c2 c3 c4 w1:10 w2:10 w3:10 w4:10 x2 c5 w5:30
 
 # the legacy layout: setarch -L, the mmap area bottom-up from TASK_SIZE / 3
 norand="-L -R" layout=--layout=legacy

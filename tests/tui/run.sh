@@ -305,5 +305,28 @@ expect lect "op 1/3" "a lecture: undo goes back across the reset"
 type_line lect "quit"
 expect lect "EXITED:0" "a lecture: quit exits 0"
 
+# --- threads: arenas in the panes, F4 cycles them -------------------------
+start thr 140 40
+type_line thr "a = malloc(24)"
+type_line thr "t1: b = malloc(40)"
+expect thr "arena 1 is new" "threads: the log says a new arena was made"
+expect thr "bins of arena 0, tcache of thread 1" "threads: the bin pane names its arena and thread"
+expect thr "main_arena: chunks" "threads: the chunk pane says it shows main_arena"
+$T send-keys -t thr F4
+expect thr "arena 1: chunks" "threads: F4 shows arena 1 in the chunk pane"
+expect thr "0x7ffff0000b60 *0x30 *P-A in use *b" "threads: arena 1's chunk for b"
+expect thr "ar1 .*132K.* heap" "threads: the address space labels arena 1's heap"
+expect thr "th1 .* 8M.* stack" "threads: the address space labels thread 1's stack"
+$T send-keys -t thr F4
+expect thr "main_arena: chunks" "threads: F4 comes back to main_arena"
+type_line thr "arena 1"
+expect thr "arena 1: chunks" "threads: the arena command shows arena 1"
+type_line thr "thread_exit 7"
+expect thr "that thread is not running" "threads: exiting a thread that is not running is refused"
+type_line thr "arena 9"
+expect thr "there are 2 arenas" "threads: an arena number out of range is refused"
+type_line thr "quit"
+expect thr "EXITED:0" "threads: quit exits 0"
+
 echo "tui: $pass passed, $fail failed"
 [ $fail = 0 ]
