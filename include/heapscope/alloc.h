@@ -481,6 +481,8 @@ typedef struct alloc_info {
 } alloc_info;
 /* Fill *out; ALLOC_ABORT if a fastbin chunk is misaligned. */
 int alloc_mallinfo(alloc *a, alloc_info *out);
+/* The same for arena k alone (malloc_stats prints each). */
+int alloc_arena_info(alloc *a, unsigned k, alloc_info *out);
 
 /* Request normalisation (request2size); false when n > PTRDIFF_MAX. */
 bool alloc_request2size(const alloc *a, uint64_t n, uint64_t *nb);

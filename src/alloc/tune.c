@@ -281,52 +281,67 @@ int alloc_memset(alloc *a, uint64_t addr, int byte, uint64_t n)
 	OP_END(a);
 }
 
+/* int_mallinfo: arena k's figures added into o */
+static void int_mallinfo(alloc *a, unsigned k, alloc_info *o)
+{
+	alloc_arena_use(a, k);
+	uint64_t avail = a->top ? csize(a, a->top) : 0, fastavail = 0, nblocks = 1, nfast = 0;
+	for (unsigned i = 0; i < ALLOC_NFASTBINS; i++) {
+		alloc_walk walk = ALLOC_WALK_INIT;
+		for (uint64_t p = a->fastbins[i]; p; p = protect(p + HDR, fd(a, p))) {
+			alloc_walk_step(a, &walk, p, "mallinfo2()");
+			if (misaligned_chunk(a, p))
+				alloc_fail(a, "int_mallinfo(): unaligned fastbin chunk detected");
+			nfast++;
+			fastavail += csize(a, p);
+		}
+	}
+	avail += fastavail;
+	for (unsigned i = 1; i < ALLOC_NBINS; i++) {
+		uint64_t b = bin_at(a, i);
+		alloc_walk walk = ALLOC_WALK_INIT;
+		for (uint64_t p = bk(a, b); p != b; p = bk(a, p)) {
+			alloc_walk_step(a, &walk, p, "mallinfo2()");
+			nblocks++;
+			avail += csize(a, p);
+		}
+	}
+	o->smblks += nfast;
+	o->ordblks += nblocks;
+	o->fordblks += avail;
+	o->uordblks += a->system_mem - avail;
+	o->arena += a->system_mem;
+	o->fsmblks += fastavail;
+	if (k == 0) {
+		o->hblks = a->n_mmaps;
+		o->hblkhd = a->mmapped_mem;
+		o->keepcost = a->top ? csize(a, a->top) : 0;
+	}
+	o->max_mmapped_mem = a->max_mmapped_mem;
+	o->max_n_mmaps = a->max_n_mmaps;
+	alloc_arena_use(a, 0);
+}
+
 int alloc_mallinfo(alloc *a, alloc_info *o)
 {
 	OP_BEGIN(a);
 	memset(o, 0, sizeof *o);
 	if (!a->initialized)
 		OP_END(a);
-	/* int_mallinfo for each arena along the ring, main_arena first */
+	/* every arena along the ring, main_arena first */
 	unsigned k = 0;
 	do {
-		alloc_arena_use(a, k);
-		uint64_t avail = a->top ? csize(a, a->top) : 0, fastavail = 0, nblocks = 1, nfast = 0;
-		for (unsigned i = 0; i < ALLOC_NFASTBINS; i++) {
-			alloc_walk walk = ALLOC_WALK_INIT;
-			for (uint64_t p = a->fastbins[i]; p; p = protect(p + HDR, fd(a, p))) {
-				alloc_walk_step(a, &walk, p, "mallinfo2()");
-				if (misaligned_chunk(a, p))
-					alloc_fail(a, "int_mallinfo(): unaligned fastbin chunk detected");
-				nfast++;
-				fastavail += csize(a, p);
-			}
-		}
-		avail += fastavail;
-		for (unsigned i = 1; i < ALLOC_NBINS; i++) {
-			uint64_t b = bin_at(a, i);
-			alloc_walk walk = ALLOC_WALK_INIT;
-			for (uint64_t p = bk(a, b); p != b; p = bk(a, p)) {
-				alloc_walk_step(a, &walk, p, "mallinfo2()");
-				nblocks++;
-				avail += csize(a, p);
-			}
-		}
-		o->smblks += nfast;
-		o->ordblks += nblocks;
-		o->fordblks += avail;
-		o->uordblks += a->system_mem - avail;
-		o->arena += a->system_mem;
-		o->fsmblks += fastavail;
-		if (k == 0) {
-			o->hblks = a->n_mmaps;
-			o->hblkhd = a->mmapped_mem;
-			o->keepcost = a->top ? csize(a, a->top) : 0;
-		}
+		int_mallinfo(a, k, o);
 		k = a->ar[k].next;
 	} while (k != 0);
-	alloc_arena_use(a, 0);
-	o->max_mmapped_mem = a->max_mmapped_mem;
-	o->max_n_mmaps = a->max_n_mmaps;
+	OP_END(a);
+}
+
+int alloc_arena_info(alloc *a, unsigned k, alloc_info *o)
+{
+	OP_BEGIN(a);
+	memset(o, 0, sizeof *o);
+	if (a->initialized && k < a->nar)
+		int_mallinfo(a, k, o);
 	OP_END(a);
 }

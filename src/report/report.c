@@ -280,7 +280,18 @@ void report_stats(sbuf *b, alloc *a)
 		report_abort_reason(b, a->msg);
 		return;
 	}
-	sb_printf(b, "Arena 0:\nsystem bytes     = %10llu\nin use bytes     = %10llu\n", X(in.arena), X(in.uordblks));
+	/* malloc_stats numbers the arenas along the ring: main, then the newest */
+	unsigned k = 0, i = 0;
+	do {
+		alloc_info ai;
+		if (alloc_arena_info(a, k, &ai) != ALLOC_OK)
+			break;
+		sb_printf(b, "Arena %u:%s\nsystem bytes     = %10llu\nin use bytes     = %10llu\n", i++,
+			  k ? "" : "", X(ai.arena), X(ai.uordblks));
+		if (k)
+			sb_printf(b, "  (heapscope's arena %u)\n", k);
+		k = a->ar[k].next;
+	} while (k != 0);
 	sb_printf(b, "Total (incl. mmap):\nsystem bytes     = %10llu\nin use bytes     = %10llu\n",
 		  X(in.arena + in.hblkhd), X(in.uordblks + in.hblkhd));
 	sb_printf(b, "max mmap regions = %10llu\nmax mmap bytes   = %10llu\n", X(in.max_n_mmaps),

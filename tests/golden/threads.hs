@@ -18,3 +18,4 @@ arenas
 # a new thread takes arena 1 from the free list and a cached stack
 t3: e = malloc(24)
 arenas
+stats

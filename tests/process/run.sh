@@ -135,6 +135,23 @@ else
 	head -3 "$tmp/cc32"
 fi
 probe=$tmp/probe
+# threads: malloc_stats() arena by arena after threads came and went
+if ${CC:-cc} -O0 -pthread -o "$tmp/stats" tests/process/stats.c 2>/dev/null; then
+	"$tmp/stats" 2>"$tmp/real.st" >/dev/null
+	"$bin" --batch tests/process/stats.hs --no-summary | sed -n '/^Arena 0/,/^max mmap bytes/p' |
+		grep -v "heapscope's arena" >"$tmp/model.st"
+	if [ -s "$tmp/real.st" ] && cmp -s "$tmp/real.st" "$tmp/model.st"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "process: FAILED: threads: malloc_stats differs (real < > heapscope):"
+		diff "$tmp/real.st" "$tmp/model.st" | head -8
+	fi
+else
+	fail=$((fail + 1))
+	echo "process: FAILED: cannot build tests/process/stats.c"
+fi
+
 # globals: the compiler's and linker's layout, and the heap after .bss
 if ${CC:-cc} -O0 -o "$tmp/globals" tests/process/globals.c 2>/dev/null; then
 	real=$(setarch -R "$tmp/globals" | cat)
