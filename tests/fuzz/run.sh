@@ -13,7 +13,7 @@ pass=0 fail=0
 # the command names, from the command table, as a dictionary
 dict="$b/fuzz/session.dict"
 printf 'help\n' | "$b/heapscope" --batch - 2>/dev/null | awk '/^  [a-z_]+ / { printf "\"%s\"\n", $1 }' >"$dict"
-printf '"0x"\n"("\n")"\n"="\n"*("\n"M_MXFAST"\n"M_MMAP_THRESHOLD"\n"$"\n"pause"\n"\\x0a"\n' >>"$dict"
+printf '"t1:"\n"t3: "\n"0x"\n"("\n")"\n"="\n"*("\n"M_MXFAST"\n"M_MMAP_THRESHOLD"\n"$"\n"pause"\n"\\x0a"\n' >>"$dict"
 opts="-timeout=20 -rss_limit_mb=3000 -max_len=8192 -print_final_stats=1"
 
 one() { # one NAME ARGS...: run a harness; count it
