@@ -131,6 +131,9 @@ static void t_op(void *ctx, const eng_result *r, const char *text, const char *i
 	char stmt[200];
 	(void)id;
 	snprintf(stmt, sizeof stmt, "%.150s", text);
+	if (r->kind == ENG_THREAD) /* a tN: prefix: the call follows on its own line */
+		snprintf(stmt, sizeof stmt, "thread %llu runs the calls now%s", (unsigned long long)r->arg,
+			 r->ret ? " (main created it first)" : "");
 	sb_printf(&b, "#%llu %s", (unsigned long long)r->seq + 1, stmt);
 	if (r->status == ALLOC_OK) {
 		if (eng_op_allocates(r->kind)) {
