@@ -477,10 +477,42 @@ static bool design_words(sbuf *b, const alloc *a, const eng_result *r)
 	return true;
 }
 
+/* Threads: which arena this thread's call ran in, and why that one. */
+static void thread_words(sbuf *b, const alloc *a, const eng_result *r)
+{
+	const alloc_ev *e = find(r, ALLOC_EV_ARENA);
+	if (e && e->idx == 0)
+		sb_printf(b, "Thread %u had no arena yet and fewer than the limit exist, so arena_get2 made arena %llu: "
+			     "a heap of its own (mmap of 128 MiB PROT_NONE, cut to a 64 MiB-aligned reserve, its start made "
+			     "writable with mprotect), headed by heap_info and the arena's malloc_state, which is why its "
+			     "first chunk is 0x%llx bytes in. Its chunks carry the A bit.\n",
+			  a->thread, X(e->b), X(e->a + (SSZ == 8 ? 0x8a0 : 0x46c) - alloc_heap_of(a, e->a)) & ~15ull);
+	else if (e && e->idx == 1)
+		sb_printf(b, "Thread %u had no arena: arena %llu was on the free list (its last thread exited), so it "
+			     "takes that one, with whatever it holds.\n",
+			  a->thread, X(e->b));
+	else if (e && e->idx == 2)
+		sb_printf(b, "Thread %u had no arena and the limit of %llu arenas is reached (8 per core once there are "
+			     "more than arena_test, or arena_max): reused_arena hands out the next arena in the ring, "
+			     "arena %llu, which this thread now shares.\n",
+			  a->thread, X(e->c), X(e->b));
+	if (r->kind == ENG_FREE && r->arg && !r->mmapped && a->multi) {
+		uint64_t raw = 0;
+		alloc_rdword(a, r->arg - SSZ, &raw);
+		if (raw & ALLOC_NON_MAIN)
+			sb_printf(b, "The chunk's A bit says it is a thread arena's: glibc finds its arena through the "
+				     "heap_info at the start of its 64 MiB heap (0x%llx). The tcache, though, is the "
+				     "freeing thread's (%u).\n",
+				  X(alloc_heap_of(a, r->arg)), a->thread);
+	}
+}
+
 static void narrate(sbuf *b, const alloc *a, const eng_result *r)
 {
 	if (design_words(b, a, r))
 		return;
+	if (r->status == ALLOC_OK && a->multi)
+		thread_words(b, a, r);
 	if (r->status != ALLOC_OK) {
 		if (r->status == ALLOC_SEGV && strstr(r->msg, "stack overflow"))
 			sb_printf(b, "The stack would have to grow past RLIMIT_STACK (`ulimit -s`), so the kernel does not "
