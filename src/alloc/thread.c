@@ -19,43 +19,38 @@
 #define STACK_GUARD PAGE
 #define STACK_CACHE_MAX (40ull << 20) /* nptl's stack_cache_maxsize */
 
+/* The scalars of malloc_state that alloc keeps for the running arena. */
+#define ARENA_SCALARS(X) X(top) X(last_remainder) X(system_mem) X(max_system_mem) X(have_fastchunks) X(contiguous)
+
+/* Copy the running arena's scalars from alloc's fields into *to. */
+static void save(const alloc *a, alloc_arena *to)
+{
+#define SAVE(f) to->f = a->f;
+	ARENA_SCALARS(SAVE)
+#undef SAVE
+	memcpy(to->fastbins, a->fastbins, sizeof to->fastbins);
+	memcpy(to->binmap, a->binmap, sizeof to->binmap);
+}
+
 void alloc_arena_use(alloc *a, unsigned k)
 {
 	if (k == a->av)
 		return;
-	alloc_arena *s = &a->ar[a->av], *d = &a->ar[k];
-	s->top = a->top;
-	s->last_remainder = a->last_remainder;
-	s->system_mem = a->system_mem;
-	s->max_system_mem = a->max_system_mem;
-	memcpy(s->fastbins, a->fastbins, sizeof s->fastbins);
-	memcpy(s->binmap, a->binmap, sizeof s->binmap);
-	s->have_fastchunks = a->have_fastchunks;
-	s->contiguous = a->contiguous;
-	a->top = d->top;
-	a->last_remainder = d->last_remainder;
-	a->system_mem = d->system_mem;
-	a->max_system_mem = d->max_system_mem;
+	save(a, &a->ar[a->av]);
+	const alloc_arena *d = &a->ar[k];
+#define LOAD(f) a->f = d->f;
+	ARENA_SCALARS(LOAD)
+#undef LOAD
 	memcpy(a->fastbins, d->fastbins, sizeof d->fastbins);
 	memcpy(a->binmap, d->binmap, sizeof d->binmap);
-	a->have_fastchunks = d->have_fastchunks;
-	a->contiguous = d->contiguous;
 	a->av = (uint8_t)k;
 }
 
 void alloc_arena_get(const alloc *a, unsigned k, alloc_arena *out)
 {
 	*out = a->ar[k];
-	if (k == a->av) {
-		out->top = a->top;
-		out->last_remainder = a->last_remainder;
-		out->system_mem = a->system_mem;
-		out->max_system_mem = a->max_system_mem;
-		memcpy(out->fastbins, a->fastbins, sizeof out->fastbins);
-		memcpy(out->binmap, a->binmap, sizeof out->binmap);
-		out->have_fastchunks = a->have_fastchunks;
-		out->contiguous = a->contiguous;
-	}
+	if (k == a->av)
+		save(a, out);
 	if (k == 0)
 		out->state = a->lay.arena;
 }

@@ -624,19 +624,25 @@ void report_where(sbuf *b, alloc *a, const heapview *v, uint64_t p)
 	sb_printf(b, "\n");
 }
 
+/* The operation's events, a line each (a bin found empty is left out). */
+static void event_lines(sbuf *b, engine *e, const eng_result *r)
+{
+	for (uint32_t i = 0; i < r->nev; i++) {
+		if (r->ev[i].kind == ALLOC_EV_BIN_MISS)
+			continue;
+		sb_printf(b, "   ");
+		report_event(b, eng_heap(e), &r->ev[i]);
+		sb_printf(b, "\n");
+	}
+}
+
 void report_op(sbuf *b, engine *e, const eng_result *r, const char *text)
 {
 	if (r->kind == ENG_THREAD && r->status == ALLOC_OK) {
 		/* a tN: prefix: the switch, then the call on its own line */
 		sb_printf(b, "#%llu thread %llu runs the calls now%s\n", X(r->seq + 1), X(r->arg),
 			  r->ret ? " (main created it first)" : "");
-		for (uint32_t i = 0; i < r->nev; i++) {
-			if (r->ev[i].kind == ALLOC_EV_BIN_MISS)
-				continue;
-			sb_printf(b, "   ");
-			report_event(b, eng_heap(e), &r->ev[i]);
-			sb_printf(b, "\n");
-		}
+		event_lines(b, e, r);
 		return;
 	}
 	sb_printf(b, "#%llu %.150s", X(r->seq + 1), text);
@@ -728,13 +734,7 @@ void report_op(sbuf *b, engine *e, const eng_result *r, const char *text)
 		}
 		sb_printf(b, "\n");
 	}
-	for (uint32_t i = 0; i < r->nev; i++) {
-		if (r->ev[i].kind == ALLOC_EV_BIN_MISS)
-			continue;
-		sb_printf(b, "   ");
-		report_event(b, eng_heap(e), &r->ev[i]);
-		sb_printf(b, "\n");
-	}
+	event_lines(b, e, r);
 }
 
 static void json_str(sbuf *b, const char *s)
