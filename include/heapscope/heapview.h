@@ -14,6 +14,7 @@
 #ifndef HEAPSCOPE_HEAPVIEW_H
 #define HEAPSCOPE_HEAPVIEW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,6 +63,11 @@ void hv_build(heapview *v, alloc *a);
  * holds.  heap_start and brk are the arena's first heap and the end of
  * its newest one. */
 void hv_build_arena(heapview *v, alloc *a, unsigned k);
+/* Bring v, a snapshot of old, up to date with a (old's copy-on-write
+ * descendant), walking only the pages that changed and the lists that
+ * did; false when it cannot (threads, a design, corruption, too many
+ * changes): then v must be freed and built again. */
+bool hv_update(heapview *v, alloc *old, alloc *a);
 /* Release a snapshot. */
 void hv_free(heapview *v);
 /* Index of the chunk containing addr (header included), or -1. */

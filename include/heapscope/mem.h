@@ -227,5 +227,10 @@ uint64_t mem_take_detached(mem_space *m);
 uint64_t mem_digest(const mem_space *m);
 /* Number of materialised pages referenced (shared or not). */
 size_t mem_page_count(const mem_space *m);
+/* The pages of [lo, hi) whose bytes may differ between old and cur (cur a
+ * copy-on-write clone's descendant: a page both still share is unchanged),
+ * their addresses into out, at most max: the count, or max + 1 when more. */
+size_t mem_dirty_pages(const mem_space *old, const mem_space *cur, uint64_t lo, uint64_t hi, uint64_t *out,
+		       size_t max);
 
 #endif

@@ -1024,3 +1024,45 @@ uint64_t mem_digest(const mem_space *m)
 	return r.h;
 }
 
+size_t mem_dirty_pages(const mem_space *old, const mem_space *cur, uint64_t lo, uint64_t hi, uint64_t *out,
+		       size_t max)
+{
+	size_t n = 0;
+	lo &= ~(uint64_t)(MEM_PAGE - 1);
+	for (uint64_t p = lo; p < hi;) {
+		size_t i = find_index(cur, p), j = find_index(old, p);
+		const mem_map *c = i < cur->n && cur->maps[i].start <= p ? &cur->maps[i] : NULL;
+		const mem_map *o = j < old->n && old->maps[j].start <= p ? &old->maps[j] : NULL;
+		if (!c) {
+			p = i < cur->n ? cur->maps[i].start : hi; /* nothing mapped here now: nothing to read */
+			continue;
+		}
+		uint64_t end = c->end < hi ? c->end : hi;
+		if (o && o->end < end)
+			end = o->end;
+		for (; p < end; p += MEM_PAGE) {
+			size_t kc = (size_t)((p - c->start) / MEM_PAGE);
+			bool same = false;
+			if (o && o->start - c->start == 0) {
+				/* the same leaf is the same 512 pages: skip them at once */
+				mem_leaf *lc = c->dir[kc >> LEAF_SHIFT], *lo_ = o->dir[kc >> LEAF_SHIFT];
+				if (lc == lo_ && !(kc & LEAF_MASK) && p + MEM_LEAF_PAGES * (uint64_t)MEM_PAGE <= end) {
+					p += (MEM_LEAF_PAGES - 1) * (uint64_t)MEM_PAGE;
+					continue;
+				}
+				same = slot_get(c, kc) == slot_get(o, kc);
+			} else if (o) {
+				size_t ko = (size_t)((p - o->start) / MEM_PAGE);
+				same = slot_get(c, kc) == slot_get(o, ko);
+			}
+			if (!same) {
+				if (n == max)
+					return max + 1;
+				out[n++] = p;
+			}
+		}
+		if (!o)
+			continue;
+	}
+	return n;
+}

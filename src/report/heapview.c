@@ -113,11 +113,85 @@ void hv_build(heapview *v, alloc *a)
 	hv_build_arena(v, a, 0);
 }
 
+/* The walks of one list into l (empty on entry), tagging its chunks into ts
+ * when ts is not NULL; each stops early (broken) at a cycle's length, a
+ * misaligned entry or a fault. */
+static void walk_tcache_bin(alloc *a, uint64_t tc, unsigned i, hv_list *l, uint64_t limit, tags *ts)
+{
+	const uint64_t W = alloc_ssz(a), H = alloc_hdr(a);
+	uint64_t e = 0, stored;
+	uint32_t cap = 0;
+	if (!alloc_rdword(a, tc + 0x80 + W * i, &e))
+		return;
+	stored = e;
+	while (e) {
+		if ((e & 15) || l->n > limit || l->n > 65536) {
+			l->broken = 1;
+			break;
+		}
+		list_push(l, e - H, stored, &cap);
+		if (ts)
+			tag_add(ts, e - H, ALLOC_BIN_TCACHE, i);
+		if (!alloc_rdword(a, e, &stored)) {
+			l->broken = 1;
+			break;
+		}
+		e = (e >> 12) ^ stored;
+	}
+}
+
+static void walk_fastbin(alloc *a, uint64_t head, unsigned i, hv_list *l, uint64_t limit, tags *ts)
+{
+	const uint64_t H = alloc_hdr(a);
+	uint64_t c = head, stored = c;
+	uint32_t cap = 0;
+	while (c) {
+		if (((c + (H == 16 ? 0 : H)) & 15) || l->n > limit) {
+			l->broken = 1;
+			break;
+		}
+		list_push(l, c, stored, &cap);
+		if (ts)
+			tag_add(ts, c, ALLOC_BIN_FAST, i);
+		if (!alloc_rdword(a, c + H, &stored)) {
+			l->broken = 1;
+			break;
+		}
+		c = ((c + H) >> 12) ^ stored;
+	}
+}
+
+static int bin_kind(unsigned i)
+{
+	return i == 1 ? ALLOC_BIN_UNSORTED : i < 64 ? ALLOC_BIN_SMALL : ALLOC_BIN_LARGE;
+}
+
+static void walk_bin(alloc *a, unsigned k, unsigned i, hv_list *l, uint64_t limit, tags *ts)
+{
+	const uint64_t H = alloc_hdr(a);
+	uint64_t hdr = alloc_arena_bin_at(a, k, i), c;
+	uint32_t cap = 0;
+	if (!alloc_rdword(a, hdr + H, &c))
+		return;
+	while (c != hdr) {
+		if (l->n > limit) {
+			l->broken = 1;
+			break;
+		}
+		list_push(l, c, c, &cap);
+		if (ts)
+			tag_add(ts, c, bin_kind(i), i);
+		if (!alloc_rdword(a, c + H, &c)) {
+			l->broken = 1;
+			break;
+		}
+	}
+}
+
 /* Tag the chunks every thread's tcache holds (any thread may cache any
  * arena's chunks); the running thread's lists go into v. */
 static void tag_tcaches(heapview *v, alloc *a, tags *ts, uint64_t limit)
 {
-	const uint64_t W = alloc_ssz(a), H = alloc_hdr(a);
 	for (unsigned t = 0; t < ALLOC_MAX_THREADS; t++) {
 		if (!a->th[t].alive)
 			continue;
@@ -131,24 +205,7 @@ static void tag_tcaches(heapview *v, alloc *a, tags *ts, uint64_t limit)
 			hv_list scratch = {0}, *l = running ? &v->tcache[i] : &scratch;
 			if (running)
 				v->tcount[i] = cnt;
-			uint64_t e = 0, stored;
-			uint32_t cap = 0;
-			if (!alloc_rdword(a, tc + 0x80 + W * i, &e))
-				continue;
-			stored = e;
-			while (e) {
-				if ((e & 15) || l->n > limit || l->n > 65536) {
-					l->broken = 1;
-					break;
-				}
-				list_push(l, e - H, stored, &cap);
-				tag_add(ts, e - H, ALLOC_BIN_TCACHE, i);
-				if (!alloc_rdword(a, e, &stored)) {
-					l->broken = 1;
-					break;
-				}
-				e = (e >> 12) ^ stored;
-			}
+			walk_tcache_bin(a, tc, i, l, limit, ts);
 			free(scratch.chunk);
 			free(scratch.stored);
 		}
@@ -221,44 +278,11 @@ void hv_build_arena(heapview *v, alloc *a, unsigned k)
 		limit = 1u << 20;
 
 	tag_tcaches(v, a, &ts, limit);
-	for (unsigned i = 0; i < ALLOC_NFASTBINS; i++) {
-		uint64_t c = ar.fastbins[i], stored = c;
-		uint32_t cap = 0;
-		while (c) {
-			if (((c + (H == 16 ? 0 : H)) & 15) || v->fast[i].n > limit) {
-				v->fast[i].broken = 1;
-				break;
-			}
-			list_push(&v->fast[i], c, stored, &cap);
-			tag_add(&ts, c, ALLOC_BIN_FAST, i);
-			if (!alloc_rdword(a, c + H, &stored)) {
-				v->fast[i].broken = 1;
-				break;
-			}
-			c = ((c + H) >> 12) ^ stored;
-		}
-	}
-	if (a->initialized) {
-		for (unsigned i = 1; i < ALLOC_NBINS; i++) {
-			uint64_t hdr = alloc_arena_bin_at(a, k, i), c;
-			uint32_t cap = 0;
-			if (!alloc_rdword(a, hdr + H, &c))
-				continue;
-			int kind = i == 1 ? ALLOC_BIN_UNSORTED : i < 64 ? ALLOC_BIN_SMALL : ALLOC_BIN_LARGE;
-			while (c != hdr) {
-				if (v->bins[i].n > limit) {
-					v->bins[i].broken = 1;
-					break;
-				}
-				list_push(&v->bins[i], c, c, &cap);
-				tag_add(&ts, c, kind, i);
-				if (!alloc_rdword(a, c + H, &c)) {
-					v->bins[i].broken = 1;
-					break;
-				}
-			}
-		}
-	}
+	for (unsigned i = 0; i < ALLOC_NFASTBINS; i++)
+		walk_fastbin(a, ar.fastbins[i], i, &v->fast[i], limit, &ts);
+	if (a->initialized)
+		for (unsigned i = 1; i < ALLOC_NBINS; i++)
+			walk_bin(a, k, i, &v->bins[i], limit, &ts);
 	if (ts.n)
 		qsort(ts.t, ts.n, sizeof *ts.t, tag_cmp);
 
@@ -378,4 +402,298 @@ long hv_find(const heapview *v, uint64_t addr)
 		if (addr >= v->chunks[i].addr && addr < v->chunks[i].addr + v->chunks[i].size)
 			return (long)i;
 	return -1;
+}
+
+/* --- bringing a snapshot up to date ------------------------------------ */
+
+#define UPDATE_MAX_DIRTY 256 /* more changed pages than this: rebuild */
+
+/* Index of the first heap chunk of v (top included) that ends above addr. */
+static size_t first_ending_above(const heapview *v, uint64_t addr)
+{
+	size_t lo = 0, hi = v->nheap;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (v->chunks[mid].addr + v->chunks[mid].size <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Index of the heap chunk of v starting at addr, or -1. */
+static long starting_at(const heapview *v, uint64_t addr)
+{
+	size_t i = first_ending_above(v, addr);
+	return i < v->nheap && v->chunks[i].addr == addr ? (long)i : -1;
+}
+
+static bool in_pages(const uint64_t *pages, size_t n, uint64_t lo, uint64_t hi)
+{
+	/* whether some page of the sorted list overlaps [lo, hi) */
+	size_t a = 0, b = n;
+	while (a < b) {
+		size_t mid = (a + b) / 2;
+		if (pages[mid] + MEM_PAGE <= lo)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	return a < n && pages[a] < hi;
+}
+
+/* Which lists changed: one flag per tcache bin, fast bin and bin. */
+typedef struct dirty_lists {
+	bool tc[ALLOC_TCACHE_BINS], fast[ALLOC_NFASTBINS], bin[ALLOC_NBINS];
+} dirty_lists;
+
+static void mark(dirty_lists *d, int state, unsigned bin)
+{
+	if (state == ALLOC_BIN_TCACHE && bin < ALLOC_TCACHE_BINS)
+		d->tc[bin] = true;
+	else if (state == ALLOC_BIN_FAST && bin < ALLOC_NFASTBINS)
+		d->fast[bin] = true;
+	else if ((state == ALLOC_BIN_UNSORTED || state == ALLOC_BIN_SMALL || state == ALLOC_BIN_LARGE) && bin < ALLOC_NBINS)
+		d->bin[bin] = true;
+}
+
+static hv_list *list_of(heapview *v, int which, unsigned i)
+{
+	return which == 0 ? &v->tcache[i] : which == 1 ? &v->fast[i] : &v->bins[i];
+}
+
+bool hv_update(heapview *v, alloc *old, alloc *a)
+{
+	const uint64_t W = alloc_ssz(a);
+	/* the single-threaded glibc heap of main_arena, seen whole before */
+	if (a->design || old->design || v->design || v->arena || a->multi || old->multi || v->corrupt ||
+	    !a->initialized || !old->initialized || !a->top || !old->top || a->ngaps || old->ngaps ||
+	    a->lay.heap != old->lay.heap || a->tcache != old->tcache || !a->tcache || v->nheap == 0 ||
+	    v->chunks[v->nheap - 1].addr != old->top || alloc_first_chunk(a) != alloc_first_chunk(old))
+		return false;
+	for (unsigned i = 0; i < ALLOC_TCACHE_BINS; i++)
+		if (v->tcache[i].broken)
+			return false;
+	for (unsigned i = 0; i < ALLOC_NFASTBINS; i++)
+		if (v->fast[i].broken)
+			return false;
+	for (unsigned i = 1; i < ALLOC_NBINS; i++)
+		if (v->bins[i].broken)
+			return false;
+	uint64_t dirty[UPDATE_MAX_DIRTY];
+	uint64_t hi = a->brk > old->brk ? a->brk : old->brk;
+	size_t nd = mem_dirty_pages(old->mem, a->mem, a->lay.heap, hi, dirty, UPDATE_MAX_DIRTY);
+	if (nd > UPDATE_MAX_DIRTY)
+		return false;
+
+	/* 1. the lists that may have changed: a head that moved, or a member
+	 * lying in a changed page */
+	dirty_lists d;
+	memset(&d, 0, sizeof d);
+	for (unsigned i = 0; i < ALLOC_TCACHE_BINS; i++) {
+		uint64_t x = 0, y = 0;
+		uint16_t cx = 0, cy = 0;
+		alloc_rdword(old, old->tcache + 0x80 + W * i, &x);
+		alloc_rdword(a, a->tcache + 0x80 + W * i, &y);
+		mem_read(old->mem, old->tcache + 2 * i, &cx, 2);
+		mem_read(a->mem, a->tcache + 2 * i, &cy, 2);
+		d.tc[i] = x != y || cx != cy;
+	}
+	for (unsigned i = 0; i < ALLOC_NFASTBINS; i++)
+		d.fast[i] = old->fastbins[i] != a->fastbins[i];
+	for (unsigned i = 1; i < ALLOC_NBINS; i++) {
+		uint64_t h = alloc_bin_at(a, i), f0 = 0, b0 = 0, f1 = 0, b1 = 0;
+		alloc_rdword(old, h + 2 * W, &f0);
+		alloc_rdword(old, h + 3 * W, &b0);
+		alloc_rdword(a, h + 2 * W, &f1);
+		alloc_rdword(a, h + 3 * W, &b1);
+		d.bin[i] = f0 != f1 || b0 != b1;
+	}
+	for (size_t k = 0; k < nd; k++)
+		for (size_t i = first_ending_above(v, dirty[k]); i < v->nheap && v->chunks[i].addr < dirty[k] + MEM_PAGE; i++)
+			mark(&d, v->chunks[i].state, v->chunks[i].bin);
+
+	/* 2. re-walk the chunks around each changed page, from the last
+	 * boundary before it that a clean size field vouches for, to the
+	 * first old boundary past it (or to the new top) */
+	uint64_t top = a->top;
+	size_t cap = v->n, tmpcap = 64, ntmp;
+	hv_chunk *tmp = xmalloc(sizeof *tmp * tmpcap);
+	for (size_t k = 0; k < nd;) {
+		size_t from = first_ending_above(v, dirty[k]);
+		if (from >= v->nheap)
+			from = v->nheap - 1;
+		/* the chunk before must have a clean size field */
+		while (from > 0 && in_pages(dirty, nd, v->chunks[from - 1].addr + W, v->chunks[from - 1].addr + 2 * W))
+			from--;
+		uint64_t c = from ? v->chunks[from - 1].addr + v->chunks[from - 1].size : alloc_first_chunk(a);
+		if (from && v->chunks[from].addr != c) {
+			free(tmp);
+			return false;
+		}
+		ntmp = 0;
+		size_t to = v->nheap; /* old records [from, to) are replaced */
+		uint64_t need = dirty[k] + MEM_PAGE; /* the walk must get past this page */
+		bool at_top = false;
+		for (;;) {
+			if (c >= top) {
+				at_top = c == top;
+				break;
+			}
+			/* past every changed page met so far, at an old boundary whose
+			 * size field is clean: the rest of the old walk still holds */
+			while (k < nd && dirty[k] + MEM_PAGE <= c)
+				k++;
+			long o = starting_at(v, c);
+			if (o > (long)from && c >= need && (k >= nd || dirty[k] >= c + 2 * W) &&
+			    !in_pages(dirty, nd, c + W, c + 2 * W) && v->chunks[o].state != ALLOC_BIN_TOP) {
+				to = (size_t)o;
+				break;
+			}
+			uint64_t raw;
+			if (!alloc_rdword(a, c + W, &raw)) {
+				free(tmp);
+				return false;
+			}
+			uint64_t size = raw & ~(uint64_t)7;
+			if (size < alloc_hdr(a) || c + size > top || size > a->system_mem) {
+				free(tmp);
+				return false; /* corruption: the full walk says where and why */
+			}
+			if (ntmp == tmpcap)
+				tmp = xrealloc(tmp, sizeof *tmp * (tmpcap *= 2));
+			/* a chunk that starts where one did keeps its list state: a
+			 * change of list shows in the lists' walks (step 3) */
+			hv_chunk rec = {c, size, raw, ALLOC_BIN_NONE, 0};
+			if (o >= 0 && v->chunks[o].state != ALLOC_BIN_TOP) {
+				rec.state = v->chunks[o].state;
+				rec.bin = v->chunks[o].bin;
+			}
+			tmp[ntmp++] = rec;
+			c += size;
+		}
+		if (at_top) {
+			uint64_t raw = 0;
+			if (!alloc_rdword(a, top + W, &raw)) {
+				free(tmp);
+				return false;
+			}
+			if (ntmp == tmpcap)
+				tmp = xrealloc(tmp, sizeof *tmp * (tmpcap *= 2));
+			tmp[ntmp++] = (hv_chunk){top, raw & ~(uint64_t)7, raw, ALLOC_BIN_TOP, 0};
+			to = v->nheap;
+		} else if (c > top) {
+			free(tmp);
+			return false;
+		}
+		/* splice: records [from, to) become tmp[0, ntmp) */
+		size_t oldn = to - from;
+		if (ntmp != oldn) {
+			if (v->n - oldn + ntmp > cap) {
+				cap = (v->n - oldn + ntmp) * 2;
+				v->chunks = xrealloc(v->chunks, sizeof *v->chunks * cap);
+			}
+			memmove(&v->chunks[from + ntmp], &v->chunks[to], sizeof *v->chunks * (v->n - to));
+			v->n = v->n - oldn + ntmp;
+			v->nheap = v->nheap - oldn + ntmp;
+		}
+		memcpy(&v->chunks[from], tmp, sizeof *tmp * ntmp);
+		if (at_top)
+			break;
+		while (k < nd && dirty[k] + MEM_PAGE <= c)
+			k++;
+	}
+	free(tmp);
+	if (v->chunks[v->nheap - 1].addr != top || v->chunks[v->nheap - 1].state != ALLOC_BIN_TOP)
+		return false;
+
+	/* 3. the changed lists: their old members lose their state, then
+	 * their new members get theirs */
+	uint64_t limit = a->system_mem / 32 + 16;
+	if (limit > (1u << 20))
+		limit = 1u << 20;
+	static const unsigned counts[3] = {ALLOC_TCACHE_BINS, ALLOC_NFASTBINS, ALLOC_NBINS};
+	/* the changed lists walked again; the old walks are kept until the
+	 * states are moved over */
+	hv_list fresh[3][ALLOC_NBINS];
+	memset(fresh, 0, sizeof fresh);
+	for (int which = 0; which < 3; which++)
+		for (unsigned i = which == 2; i < counts[which]; i++) {
+			bool dl = which == 0 ? d.tc[i] : which == 1 ? d.fast[i] : d.bin[i];
+			if (!dl)
+				continue;
+			hv_list *l = &fresh[which][i];
+			if (which == 0)
+				walk_tcache_bin(a, a->tcache, i, l, limit, NULL);
+			else if (which == 1)
+				walk_fastbin(a, a->fastbins[i], i, l, limit, NULL);
+			else
+				walk_bin(a, 0, i, l, limit, NULL);
+		}
+	/* members that left lose their state, then members that came get
+	 * theirs; the entries both walks share at the start and at the end
+	 * (a push or a pop at either end) are left as they are */
+	for (int pass = 0; pass < 2; pass++)
+		for (int which = 0; which < 3; which++)
+			for (unsigned i = which == 2; i < counts[which]; i++) {
+				bool dl = which == 0 ? d.tc[i] : which == 1 ? d.fast[i] : d.bin[i];
+				if (!dl)
+					continue;
+				hv_list *ol = list_of(v, which, i), *nl = &fresh[which][i];
+				uint32_t pre = 0, suf = 0;
+				while (pre < ol->n && pre < nl->n && ol->chunk[pre] == nl->chunk[pre])
+					pre++;
+				while (suf < ol->n - pre && suf < nl->n - pre &&
+				       ol->chunk[ol->n - 1 - suf] == nl->chunk[nl->n - 1 - suf])
+					suf++;
+				const hv_list *l = pass == 0 ? ol : nl;
+				int state = pass == 0 ? ALLOC_BIN_NONE
+					    : which == 0 ? ALLOC_BIN_TCACHE
+					    : which == 1 ? ALLOC_BIN_FAST
+							 : bin_kind(i);
+				for (uint32_t j = pre; j + suf < l->n; j++) {
+					long o = starting_at(v, l->chunk[j]);
+					if (o >= 0 && v->chunks[o].state != ALLOC_BIN_TOP) {
+						v->chunks[o].state = (uint8_t)state;
+						v->chunks[o].bin = (uint16_t)(pass ? i : 0);
+					}
+				}
+			}
+	bool broken = false;
+	for (int which = 0; which < 3; which++)
+		for (unsigned i = which == 2; i < counts[which]; i++) {
+			bool dl = which == 0 ? d.tc[i] : which == 1 ? d.fast[i] : d.bin[i];
+			if (!dl)
+				continue;
+			hv_list *l = list_of(v, which, i);
+			free(l->chunk);
+			free(l->stored);
+			*l = fresh[which][i];
+			broken |= l->broken;
+		}
+	if (broken)
+		return false;
+	for (unsigned i = 0; i < ALLOC_TCACHE_BINS; i++) {
+		uint16_t cnt = 0;
+		mem_read(a->mem, a->tcache + 2 * i, &cnt, 2);
+		v->tcount[i] = cnt;
+	}
+
+	/* 4. the mmapped chunks after the heap's, and the heap's edges */
+	v->n = v->nheap;
+	const mem_space *m = a->mem;
+	for (size_t i = 0; i < m->n; i++) {
+		const mem_map *mp = &m->maps[i];
+		uint64_t raw;
+		if (mp->kind == MEM_CHUNK && alloc_rdword(a, mp->start + mp->aux + W, &raw)) {
+			if (v->n == cap)
+				v->chunks = xrealloc(v->chunks, sizeof *v->chunks * (cap = cap ? 2 * cap : 256));
+			v->chunks[v->n++] = (hv_chunk){mp->start + mp->aux, raw & ~(uint64_t)7, raw, ALLOC_BIN_MMAP, 0};
+		}
+	}
+	v->brk = a->brk;
+	v->top = top;
+	v->top_size = v->chunks[v->nheap - 1].size;
+	return true;
 }

@@ -37,6 +37,7 @@ struct session {
 	uint64_t view_gen;
 	bool view_ok;
 	unsigned arena_shown; /* the arena the snapshot (panes, chunks, bins) shows */
+	alloc *view_of; /* a copy-on-write clone of the state the snapshot shows */
 	const char *curline; /* the line being run, for error carets */
 	char *code; /* the running statement without its comment */
 	size_t codecap;

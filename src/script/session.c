@@ -27,6 +27,7 @@ void sess_free(session *s)
 		return;
 	if (s->view_ok)
 		hv_free(&s->view);
+	alloc_free(s->view_of);
 	script_free(s->scr);
 	for (int i = 0; i < s->nreqs; i++)
 		free(s->reqs[i]);
@@ -198,12 +199,20 @@ unsigned sess_show_arena(session *s, int k)
 const heapview *sess_view(session *s)
 {
 	if (!s->view_ok || s->view_gen != eng_generation(s->eng)) {
-		if (s->view_ok)
-			hv_free(&s->view);
 		alloc *h = eng_heap(s->eng);
 		if (s->arena_shown >= h->nar) /* gone with an undo or a reset */
 			s->arena_shown = 0;
-		hv_build_arena(&s->view, h, s->arena_shown);
+		/* only what changed since the last snapshot is walked again when
+		 * that can be done; else the whole heap */
+		bool updated = s->view_ok && s->view_of && hv_update(&s->view, s->view_of, h);
+		if (!updated) {
+			if (s->view_ok)
+				hv_free(&s->view);
+			hv_build_arena(&s->view, h, s->arena_shown);
+		}
+		alloc_free(s->view_of);
+		/* what the next update compares with (when one can be done) */
+		s->view_of = h->design || h->multi || s->arena_shown ? NULL : alloc_clone(h);
 		s->view_ok = true;
 		s->view_gen = eng_generation(s->eng);
 	}

@@ -64,8 +64,34 @@ static void measure(int nchunks, SCREEN *scr)
 		if (d < best)
 			best = d;
 	}
-	printf("draw: %7zu chunks: %.3f ms per frame (mean of %d, best %.3f); snapshot rebuild per operation %.2f ms\n",
-	       v->n, total / frames, frames, best, t1 - t0);
+	/* then operations one at a time, the snapshot brought up to date
+	 * after each (only what changed is walked again) */
+	double upd = 0, worst = 0;
+	int nops = 2000;
+	eng_result r;
+	char name[32];
+	for (int i = 0; i < nops; i++) {
+		/* a new block, or the free of one fill() left in use (each once) */
+		eng_op op;
+		if (i % 2 == 0) {
+			snprintf(name, sizeof name, "n%d", i);
+			op = (eng_op){.kind = ENG_MALLOC, .dst = eng_var(t->eng, name, true), .x = (uint64_t)(16 + (i % 40) * 24)};
+		} else {
+			uint64_t p = 0;
+			snprintf(name, sizeof name, "c%d", ((i * 7919) % (nchunks / 3)) * 3 + 1);
+			eng_var_get(t->eng, eng_var(t->eng, name, false), &p);
+			op = (eng_op){.kind = ENG_FREE, .dst = -1, .x = p};
+		}
+		eng_exec(t->eng, &op, &r);
+		double a = now_ms();
+		sess_view(t->sess);
+		double d = now_ms() - a;
+		upd += d;
+		worst = d > worst ? d : worst;
+	}
+	printf("draw: %7zu chunks: %.3f ms per frame (mean of %d, best %.3f); snapshot rebuild %.2f ms; snapshot update "
+	       "per operation %.4f ms (mean of %d mallocs and frees, worst %.3f)\n",
+	       v->n, total / frames, frames, best, t1 - t0, upd / nops, nops, worst);
 	tui_free(t);
 }
 
