@@ -184,9 +184,10 @@ static bool create(alloc *a, unsigned n, unsigned creator)
 		t->stack_len = c.len;
 		t->dtv = c.dtv;
 		t->alive = true;
-		mem_map *mp = mem_map_at(a->mem, c.stack);
-		for (; mp && mp->start < c.stack + c.len && mp->kind == MEM_TSTACK; mp++)
-			mp->aux = n;
+		mem_space *m = a->mem;
+		for (size_t i = 0; i < m->n; i++) /* its guard page and the rest say whose it is now */
+			if (m->maps[i].kind == MEM_TSTACK && m->maps[i].start >= c.stack && m->maps[i].start < c.stack + c.len)
+				m->maps[i].aux = n;
 		alloc_emit(a, ALLOC_EV_THREAD, ALLOC_BIN_NONE, 0, t->stack, n, 1);
 		return true;
 	}

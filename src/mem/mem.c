@@ -493,7 +493,12 @@ bool mem_split(mem_space *m, uint64_t at)
 	hi.dir = xcalloc(hi.cap ? hi.cap : 1, sizeof *hi.dir);
 	size_t k0 = (size_t)(lo_len / MEM_PAGE), np = map_npages(&hi);
 	for (size_t j = 0; j < np; j++) {
-		mem_page *p = slot_get(&m->maps[i], k0 + j);
+		size_t src = k0 + j;
+		if (!(src & LEAF_MASK) && !m->maps[i].dir[src >> LEAF_SHIFT]) {
+			j += LEAF_MASK; /* a leaf never written: nothing to carry over */
+			continue;
+		}
+		mem_page *p = slot_get(&m->maps[i], src);
 		if (!p)
 			continue;
 		if (real(p))
