@@ -386,28 +386,6 @@ void hv_free(heapview *v)
 	memset(v, 0, sizeof *v);
 }
 
-long hv_find(const heapview *v, uint64_t addr)
-{
-	size_t lo = 0, hi = v->nheap;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (v->chunks[mid].addr + v->chunks[mid].size <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < v->nheap && v->chunks[lo].addr <= addr)
-		return (long)lo;
-	for (size_t i = v->nheap; i < v->n; i++)
-		if (addr >= v->chunks[i].addr && addr < v->chunks[i].addr + v->chunks[i].size)
-			return (long)i;
-	return -1;
-}
-
-/* --- bringing a snapshot up to date ------------------------------------ */
-
-#define UPDATE_MAX_DIRTY 256 /* more changed pages than this: rebuild */
-
 /* Index of the first heap chunk of v (top included) that ends above addr. */
 static size_t first_ending_above(const heapview *v, uint64_t addr)
 {
@@ -421,6 +399,21 @@ static size_t first_ending_above(const heapview *v, uint64_t addr)
 	}
 	return lo;
 }
+
+long hv_find(const heapview *v, uint64_t addr)
+{
+	size_t lo = first_ending_above(v, addr);
+	if (lo < v->nheap && v->chunks[lo].addr <= addr)
+		return (long)lo;
+	for (size_t i = v->nheap; i < v->n; i++)
+		if (addr >= v->chunks[i].addr && addr < v->chunks[i].addr + v->chunks[i].size)
+			return (long)i;
+	return -1;
+}
+
+/* --- bringing a snapshot up to date ------------------------------------ */
+
+#define UPDATE_MAX_DIRTY 256 /* more changed pages than this: rebuild */
 
 /* Index of the heap chunk of v starting at addr, or -1. */
 static long starting_at(const heapview *v, uint64_t addr)
