@@ -222,6 +222,12 @@ size_t mem_extra_bytes(mem_space *const *snaps, size_t n, const mem_space *cur);
  * (copy-on-write copies and drops of shared pages and leaves): memory now
  * held only by the clones. */
 uint64_t mem_take_detached(mem_space *m);
+/* Pack the pages the newest of snaps (oldest first, each a clone of the
+ * space before the next) holds and cur no longer does, in that snapshot
+ * and in the older ones that share them: the same bytes in a twentieth of
+ * the memory.  cur's cached translations are flushed.  Returns the host
+ * bytes this gave back (negative when other clones keep the pages too). */
+int64_t mem_pack_history(mem_space *const *snaps, size_t n, mem_space *cur);
 /* A hash of the mappings and their contents (equal contents hash equal,
  * however the pages are stored); costs the materialised pages only. */
 uint64_t mem_digest(const mem_space *m);

@@ -9,6 +9,18 @@
  * before any of its slots changes; a page referenced more than once (by
  * several leaves) is copied before it is written.  So a clone taken for undo
  * never sees later writes, and costs only its directories.
+ *
+ * A page only history still holds may be packed (mem_pack_history): its
+ * nonzero 8-byte words and a bitmap of where they go, typically a twentieth
+ * of the page, since a simulated heap holds little besides chunk headers
+ * and list pointers.  A packed page reads the same as the page it replaced;
+ * the first access through a space unpacks it into a page private to that
+ * space's (then copied) leaf, so history stays packed.  Packing only ever
+ * replaces a page by one with the same bytes, so any leaf may be changed in
+ * place.
+ *
+ * The fill pools and the pool of spare pages are the process's own: an
+ * address space is used by one thread at a time.
  */
 #include "heapscope/mem.h"
 
@@ -19,7 +31,10 @@
 
 struct mem_page {
 	uint32_t refs;
-	uint8_t b[MEM_PAGE];
+	uint16_t nw; /* packed: the nonzero words in b (after the bitmap) */
+	uint8_t packed;
+	uint8_t pad_;
+	uint8_t b[]; /* MEM_PAGE bytes, or packed: 512-bit bitmap then words */
 };
 
 struct mem_leaf {
@@ -30,7 +45,10 @@ struct mem_leaf {
 #define HOLE ((mem_page *)1)
 #define LEAF_SHIFT 9
 #define LEAF_MASK (MEM_LEAF_PAGES - 1)
-#define PAGE_COST (sizeof(mem_page) + sizeof(void *))
+#define PAGE_BYTES (sizeof(mem_page) + MEM_PAGE)
+#define PAGE_COST (PAGE_BYTES + sizeof(void *))
+#define PACK_WORDS (MEM_PAGE / 8)
+#define PACK_BITMAP (PACK_WORDS / 8)
 
 static bool real(const mem_page *p)
 {
@@ -47,7 +65,7 @@ static mem_page *fill_page(int byte)
 {
 	mem_page *p = fill_pool[byte & 0xff];
 	if (!p) {
-		p = xmalloc(sizeof *p);
+		p = xcalloc(1, PAGE_BYTES);
 		memset(p->b, byte, MEM_PAGE);
 		p->refs = 1; /* the pool's own reference */
 		fill_pool[byte & 0xff] = p;
@@ -75,22 +93,77 @@ static int uniform_byte(const mem_page *p)
 {
 	if (!p)
 		return 0;
-	if (p != HOLE && fill_pool[p->b[0]] == p)
+	if (p != HOLE && !p->packed && fill_pool[p->b[0]] == p)
 		return p->b[0];
 	return -1;
 }
 
+/* Whole pages freed lately, kept for reuse: copy-on-write after every
+ * checkpoint frees and takes thousands, and the host allocator would hand
+ * their memory back to the kernel and fault it in again. */
+#define SPARE_MAX 4096
+static mem_page *spare[SPARE_MAX];
+static unsigned nspare;
+
+static void page_free(mem_page *p)
+{
+	if (!p->packed && nspare < SPARE_MAX)
+		spare[nspare++] = p;
+	else
+		free(p);
+}
+
 static mem_page *page_new(void)
 {
-	mem_page *p = xmalloc(sizeof *p);
+	mem_page *p = nspare ? spare[--nspare] : xmalloc(PAGE_BYTES);
 	p->refs = 1;
+	p->nw = 0;
+	p->packed = 0;
 	return p;
+}
+
+/* Host bytes page p costs. */
+static size_t page_size(const mem_page *p)
+{
+	return p->packed ? sizeof *p + PACK_BITMAP + 8u * p->nw : PAGE_BYTES;
+}
+
+/* Write the bytes of packed page p into out (a page's worth). */
+static void unpack(const mem_page *p, uint8_t *out)
+{
+	const uint8_t *bits = p->b, *w = p->b + PACK_BITMAP;
+	memset(out, 0, MEM_PAGE);
+	for (unsigned i = 0; i < PACK_WORDS; i++)
+		if (bits[i / 8] >> (i % 8) & 1) {
+			memcpy(out + 8 * i, w, 8);
+			w += 8;
+		}
+}
+
+/* The bytes of page p (real): in place, or unpacked into buf. */
+static const uint8_t *page_data(const mem_page *p, uint8_t *buf)
+{
+	if (!p->packed)
+		return p->b;
+	unpack(p, buf);
+	return buf;
+}
+
+/* A new private page with the bytes of page p (real). */
+static mem_page *page_copy(const mem_page *p)
+{
+	mem_page *c = page_new();
+	if (p->packed)
+		unpack(p, c->b);
+	else
+		memcpy(c->b, p->b, MEM_PAGE);
+	return c;
 }
 
 static void page_drop(mem_page *p)
 {
 	if (real(p) && --p->refs == 0)
-		free(p);
+		page_free(p);
 }
 
 static void leaf_drop(mem_leaf *l)
@@ -112,7 +185,7 @@ static void leaf_release(mem_space *m, mem_leaf *l)
 	} else {
 		for (unsigned i = 0; i < MEM_LEAF_PAGES; i++)
 			if (real(l->p[i]) && l->p[i]->refs > 1)
-				m->detached += PAGE_COST;
+				m->detached += page_size(l->p[i]) + sizeof(void *);
 	}
 	leaf_drop(l);
 }
@@ -131,6 +204,38 @@ static mem_page *slot_get(const mem_map *mp, size_t k)
 {
 	mem_leaf *l = mp->dir[k >> LEAF_SHIFT];
 	return l ? l->p[k & LEAF_MASK] : NULL;
+}
+
+/* The pages of [start, start + npages pages) are shared now: cached
+ * translations of them may still be read through but not written. */
+static void tlb_share(mem_space *m, uint64_t start, size_t npages)
+{
+	if (npages >= MEM_TLB) {
+		for (int i = 0; i < MEM_TLB; i++)
+			m->tlb[i].w = 0;
+		return;
+	}
+	for (size_t i = 0; i < npages; i++) {
+		uint64_t a = start + (uint64_t)i * MEM_PAGE;
+		mem_tlb *t = &m->tlb[(a >> 12) & (MEM_TLB - 1)];
+		if (t->tag == a)
+			t->w = 0;
+	}
+}
+
+/* Forget the cached translations of [start, start + len). */
+static void tlb_drop(mem_space *m, uint64_t start, uint64_t len)
+{
+	if (len / MEM_PAGE >= MEM_TLB) {
+		mem_tlb_flush(m);
+		return;
+	}
+	start &= ~(uint64_t)(MEM_PAGE - 1);
+	for (uint64_t a = start; a - start < len; a += MEM_PAGE) {
+		mem_tlb *t = &m->tlb[(a >> 12) & (MEM_TLB - 1)];
+		if (t->tag == a)
+			t->tag = MEM_TLB_NONE;
+	}
 }
 
 /* A pointer to page slot k in a leaf this space owns alone. */
@@ -154,7 +259,7 @@ static mem_page **slot_w(mem_space *m, mem_map *mp, size_t k)
 		m->detached += sizeof *l;
 		*lp = l = c;
 		/* the leaf's pages are shared now: none may be written in place */
-		mem_tlb_flush(m);
+		tlb_share(m, mp->start + (uint64_t)(k & ~(size_t)LEAF_MASK) * MEM_PAGE, MEM_LEAF_PAGES);
 	}
 	return &l->p[k & LEAF_MASK];
 }
@@ -164,7 +269,7 @@ static void slot_set(mem_space *m, mem_map *mp, size_t k, mem_page *v)
 {
 	mem_page **s = slot_w(m, mp, k);
 	if (real(*s) && (*s)->refs > 1)
-		m->detached += PAGE_COST;
+		m->detached += page_size(*s) + sizeof(void *);
 	page_drop(*s);
 	*s = v;
 }
@@ -215,7 +320,7 @@ void mem_free(mem_space *m)
 mem_space *mem_clone(const mem_space *m)
 {
 	/* shared pages may no longer be written in place by the original */
-	mem_tlb_flush((mem_space *)m);
+	tlb_share((mem_space *)m, 0, MEM_TLB);
 	mem_space *c = mem_new();
 	c->cap = c->n = m->n;
 	c->mapped = m->mapped;
@@ -271,7 +376,7 @@ const mem_map *mem_find(mem_space *m, uint64_t addr)
 
 bool mem_map_add(mem_space *m, uint64_t start, uint64_t len, mem_kind kind, int prot, const char *name)
 {
-	mem_tlb_flush(m);
+	/* no cached translation changes: only mapped pages are ever cached */
 	if (len == 0 || start + len < start || len > MEM_LIMIT || m->mapped + len > MEM_LIMIT)
 		return false;
 	size_t i = find_index(m, start);
@@ -418,7 +523,7 @@ static bool set_range(mem_space *m, mem_map *mp, size_t ka, size_t kb, mem_page 
 
 void mem_unmap(mem_space *m, uint64_t start, uint64_t len)
 {
-	mem_tlb_flush(m);
+	tlb_drop(m, start, len);
 	uint64_t end = start + len < start ? UINT64_MAX : start + len;
 	size_t i = find_index(m, start);
 	while (i < m->n && m->maps[i].start < end) {
@@ -648,11 +753,12 @@ static uint8_t *wptr(mem_space *m, uint64_t addr)
 		p = page_new();
 		memset(p->b, 0, MEM_PAGE);
 		*s = p;
-	} else if (p->refs > 1) {
-		mem_page *c = page_new();
-		memcpy(c->b, p->b, MEM_PAGE);
-		p->refs--;
-		m->detached += PAGE_COST;
+	} else if (p->refs > 1 || p->packed) {
+		/* shared, or packed (by history): this space gets its own copy */
+		mem_page *c = page_copy(p);
+		if (p->refs > 1)
+			m->detached += page_size(p) + sizeof(void *);
+		page_drop(p);
 		*s = c;
 		p = c;
 	}
@@ -684,6 +790,16 @@ static const uint8_t *rptr(mem_space *m, uint64_t addr, bool *ok)
 	if (p == HOLE) {
 		*ok = false;
 		return NULL;
+	}
+	if (p && p->packed) {
+		/* unpack into this space's own leaf: history keeps the packed page */
+		mem_page **s = slot_w(m, mp, k);
+		mem_page *c = page_copy(p);
+		if (p->refs > 1)
+			m->detached += page_size(p) + sizeof(void *);
+		page_drop(p);
+		*s = p = c;
+		l = mp->dir[k >> LEAF_SHIFT];
 	}
 	*ok = true;
 	mem_tlb *t = &m->tlb[(addr >> 12) & (MEM_TLB - 1)];
@@ -855,6 +971,114 @@ uint64_t mem_take_detached(mem_space *m)
 	return d;
 }
 
+/* A packed copy of page p (real, not packed), or NULL when it would not
+ * be much smaller; *zero set when p reads as zeros throughout. */
+static mem_page *pack(const mem_page *p, bool *zero)
+{
+	uint64_t w[PACK_WORDS];
+	memcpy(w, p->b, MEM_PAGE);
+	unsigned nw = 0;
+	for (unsigned i = 0; i < PACK_WORDS; i++)
+		nw += w[i] != 0;
+	*zero = nw == 0;
+	if (nw == 0 || nw > PACK_WORDS / 2)
+		return NULL;
+	mem_page *c = xmalloc(sizeof *c + PACK_BITMAP + 8u * nw);
+	c->refs = 0;
+	c->nw = (uint16_t)nw;
+	c->packed = 1;
+	uint8_t *bits = c->b, *out = c->b + PACK_BITMAP;
+	memset(bits, 0, PACK_BITMAP);
+	for (unsigned i = 0; i < PACK_WORDS; i++)
+		if (w[i]) {
+			bits[i / 8] |= (uint8_t)(1u << (i % 8));
+			memcpy(out, &w[i], 8);
+			out += 8;
+		}
+	return c;
+}
+
+/* The page slot for address addr in m, or NULL (unmapped, or in a leaf
+ * never written). */
+static mem_page **slot_at(const mem_space *m, uint64_t addr)
+{
+	size_t i = find_index(m, addr);
+	if (i >= m->n || m->maps[i].start > addr)
+		return NULL;
+	const mem_map *mp = &m->maps[i];
+	size_t k = (size_t)((addr - mp->start) / MEM_PAGE);
+	mem_leaf *l = mp->dir[k >> LEAF_SHIFT];
+	return l ? &l->p[k & LEAF_MASK] : NULL;
+}
+
+int64_t mem_pack_history(mem_space *const *snaps, size_t n, mem_space *cur)
+{
+	if (!n)
+		return 0;
+	int64_t saved = 0;
+	const mem_space *top = snaps[n - 1];
+	for (size_t i = 0; i < top->n; i++) {
+		const mem_map *mp = &top->maps[i];
+		/* cur's mapping at the same start shares leaves index for index */
+		size_t ci = find_index(cur, mp->start);
+		const mem_map *cm = ci < cur->n && cur->maps[ci].start == mp->start ? &cur->maps[ci] : NULL;
+		size_t nl = map_nleaves(mp), np = map_npages(mp), cnp = cm ? map_npages(cm) : 0;
+		for (size_t li = 0; li < nl; li++) {
+			mem_leaf *l = mp->dir[li];
+			/* cur's leaf at the same place, when cur maps it alike */
+			const mem_leaf *cl = cm && (li << LEAF_SHIFT) < cnp ? cm->dir[li] : NULL;
+			if (!l || cl == l)
+				continue;
+			if (l->p[0] && uniform_byte(l->p[0]) >= 0 && fill_leaves[uniform_byte(l->p[0])] == l)
+				continue;
+			for (size_t j = 0; j < MEM_LEAF_PAGES && (li << LEAF_SHIFT) + j < np; j++) {
+				mem_page *p = l->p[j];
+				if (!real(p) || p->packed || uniform_byte(p) >= 0)
+					continue;
+				uint64_t addr = mp->start + (uint64_t)((li << LEAF_SHIFT) + j) * MEM_PAGE;
+				if (cm && (li << LEAF_SHIFT) + j < cnp) {
+					if (cl && cl->p[j] == p)
+						continue; /* still the current page */
+				} else {
+					mem_page **cs = slot_at(cur, addr);
+					if (cs && *cs == p)
+						continue;
+				}
+				bool zero;
+				mem_page *c = pack(p, &zero);
+				if (!c && !zero)
+					continue;
+				/* replace p here and down the older snapshots, which hold it
+				 * at the same address for as long as it lived */
+				uint32_t had = p->refs, dropped = 0;
+				for (size_t s = n; s-- > 0;) {
+					mem_page **sp = s == n - 1 ? &l->p[j] : slot_at(snaps[s], addr);
+					if (!sp || (*sp != p && *sp != c))
+						break;
+					if (*sp == c)
+						continue; /* a leaf shared with a newer snapshot */
+					*sp = c;
+					if (c)
+						c->refs++;
+					dropped++;
+					if (dropped == had)
+						break;
+				}
+				if (c)
+					saved -= (int64_t)(page_size(c) + sizeof(void *));
+				if (dropped == had) {
+					saved += (int64_t)PAGE_COST;
+					page_free(p);
+				} else {
+					p->refs -= dropped;
+				}
+			}
+		}
+	}
+	mem_tlb_flush(cur);
+	return saved;
+}
+
 typedef struct pset {
 	const void **t;
 	size_t cap, n;
@@ -899,7 +1123,7 @@ static size_t add_leaf(pset *seen, const mem_leaf *l)
 	size_t bytes = sizeof *l;
 	for (unsigned k = 0; k < MEM_LEAF_PAGES; k++)
 		if (real(l->p[k]) && pset_add(seen, l->p[k]))
-			bytes += sizeof(mem_page);
+			bytes += page_size(l->p[k]);
 	return bytes;
 }
 
@@ -979,7 +1203,9 @@ static int page_byte(const mem_page *p)
 	int u = uniform_byte(p);
 	if (u >= 0)
 		return u;
-	return memcmp(p->b, p->b + 1, MEM_PAGE - 1) ? -1 : p->b[0];
+	uint8_t buf[MEM_PAGE];
+	const uint8_t *b = page_data(p, buf);
+	return memcmp(b, b + 1, MEM_PAGE - 1) ? -1 : b[0];
 }
 
 uint64_t mem_digest(const mem_space *m)
@@ -1017,9 +1243,11 @@ uint64_t mem_digest(const mem_space *m)
 				}
 				run_flush(&r);
 				r.h = mix(r.h, base + k);
+				uint8_t buf[MEM_PAGE];
+				const uint8_t *b = page_data(l->p[k], buf);
 				for (unsigned w = 0; w < MEM_PAGE; w += 8) {
 					uint64_t v;
-					memcpy(&v, l->p[k]->b + w, 8);
+					memcpy(&v, b + w, 8);
 					r.h = mix(r.h, v);
 				}
 			}
