@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define CP_MIN_INTERVAL 256
-#define CP_BYTES_PER_OP 50 /* history budget for checkpoints per operation */
+#define CP_REPLAY_NS 4000000 /* replay between checkpoints, so goto stays under 10 ms */
+#define CP_BYTES_PER_OP 100 /* history budget for checkpoints per operation */
 #define CP_BUDGET_FLOOR (8u << 20)
 #define RUNG_MAX 40 /* temporary clones kept for undo */
 #define RUNG_MIN 16 /* the shortest replay worth a rung */
@@ -41,6 +43,9 @@ struct engine {
 	size_t interval; /* operations between checkpoints */
 	size_t cp_bytes; /* bytes held by checkpoints (estimate, exact after thinning) */
 	size_t cp_mark; /* cp_bytes when the newest checkpoint was taken */
+	size_t cp_pend; /* bytes detached since history was last packed */
+	uint32_t pack_ratio; /* what packing left of them, in 1/1024ths */
+	uint64_t op_ns; /* an operation's time, averaged over every 64th */
 	size_t budget_per_op, budget_floor; /* checkpoint memory allowed */
 	uint8_t *blob;
 	size_t nblob, capblob;
@@ -65,6 +70,13 @@ struct eng_checkpoint {
 	uint8_t *vset;
 	uint32_t nvars;
 };
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* Copy the variables into c. */
 static void vars_save(const engine *e, eng_checkpoint *c)
@@ -137,6 +149,7 @@ engine *eng_new_arch(bool aslr, uint64_t seed, bool legacy, const tb_alloc *desi
 	e->interval = CP_MIN_INTERVAL;
 	e->budget_per_op = CP_BYTES_PER_OP;
 	e->budget_floor = CP_BUDGET_FLOOR;
+	e->pack_ratio = 1024;
 	cp_take(e);
 	return e;
 }
@@ -541,9 +554,11 @@ static void rungs_drop_after(engine *e, size_t n)
 }
 
 /* Rebuild the current state as it is after n operations: clone the
- * nearest clone below and replay, leaving rungs at n - d/2, n - d/4, ...
- * so that the positions just below n are cheap to reach next. */
-static void rebuild(engine *e, size_t n)
+ * nearest clone below and replay; with ladder, leave rungs at n - d/2,
+ * n - d/4, ... so that the positions just below n are cheap to reach next
+ * (each rung costs a clone and the copies after it, so a far jump, which
+ * is not followed by undo as surely, goes without). */
+static void rebuild(engine *e, size_t n, bool ladder)
 {
 	const eng_checkpoint *c = base_for(e, n);
 	size_t from = c->pos;
@@ -552,7 +567,7 @@ static void rebuild(engine *e, size_t n)
 	vars_load(e, c);
 	e->pos = from;
 	size_t d = n - from;
-	for (size_t gap = d / 2; gap >= RUNG_MIN; gap /= 2) {
+	for (size_t gap = d / 2; ladder && gap >= RUNG_MIN; gap /= 2) {
 		size_t p = n - gap;
 		if (p <= e->pos)
 			continue;
@@ -600,6 +615,14 @@ static size_t cp_exact_bytes(const engine *e)
 	return vars + pages;
 }
 
+/* Count the checkpoints' bytes exactly (what was pending included). */
+static size_t cp_recount(engine *e)
+{
+	mem_take_detached(e->heap->mem);
+	e->cp_pend = 0;
+	return e->cp_bytes = cp_exact_bytes(e);
+}
+
 /* Drop every other checkpoint after the first (the newest too when it is
  * the only one left): goto then replays further, memory goes back down. */
 static void cp_thin(engine *e)
@@ -617,7 +640,27 @@ static void cp_thin(engine *e)
 		}
 		e->ncps = w;
 	}
-	e->cp_bytes = cp_exact_bytes(e);
+	cp_recount(e);
+}
+
+/* Pack the pages the newest checkpoint holds and the current state no
+ * longer does: history shrinks to about its nonzero words. */
+static void cp_pack(engine *e)
+{
+	mem_space **snaps = xreallocarray(NULL, e->ncps, sizeof *snaps);
+	for (size_t i = 0; i < e->ncps; i++)
+		snaps[i] = e->cps[i].heap->mem;
+	int64_t saved = mem_pack_history(snaps, e->ncps, e->heap->mem);
+	free(snaps);
+	size_t was = e->cp_bytes + e->cp_pend;
+	if (saved >= 0)
+		e->cp_bytes = (size_t)saved < was ? was - (size_t)saved : 0;
+	else
+		e->cp_bytes = was + (size_t)-saved;
+	/* how much of what was copied away packing keeps predicts the next */
+	if (e->cp_pend >= (64u << 10) && saved >= 0 && (size_t)saved < e->cp_pend)
+		e->pack_ratio = (uint32_t)((e->cp_pend - (size_t)saved) * 1024 / e->cp_pend) + 1;
+	e->cp_pend = 0;
 }
 
 static void maybe_checkpoint(engine *e)
@@ -625,16 +668,20 @@ static void maybe_checkpoint(engine *e)
 	/* look at the budget every 64 operations and when a checkpoint is due */
 	if ((e->pos & 63) && e->pos - e->cps[e->ncps - 1].pos < e->interval)
 		return;
-	/* pages copied away from the checkpoints are history's memory now */
-	e->cp_bytes += (size_t)mem_take_detached(e->heap->mem);
+	/* pages copied away from the checkpoints are history's memory now,
+	 * until packing shrinks them */
+	e->cp_pend += (size_t)mem_take_detached(e->heap->mem);
 	/* the budget scales with the operations recorded; a small floor keeps
 	 * short sessions from thinning for a few pages */
 	size_t budget = e->budget_per_op * e->pos;
 	if (budget < e->budget_floor)
 		budget = e->budget_floor;
-	if (e->cp_bytes > budget && e->ncps > 1) {
-		/* over budget: thin out until it fits (the first checkpoint stays) */
-		e->cp_bytes = cp_exact_bytes(e);
+	if (e->cp_bytes + e->cp_pend / 1024 * e->pack_ratio > budget && e->ncps > 1) {
+		/* over budget: pack what the newest checkpoint alone holds, then
+		 * thin out until it fits (the first checkpoint stays) */
+		cp_pack(e);
+		if (e->cp_bytes > budget)
+			cp_recount(e);
 		while (e->cp_bytes > budget && e->ncps > 1)
 			cp_thin(e);
 		e->cp_mark = e->cp_bytes;
@@ -642,17 +689,21 @@ static void maybe_checkpoint(engine *e)
 	eng_checkpoint *last = &e->cps[e->ncps - 1];
 	if (e->pos - last->pos < e->interval)
 		return;
+	/* what the newest checkpoint alone holds shrinks to its words first */
+	cp_pack(e);
 	size_t fixed = cp_fixed_cost(e);
 	if (e->cp_bytes + fixed > budget) {
 		e->interval += (e->cp_bytes + fixed - budget) / e->budget_per_op + 1;
 		return;
 	}
-	/* space checkpoints so that each costs about CP_BYTES_PER_OP per
-	 * operation it covers: what the last interval detached predicts the next */
+	/* space checkpoints as far apart as replaying CP_REPLAY_NS allows
+	 * (fewer checkpoints mean fewer copy-on-write copies on the hot path),
+	 * but no closer than the budget pays for: what the last interval
+	 * cost predicts the next */
 	size_t cost = fixed + (e->cp_bytes > e->cp_mark ? e->cp_bytes - e->cp_mark : 0);
-	/* spacing spends a quarter of the budget: fewer checkpoints mean fewer
-	 * copy-on-write copies on the hot path, and goto stays fast enough */
-	size_t iv = cost / (e->budget_per_op / 4 ? e->budget_per_op / 4 : 1);
+	size_t iv = cost / e->budget_per_op, tiv = (size_t)(CP_REPLAY_NS / (e->op_ns ? e->op_ns : 1));
+	if (iv < tiv)
+		iv = tiv;
 	e->interval = iv < CP_MIN_INTERVAL ? CP_MIN_INTERVAL : iv;
 	e->cp_bytes += fixed;
 	e->cp_mark = e->cp_bytes;
@@ -707,7 +758,7 @@ int eng_exec(engine *e, const eng_op *op, eng_result *r)
 			dropped = true;
 		}
 		if (dropped)
-			e->cp_mark = e->cp_bytes = cp_exact_bytes(e);
+			e->cp_mark = cp_recount(e);
 		rungs_drop_after(e, e->pos);
 	}
 	if (e->nlog == e->caplog) {
@@ -724,7 +775,13 @@ int eng_exec(engine *e, const eng_op *op, eng_result *r)
 
 	e->log[e->nlog] = *op;
 	e->log[e->nlog].flags = 0;
+	/* time one operation in 64: how far apart checkpoints may be */
+	uint64_t t0 = (e->nlog & 63) ? 0 : now_ns();
 	int st = apply(e, op, &r->ret);
+	if (t0) {
+		uint64_t d = now_ns() - t0;
+		e->op_ns = e->op_ns ? e->op_ns - e->op_ns / 8 + d / 8 : d;
+	}
 	r->status = st;
 	if (st != ALLOC_OK) {
 		keep_events(e);
@@ -733,7 +790,7 @@ int eng_exec(engine *e, const eng_op *op, eng_result *r)
 		e->log[e->nlog].flags = ENG_OPF_FAILED;
 		e->nlog++;
 		size_t replayed = e->pos - e->cps[e->ncps - 1].pos;
-		rebuild(e, e->pos);
+		rebuild(e, e->pos, false);
 		e->pos = e->nlog;
 		/* checkpoint here so the next failure does not replay this stretch */
 		if (replayed > CP_MIN_INTERVAL)
@@ -803,7 +860,7 @@ bool eng_goto(engine *e, size_t n)
 			return true;
 		}
 	}
-	rebuild(e, n);
+	rebuild(e, n, n + 1 == e->pos);
 	e->ev_saved = false;
 	return true;
 }
@@ -821,7 +878,7 @@ bool eng_prepare_undo(engine *e)
 	bool noev = e->no_events;
 	vars_save(e, &cur);
 	e->heap = alloc_clone(cur.heap);
-	rebuild(e, n);
+	rebuild(e, n, true);
 	alloc_free(e->heap);
 	vars_load(e, &cur);
 	e->heap = cur.heap;
