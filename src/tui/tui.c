@@ -952,6 +952,16 @@ int tui_run(const tui_opts *o)
 	while (!t->quit && !term_signal()) {
 		if (term_take_stop())
 			suspend(t);
+		/* a resize whose SIGWINCH curses missed (a storm of them while a
+		 * frame played) would leave the layout at a stale size for good */
+		int rows, cols;
+		if (term_size(&rows, &cols) && (rows != t->rows || cols != t->cols)) {
+			resizeterm(rows, cols);
+			getmaxyx(stdscr, t->rows, t->cols);
+			layout_compute(t);
+			clearok(curscr, TRUE);
+			t->dirty = true;
+		}
 		if (t->dirty) {
 			tui_draw(t);
 			refresh();

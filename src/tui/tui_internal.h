@@ -159,6 +159,8 @@ int term_signal(void);
 bool term_take_stop(void);
 /* Stop the process until SIGCONT (curses must have let go already). */
 void term_suspend(void);
+/* The terminal's size as the kernel has it now; false when unknown. */
+bool term_size(int *rows, int *cols);
 /* After initscr: fatal signals restore the terminal before they kill. */
 void term_crash_guard(void);
 /* Let go of the terminal (before a fatal message). */
