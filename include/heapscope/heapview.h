@@ -64,9 +64,11 @@ void hv_build(heapview *v, alloc *a);
  * its newest one. */
 void hv_build_arena(heapview *v, alloc *a, unsigned k);
 /* Bring v, a snapshot of old, up to date with a (old's copy-on-write
- * descendant), walking only the pages that changed and the lists that
- * did; false when it cannot (threads, a design, corruption, too many
- * changes): then v must be freed and built again. */
+ * descendant), walking only the pages that changed and, of the lists that
+ * did, only the entries whose links lie in changed pages (the rest of a
+ * list is copied from its old walk); false when it cannot (threads, a
+ * design, corruption, a chunk in two lists, too many changes): then v must
+ * be freed and built again. */
 bool hv_update(heapview *v, alloc *old, alloc *a);
 /* Release a snapshot. */
 void hv_free(heapview *v);

@@ -456,6 +456,146 @@ static hv_list *list_of(heapview *v, int which, unsigned i)
 	return which == 0 ? &v->tcache[i] : which == 1 ? &v->fast[i] : &v->bins[i];
 }
 
+/* One changed list walked again (relist_walk): the new walk, which old
+ * entries it carried over, and which of its entries are new there. */
+typedef struct relist {
+	hv_list nl;
+	uint64_t *covered; /* bitmap over the old entries */
+	uint32_t *added, nadded, capadded;
+} relist;
+
+static void relist_push(relist *r, uint64_t chunk, uint64_t stored, uint32_t *cap, bool added)
+{
+	if (added) {
+		if (r->nadded == r->capadded)
+			r->added = xreallocarray(r->added, r->capadded = r->capadded ? 2 * r->capadded : 8,
+						 sizeof *r->added);
+		r->added[r->nadded++] = r->nl.n;
+	}
+	list_push(&r->nl, chunk, stored, cap);
+}
+
+/* Walk list (which, i) of a again into r, ol being its walk before: an old
+ * entry whose link word lies in a page that did not change still links
+ * to the entry after it, so from such an entry on the old walk is copied
+ * up to the next entry whose link may have changed (dbits: the changed
+ * pages from lo_page; a page outside them counts as changed).  False when
+ * the walk meets something the full walk must judge (a fault, a
+ * misaligned entry, a list longer than limit). */
+static bool relist_walk(alloc *a, int which, unsigned i, const hv_list *ol, const uint64_t *dbits, uint64_t lo_page,
+			size_t npages, uint64_t limit, relist *r)
+{
+	const uint64_t W = alloc_ssz(a), H = alloc_hdr(a);
+	uint64_t c, stored, end = 0;
+	uint32_t cap = ol->n + 16;
+	r->covered = xcalloc(ol->n / 64 + 1, sizeof *r->covered);
+	r->nl.chunk = xreallocarray(NULL, cap, sizeof *r->nl.chunk);
+	r->nl.stored = xreallocarray(NULL, cap, sizeof *r->nl.stored);
+	if (which == 0) {
+		if (!alloc_rdword(a, a->tcache + 0x80 + W * i, &stored))
+			return false;
+		if (!stored)
+			return true;
+		c = stored - H;
+	} else if (which == 1) {
+		c = stored = a->fastbins[i];
+		if (!c)
+			return true;
+	} else {
+		end = alloc_arena_bin_at(a, 0, i);
+		if (!alloc_rdword(a, end + H, &c))
+			return false;
+		stored = c;
+		if (c == end)
+			return true;
+	}
+	/* the changed old entries, in order: where copying must stop */
+	uint32_t *chg = NULL, nchg = 0, capchg = 0;
+	for (uint32_t j = 0; j < ol->n; j++) {
+		/* a link word is aligned to its size: it lies in one page */
+		uint64_t pg = (ol->chunk[j] + H - lo_page) / MEM_PAGE;
+		if (pg >= npages || (dbits[pg / 64] >> (pg % 64) & 1)) {
+			if (nchg == capchg)
+				chg = xreallocarray(chg, capchg = capchg ? 2 * capchg : 16, sizeof *chg);
+			chg[nchg++] = j;
+		}
+	}
+	size_t exp = 0, ci = 0;
+	bool ok = true;
+	for (;;) {
+		if (r->nl.n > limit || (which == 0 && (((c + H) & 15) || r->nl.n > 65536)) ||
+		    (which == 1 && ((c + (H == 16 ? 0 : H)) & 15))) {
+			ok = false;
+			break;
+		}
+		/* where the walk is in the old one: next to where it was */
+		long idx = -1;
+		for (size_t k = exp; k < exp + 8 && k < ol->n; k++)
+			if (ol->chunk[k] == c) {
+				idx = (long)k;
+				break;
+			}
+		if (idx >= 0) {
+			while (ci < nchg && chg[ci] < (uint32_t)idx)
+				ci++;
+			if (ci == nchg || chg[ci] != (uint32_t)idx) {
+				/* unchanged from here to the next changed entry */
+				uint32_t to = ci < nchg ? chg[ci] : ol->n;
+				relist_push(r, c, stored, &cap, false);
+				uint32_t run = to - (uint32_t)idx - 1;
+				if (r->nl.n + run > cap) {
+					cap = 2 * (r->nl.n + run);
+					r->nl.chunk = xreallocarray(r->nl.chunk, cap, sizeof *r->nl.chunk);
+					r->nl.stored = xreallocarray(r->nl.stored, cap, sizeof *r->nl.stored);
+				}
+				memcpy(&r->nl.chunk[r->nl.n], &ol->chunk[idx + 1], sizeof *ol->chunk * run);
+				memcpy(&r->nl.stored[r->nl.n], &ol->stored[idx + 1], sizeof *ol->stored * run);
+				r->nl.n += run;
+				for (uint32_t k = (uint32_t)idx; k < to;) {
+					if (!(k % 64) && k + 64 <= to) {
+						r->covered[k / 64] = ~0ull;
+						k += 64;
+					} else {
+						r->covered[k / 64] |= 1ull << (k % 64);
+						k++;
+					}
+				}
+				if (to == ol->n)
+					break; /* the old walk's last link is unchanged: the end */
+				c = ol->chunk[to];
+				stored = ol->stored[to];
+				exp = to;
+				continue;
+			}
+			r->covered[idx / 64] |= 1ull << (idx % 64);
+			exp = (size_t)idx + 1;
+		}
+		relist_push(r, c, stored, &cap, idx < 0);
+		uint64_t raw;
+		if (!alloc_rdword(a, c + H, &raw)) {
+			ok = false;
+			break;
+		}
+		stored = raw;
+		if (which == 0) {
+			uint64_t e = ((c + H) >> 12) ^ raw;
+			if (!e)
+				break;
+			c = e - H;
+		} else if (which == 1) {
+			c = ((c + H) >> 12) ^ raw;
+			if (!c)
+				break;
+		} else {
+			if (raw == end)
+				break;
+			c = raw;
+		}
+	}
+	free(chg);
+	return ok;
+}
+
 bool hv_update(heapview *v, alloc *old, alloc *a)
 {
 	const uint64_t W = alloc_ssz(a);
@@ -601,71 +741,88 @@ bool hv_update(heapview *v, alloc *old, alloc *a)
 	if (v->chunks[v->nheap - 1].addr != top || v->chunks[v->nheap - 1].state != ALLOC_BIN_TOP)
 		return false;
 
-	/* 3. the changed lists: their old members lose their state, then
-	 * their new members get theirs */
+	/* 3. the changed lists, walked again over what changed only: their
+	 * old members that left lose their state, then the new ones get theirs */
 	uint64_t limit = a->system_mem / 32 + 16;
 	if (limit > (1u << 20))
 		limit = 1u << 20;
 	static const unsigned counts[3] = {ALLOC_TCACHE_BINS, ALLOC_NFASTBINS, ALLOC_NBINS};
-	/* the changed lists walked again; the old walks are kept until the
-	 * states are moved over */
-	hv_list fresh[3][ALLOC_NBINS];
-	memset(fresh, 0, sizeof fresh);
-	for (int which = 0; which < 3; which++)
-		for (unsigned i = which == 2; i < counts[which]; i++) {
+	uint64_t lo_page = a->lay.heap & ~(uint64_t)(MEM_PAGE - 1);
+	size_t npages = (size_t)((hi - lo_page + MEM_PAGE - 1) / MEM_PAGE);
+	uint64_t *dbits = xcalloc(npages / 64 + 1, sizeof *dbits);
+	for (size_t k = 0; k < nd; k++) {
+		size_t pg = (size_t)((dirty[k] - lo_page) / MEM_PAGE);
+		if (dirty[k] >= lo_page && pg < npages)
+			dbits[pg / 64] |= 1ull << (pg % 64);
+	}
+	relist *rl = xcalloc(3 * ALLOC_NBINS, sizeof *rl);
+	bool ok = true;
+	for (int which = 0; which < 3 && ok; which++)
+		for (unsigned i = which == 2; i < counts[which] && ok; i++) {
 			bool dl = which == 0 ? d.tc[i] : which == 1 ? d.fast[i] : d.bin[i];
-			if (!dl)
-				continue;
-			hv_list *l = &fresh[which][i];
-			if (which == 0)
-				walk_tcache_bin(a, a->tcache, i, l, limit, NULL);
-			else if (which == 1)
-				walk_fastbin(a, a->fastbins[i], i, l, limit, NULL);
-			else
-				walk_bin(a, 0, i, l, limit, NULL);
+			if (dl)
+				ok = relist_walk(a, which, i, list_of(v, which, i), dbits, lo_page, npages, limit,
+						 &rl[which * ALLOC_NBINS + i]);
 		}
-	/* members that left lose their state, then members that came get
-	 * theirs; the entries both walks share at the start and at the end
-	 * (a push or a pop at either end) are left as they are */
-	for (int pass = 0; pass < 2; pass++)
-		for (int which = 0; which < 3; which++)
-			for (unsigned i = which == 2; i < counts[which]; i++) {
+	free(dbits);
+	/* members that left lose their state (all lists first: a chunk may
+	 * move from one to another), then members that came get theirs */
+	for (int pass = 0; pass < 2 && ok; pass++)
+		for (int which = 0; which < 3 && ok; which++)
+			for (unsigned i = which == 2; i < counts[which] && ok; i++) {
 				bool dl = which == 0 ? d.tc[i] : which == 1 ? d.fast[i] : d.bin[i];
 				if (!dl)
 					continue;
-				hv_list *ol = list_of(v, which, i), *nl = &fresh[which][i];
-				uint32_t pre = 0, suf = 0;
-				while (pre < ol->n && pre < nl->n && ol->chunk[pre] == nl->chunk[pre])
-					pre++;
-				while (suf < ol->n - pre && suf < nl->n - pre &&
-				       ol->chunk[ol->n - 1 - suf] == nl->chunk[nl->n - 1 - suf])
-					suf++;
-				const hv_list *l = pass == 0 ? ol : nl;
-				int state = pass == 0 ? ALLOC_BIN_NONE
-					    : which == 0 ? ALLOC_BIN_TCACHE
-					    : which == 1 ? ALLOC_BIN_FAST
-							 : bin_kind(i);
-				for (uint32_t j = pre; j + suf < l->n; j++) {
-					long o = starting_at(v, l->chunk[j]);
-					if (o >= 0 && v->chunks[o].state != ALLOC_BIN_TOP) {
-						v->chunks[o].state = (uint8_t)state;
-						v->chunks[o].bin = (uint16_t)(pass ? i : 0);
+				const relist *r = &rl[which * ALLOC_NBINS + i];
+				const hv_list *ol = list_of(v, which, i);
+				int state = which == 0 ? ALLOC_BIN_TCACHE : which == 1 ? ALLOC_BIN_FAST : bin_kind(i);
+				if (pass == 0) {
+					for (uint32_t j = 0; j < ol->n; j++) {
+						if (r->covered[j / 64] == ~0ull) {
+							j |= 63;
+							continue;
+						}
+						if (r->covered[j / 64] >> (j % 64) & 1)
+							continue;
+						long o = starting_at(v, ol->chunk[j]);
+						if (o >= 0 && v->chunks[o].state == state && v->chunks[o].bin == i) {
+							v->chunks[o].state = ALLOC_BIN_NONE;
+							v->chunks[o].bin = 0;
+						}
 					}
+					continue;
+				}
+				for (uint32_t k = 0; k < r->nadded; k++) {
+					long o = starting_at(v, r->nl.chunk[r->added[k]]);
+					if (o < 0 || v->chunks[o].state == ALLOC_BIN_TOP)
+						continue;
+					if (v->chunks[o].state != ALLOC_BIN_NONE &&
+					    (v->chunks[o].state != state || v->chunks[o].bin != i)) {
+						ok = false; /* in two lists at once: the full walk says which shows */
+						break;
+					}
+					v->chunks[o].state = (uint8_t)state;
+					v->chunks[o].bin = (uint16_t)i;
 				}
 			}
-	bool broken = false;
 	for (int which = 0; which < 3; which++)
 		for (unsigned i = which == 2; i < counts[which]; i++) {
+			relist *r = &rl[which * ALLOC_NBINS + i];
 			bool dl = which == 0 ? d.tc[i] : which == 1 ? d.fast[i] : d.bin[i];
-			if (!dl)
-				continue;
-			hv_list *l = list_of(v, which, i);
-			free(l->chunk);
-			free(l->stored);
-			*l = fresh[which][i];
-			broken |= l->broken;
+			if (dl && ok) {
+				hv_list *l = list_of(v, which, i);
+				free(l->chunk);
+				free(l->stored);
+				*l = r->nl;
+			} else {
+				free(r->nl.chunk);
+				free(r->nl.stored);
+			}
+			free(r->covered);
+			free(r->added);
 		}
-	if (broken)
+	free(rl);
+	if (!ok)
 		return false;
 	for (unsigned i = 0; i < ALLOC_TCACHE_BINS; i++) {
 		uint16_t cnt = 0;
