@@ -4,7 +4,7 @@
  *
  * A page slot holds NULL (reads as zero, never written), HOLE (punched out
  * by a partial munmap: any access faults) or a page with a reference count.
- * A directory slot holds NULL (512 zero pages) or a leaf with a reference
+ * A directory slot holds NULL (a leaf's worth of zero pages) or a leaf with a reference
  * count.  A leaf shared by more than one address space (refs > 1) is copied
  * before any of its slots changes; a page referenced more than once (by
  * several leaves) is copied before it is written.  So a clone taken for undo
@@ -43,7 +43,8 @@ struct mem_leaf {
 };
 
 #define HOLE ((mem_page *)1)
-#define LEAF_SHIFT 9
+#define LEAF_SHIFT 7
+_Static_assert(1u << LEAF_SHIFT == MEM_LEAF_PAGES, "LEAF_SHIFT matches MEM_LEAF_PAGES");
 #define LEAF_MASK (MEM_LEAF_PAGES - 1)
 #define PAGE_BYTES (sizeof(mem_page) + MEM_PAGE)
 #define PAGE_COST (PAGE_BYTES + sizeof(void *))
