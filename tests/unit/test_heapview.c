@@ -82,6 +82,30 @@ static uint64_t size_of(void)
 	}
 }
 
+/* After a call: bring v up to date from *prev (or build it again), check
+ * it against a full build, and keep a clone of a for the next call. */
+static void follow(heapview *v, alloc **prev, alloc *a, int op, unsigned *updated, unsigned *calls)
+{
+	heapview w;
+	if (hv_update(v, *prev, a)) {
+		++*updated;
+	} else {
+		hv_free(v);
+		hv_build(v, a);
+	}
+	++*calls;
+	hv_build(&w, a);
+	bool ok = same(v, &w, op);
+	CHECK(ok);
+	hv_free(&w);
+	alloc_free(*prev);
+	*prev = alloc_clone(a);
+	if (!ok) {
+		hv_free(v);
+		hv_build(v, a);
+	}
+}
+
 /* A random program of n calls on a fresh process. */
 static void program(int n, unsigned *updated, unsigned *calls)
 {
@@ -133,23 +157,7 @@ static void program(int n, unsigned *updated, unsigned *calls)
 		CHECK_EQ(st, ALLOC_OK);
 		if (st != ALLOC_OK)
 			fprintf(stderr, "op %d (r %u): %s\n", op, r, a->msg);
-		if (hv_update(&v, prev, a)) {
-			++*updated;
-		} else {
-			hv_free(&v);
-			hv_build(&v, a);
-		}
-		++*calls;
-		hv_build(&w, a);
-		bool ok = same(&v, &w, op);
-		CHECK(ok);
-		hv_free(&w);
-		alloc_free(prev);
-		prev = alloc_clone(a);
-		if (!ok) {
-			hv_free(&v);
-			hv_build(&v, a);
-		}
+		follow(&v, &prev, a, op, updated, calls);
 	}
 	/* a store over a chunk's header: the snapshot follows it (or rebuilds) */
 	p = live[0];
@@ -183,7 +191,7 @@ static void long_lists(unsigned *updated, unsigned *calls)
 		alloc_free_ptr(a, blk[i]);
 		blk[i] = 0;
 	}
-	heapview v, w;
+	heapview v;
 	hv_build(&v, a);
 	alloc *prev = alloc_clone(a);
 	for (int op = 0; op < 1500; op++) {
@@ -213,23 +221,7 @@ static void long_lists(unsigned *updated, unsigned *calls)
 					break;
 				}
 		}
-		if (hv_update(&v, prev, a)) {
-			++*updated;
-		} else {
-			hv_free(&v);
-			hv_build(&v, a);
-		}
-		++*calls;
-		hv_build(&w, a);
-		bool ok = same(&v, &w, op);
-		CHECK(ok);
-		hv_free(&w);
-		alloc_free(prev);
-		prev = alloc_clone(a);
-		if (!ok) {
-			hv_free(&v);
-			hv_build(&v, a);
-		}
+		follow(&v, &prev, a, op, updated, calls);
 	}
 	hv_free(&v);
 	alloc_free(prev);
