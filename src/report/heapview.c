@@ -521,6 +521,7 @@ static bool relist_walk(alloc *a, int which, unsigned i, const hv_list *ol, cons
 		}
 	}
 	size_t exp = 0, ci = 0;
+	unsigned misses = 0;
 	bool ok = true;
 	for (;;) {
 		if (r->nl.n > limit || (which == 0 && (((c + H) & 15) || r->nl.n > 65536)) ||
@@ -528,13 +529,17 @@ static bool relist_walk(alloc *a, int which, unsigned i, const hv_list *ol, cons
 			ok = false;
 			break;
 		}
-		/* where the walk is in the old one: next to where it was */
+		/* where the walk is in the old one: next to where it was, or,
+		 * once after two entries not found there (a stretch taken out),
+		 * anywhere further on */
 		long idx = -1;
-		for (size_t k = exp; k < exp + 8 && k < ol->n; k++)
+		size_t far = misses == 2 ? ol->n : exp + 8;
+		for (size_t k = exp; k < far && k < ol->n; k++)
 			if (ol->chunk[k] == c) {
 				idx = (long)k;
 				break;
 			}
+		misses = idx < 0 ? misses + 1 : 0;
 		if (idx >= 0) {
 			while (ci < nchg && chg[ci] < (uint32_t)idx)
 				ci++;
