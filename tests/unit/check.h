@@ -72,6 +72,16 @@ static inline void t_free(alloc *a, uint64_t p, int line)
 	heap_ok(a, line);
 }
 
+/* The next number of a xorshift64 sequence kept in *state (never 0): the
+ * random programs' source, the same on every run. */
+static inline uint64_t check_xorshift(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
+
 #define M(n) t_malloc(a, (n), __LINE__)
 #define F(p) t_free(a, (p), __LINE__)
 

@@ -63,10 +63,7 @@ static uint64_t fingerprint(engine *e)
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint64_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return check_xorshift(&rng);
 }
 
 static void run_random(engine *e, size_t nops, uint64_t *prints)

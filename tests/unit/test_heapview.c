@@ -10,13 +10,9 @@
 #include "check.h"
 
 static uint64_t rng = 88172645463325252ull;
-
 static uint64_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return check_xorshift(&rng);
 }
 
 static bool same_list(const hv_list *x, const hv_list *y)
