@@ -505,6 +505,32 @@ static void draw_help(tui *t)
 		ui_put(r.y + r.h - 1, r.x + r.w - 12, 10, ROLE_BORDER_FOCUS, " more... ");
 }
 
+/* Put text (ASCII) from row y on, broken between words to fit width
+ * columns; returns the row after it. */
+static int put_wrapped(int y, int width, int role, const char *text)
+{
+	char line[160];
+	while (*text && width > 0) {
+		size_t n = strlen(text);
+		if (n > (size_t)width) {
+			n = (size_t)width;
+			while (n > 0 && text[n] != ' ')
+				n--;
+			if (n == 0)
+				n = (size_t)width; /* one word longer than the line: cut it */
+		}
+		if (n >= sizeof line)
+			n = sizeof line - 1;
+		memcpy(line, text, n);
+		line[n] = '\0';
+		ui_put(y++, 0, width, role, line);
+		text += n;
+		while (*text == ' ')
+			text++;
+	}
+	return y;
+}
+
 void tui_draw(tui *t)
 {
 	erase();
@@ -512,8 +538,9 @@ void tui_draw(tui *t)
 		char m[160];
 		snprintf(m, sizeof m, "heapscope needs a terminal of at least %dx%d; this one is %dx%d.", TUI_MIN_W,
 			 TUI_MIN_H, t->cols, t->rows);
-		ui_put(t->rows / 2 > 0 ? t->rows / 2 - 1 : 0, 0, t->cols, ROLE_WARN, m);
-		ui_put(t->rows / 2, 0, t->cols, ROLE_NORMAL, "Enlarge the window, or press Ctrl-D to quit.");
+		int y = t->rows / 2 > 1 ? t->rows / 2 - 2 : 0;
+		y = put_wrapped(y, t->cols, ROLE_WARN, m);
+		put_wrapped(y, t->cols, ROLE_NORMAL, "Enlarge the window, or press Ctrl-D to quit.");
 		move(t->rows > 0 ? t->rows - 1 : 0, 0);
 		return;
 	}

@@ -89,6 +89,9 @@ sleep 0.2
 # shrink below the minimum, then grow back
 $T resize-window -t s80 -x 50 -y 12
 expect s80 "needs a terminal of at least 60x16" "resize: too small says how large"
+$T resize-window -t s80 -x 30 -y 10
+expect s80 "^30x10\.$" "resize: at 30 columns the message is wrapped, not cut (the size on a line of its own)"
+expect s80 "^Ctrl-D to quit\.$" "resize: the way out is wrapped too"
 $T resize-window -t s80 -x 120 -y 40
 expect s80 "address space" "resize: panes come back at 120x40"
 snap s80
