@@ -2,10 +2,11 @@
  * mem.h - the simulated address space of a 64-bit Linux process.
  *
  * Memory is a sorted list of mappings.  A mapping's pages sit in a two-level
- * table: a directory of leaves, each leaf holding 128 page pointers (512 KiB).
+ * table: a directory of leaves, each leaf holding 16 page pointers (64 KiB).
  * A NULL leaf or page reads as zeros and is materialised on first write, so
  * a mapping costs host memory only for the pages that hold data (a 64 GiB
- * mmap costs a 1 MiB directory).  Leaves and pages carry reference
+ * mmap costs an 8 MiB directory).  Leaves are small because a checkpoint
+ * keeps a copy of every leaf written after it.  Leaves and pages carry reference
  * counts: a clone of the address space (an undo checkpoint) copies only the
  * directories, and a leaf or page is copied when one side writes to it.
  *
@@ -25,7 +26,7 @@
 
 #define MEM_PAGE 4096u
 /* pages per leaf of a mapping's page table */
-#define MEM_LEAF_PAGES 128u
+#define MEM_LEAF_PAGES 16u
 /* the most address space all mappings together may cover (256 GiB) */
 #define MEM_LIMIT (1ull << 38)
 
@@ -63,7 +64,7 @@ typedef struct mem_map {
 	uint32_t vma; /* mappings with the same number form one area, as Linux
 		       * merges them (one line in /proc/PID/maps) */
 	char name[48]; /* the file's path, or [heap], [stack], [vdso]...; "" for anonymous */
-	mem_leaf **dir; /* one leaf per 128 pages; NULL reads as zeros */
+	mem_leaf **dir; /* one leaf per MEM_LEAF_PAGES pages; NULL reads as zeros */
 	size_t cap; /* slots in dir[] */
 } mem_map;
 

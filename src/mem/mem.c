@@ -43,7 +43,7 @@ struct mem_leaf {
 };
 
 #define HOLE ((mem_page *)1)
-#define LEAF_SHIFT 7
+#define LEAF_SHIFT 4
 _Static_assert(1u << LEAF_SHIFT == MEM_LEAF_PAGES, "LEAF_SHIFT matches MEM_LEAF_PAGES");
 #define LEAF_MASK (MEM_LEAF_PAGES - 1)
 #define PAGE_BYTES (sizeof(mem_page) + MEM_PAGE)
@@ -134,9 +134,9 @@ static void unpack(const mem_page *p, uint8_t *out)
 {
 	const uint8_t *bits = p->b, *w = p->b + PACK_BITMAP;
 	memset(out, 0, MEM_PAGE);
-	for (unsigned i = 0; i < PACK_WORDS; i++)
-		if (bits[i / 8] >> (i % 8) & 1) {
-			memcpy(out + 8 * i, w, 8);
+	for (unsigned i = 0; i < PACK_BITMAP; i++)
+		for (unsigned b = bits[i]; b; b &= b - 1) {
+			memcpy(out + 8 * (8 * i + (unsigned)__builtin_ctz(b)), w, 8);
 			w += 8;
 		}
 }
@@ -976,11 +976,19 @@ uint64_t mem_take_detached(mem_space *m)
  * be much smaller; *zero set when p reads as zeros throughout. */
 static mem_page *pack(const mem_page *p, bool *zero)
 {
-	uint64_t w[PACK_WORDS];
-	memcpy(w, p->b, MEM_PAGE);
+	/* one pass makes the bitmap and counts, a second gathers the words */
+	uint8_t bits[PACK_BITMAP];
 	unsigned nw = 0;
-	for (unsigned i = 0; i < PACK_WORDS; i++)
-		nw += w[i] != 0;
+	for (unsigned i = 0; i < PACK_BITMAP; i++) {
+		unsigned byte = 0;
+		for (unsigned j = 0; j < 8; j++) {
+			uint64_t v;
+			memcpy(&v, p->b + 8 * (8 * i + j), 8);
+			byte |= (unsigned)(v != 0) << j;
+			nw += v != 0;
+		}
+		bits[i] = (uint8_t)byte;
+	}
 	*zero = nw == 0;
 	if (nw == 0 || nw > PACK_WORDS / 2)
 		return NULL;
@@ -988,12 +996,11 @@ static mem_page *pack(const mem_page *p, bool *zero)
 	c->refs = 0;
 	c->nw = (uint16_t)nw;
 	c->packed = 1;
-	uint8_t *bits = c->b, *out = c->b + PACK_BITMAP;
-	memset(bits, 0, PACK_BITMAP);
-	for (unsigned i = 0; i < PACK_WORDS; i++)
-		if (w[i]) {
-			bits[i / 8] |= (uint8_t)(1u << (i % 8));
-			memcpy(out, &w[i], 8);
+	memcpy(c->b, bits, PACK_BITMAP);
+	uint8_t *out = c->b + PACK_BITMAP;
+	for (unsigned i = 0; i < PACK_BITMAP; i++)
+		for (unsigned b = bits[i]; b; b &= b - 1) {
+			memcpy(out, p->b + 8 * (8 * i + (unsigned)__builtin_ctz(b)), 8);
 			out += 8;
 		}
 	return c;
