@@ -5,8 +5,10 @@
  * and records every operation in a compact log (32 bytes each).  Every state
  * is reachable again: checkpoints (copy-on-write clones of the state) are
  * taken at an interval that adapts to what a checkpoint costs, so history
- * stays under ~100 bytes per operation; going to operation N clones the
- * nearest checkpoint at or before N and replays the log from there.
+ * stays under ~200 bytes per operation; going to operation N clones the
+ * nearest checkpoint at or before N and replays the log from there.  Over
+ * budget, the checkpoint whose loss lengthens the longest replay least
+ * goes, so the replays stay even.
  *
  * Going back from a position far from a checkpoint lays a ladder of
  * temporary clones ("rungs") between the checkpoint and the target, at
@@ -178,6 +180,8 @@ uint64_t eng_generation(const engine *e);
 uint32_t eng_nnames(const engine *e);
 /* Checkpoints held (for tests and benchmarks). */
 size_t eng_checkpoints(const engine *e);
+/* The position of checkpoint i, i < eng_checkpoints() (in position order). */
+size_t eng_checkpoint_pos(const engine *e, size_t i);
 /* Name of an operation kind ("malloc", ...). */
 const char *eng_op_name(int kind);
 /* Whether operations of this kind hand out a block (malloc, calloc,

@@ -3,7 +3,9 @@
  *
  * Invariants: checkpoint 0 is the fresh process; checkpoints are sorted by
  * position and none lies beyond nlog; the current state equals checkpoint k
- * plus replay of log[k.pos, pos) with failed entries skipped.
+ * plus replay of log[k.pos, pos) with failed entries skipped. Checkpoints
+ * are spent where replay is longest: when history is over its budget, the
+ * one whose loss leaves the shortest replay goes, so the gaps stay even.
  */
 #include "heapscope/engine.h"
 #include "heapscope/xalloc.h"
@@ -15,8 +17,9 @@
 
 #define CP_MIN_INTERVAL 256
 #define CP_REPLAY_NS 4000000 /* replay between checkpoints, so goto stays under 10 ms */
-#define CP_BYTES_PER_OP 100 /* history budget for checkpoints per operation */
+#define CP_BYTES_PER_OP 200 /* history budget for checkpoints per operation */
 #define CP_BUDGET_FLOOR (8u << 20)
+#define OP_SAMPLE 8 /* operations timed in each 64 */
 #define RUNG_MAX 40 /* temporary clones kept for undo */
 #define RUNG_MIN 16 /* the shortest replay worth a rung */
 
@@ -43,9 +46,12 @@ struct engine {
 	size_t interval; /* operations between checkpoints */
 	size_t cp_bytes; /* bytes held by checkpoints (estimate, exact after thinning) */
 	size_t cp_mark; /* cp_bytes when the newest checkpoint was taken */
+	size_t cp_cost; /* what a checkpoint costs, averaged */
 	size_t cp_pend; /* bytes detached since history was last packed */
 	uint32_t pack_ratio; /* what packing left of them, in 1/1024ths */
-	uint64_t op_ns; /* an operation's time, averaged over every 64th */
+	uint64_t op_ns; /* an operation's time, averaged over samples */
+	uint64_t sample_ns; /* the sample being timed so far */
+	uint64_t clock; /* estimated replay time of log[0, nlog), in ns */
 	size_t budget_per_op, budget_floor; /* checkpoint memory allowed */
 	uint8_t *blob;
 	size_t nblob, capblob;
@@ -65,6 +71,7 @@ struct engine {
 
 struct eng_checkpoint {
 	size_t pos;
+	uint64_t clock; /* the engine's clock at pos */
 	alloc *heap;
 	uint64_t *vars;
 	uint8_t *vset;
@@ -107,6 +114,7 @@ static void vars_load(engine *e, const eng_checkpoint *c)
 static void snapshot(const engine *e, eng_checkpoint *c)
 {
 	c->pos = e->pos;
+	c->clock = e->clock;
 	c->heap = alloc_clone(e->heap);
 	vars_save(e, c);
 }
@@ -623,24 +631,37 @@ static size_t cp_recount(engine *e)
 	return e->cp_bytes = cp_exact_bytes(e);
 }
 
-/* Drop every other checkpoint after the first (the newest too when it is
- * the only one left): goto then replays further, memory goes back down. */
-static void cp_thin(engine *e)
+/* The checkpoint, the first excepted, whose loss lengthens the longest
+ * replay least: the one with the shortest span between its neighbours (the
+ * newest one's right neighbour is the end of the log). */
+static size_t cp_least_missed(const engine *e)
 {
-	if (e->ncps == 2) {
-		cp_drop(&e->cps[1]);
-		e->ncps = 1;
-	} else {
-		size_t w = 1;
-		for (size_t i = 1; i < e->ncps; i++) {
-			if (i % 2)
-				cp_drop(&e->cps[i]);
-			else
-				e->cps[w++] = e->cps[i];
-		}
-		e->ncps = w;
+	size_t best = 1;
+	uint64_t span = UINT64_MAX;
+	for (size_t i = 1; i < e->ncps; i++) {
+		uint64_t right = i + 1 < e->ncps ? e->cps[i + 1].clock : e->clock;
+		if (right - e->cps[i - 1].clock < span)
+			span = right - e->cps[i - 1].clock, best = i;
 	}
-	cp_recount(e);
+	return best;
+}
+
+/* Drop checkpoints where they are least missed until history fits in
+ * budget: about as many at a time as the excess pays for, then an exact
+ * count (the first checkpoint stays). */
+static void cp_thin(engine *e, size_t budget)
+{
+	while (e->cp_bytes > budget && e->ncps > 1) {
+		size_t each = e->cp_bytes / e->ncps + 1;
+		size_t k = (e->cp_bytes - budget) / each + 1;
+		while (k-- > 0 && e->ncps > 1) {
+			size_t i = cp_least_missed(e);
+			cp_drop(&e->cps[i]);
+			memmove(&e->cps[i], &e->cps[i + 1], (e->ncps - i - 1) * sizeof *e->cps);
+			e->ncps--;
+		}
+		cp_recount(e);
+	}
 }
 
 /* Pack the pages the newest checkpoint holds and the current state no
@@ -678,30 +699,34 @@ static void maybe_checkpoint(engine *e)
 		budget = e->budget_floor;
 	if (e->cp_bytes + e->cp_pend / 1024 * e->pack_ratio > budget && e->ncps > 1) {
 		/* over budget: pack what the newest checkpoint alone holds, then
-		 * thin out until it fits (the first checkpoint stays) */
+		 * thin out until it fits */
 		cp_pack(e);
 		if (e->cp_bytes > budget)
 			cp_recount(e);
-		while (e->cp_bytes > budget && e->ncps > 1)
-			cp_thin(e);
+		cp_thin(e, budget);
 		e->cp_mark = e->cp_bytes;
 	}
-	eng_checkpoint *last = &e->cps[e->ncps - 1];
-	if (e->pos - last->pos < e->interval)
+	if (e->pos - e->cps[e->ncps - 1].pos < e->interval)
 		return;
 	/* what the newest checkpoint alone holds shrinks to its words first */
 	cp_pack(e);
 	size_t fixed = cp_fixed_cost(e);
+	/* what the last interval cost predicts the next */
+	size_t cost = fixed + (e->cp_bytes > e->cp_mark ? e->cp_bytes - e->cp_mark : 0);
 	if (e->cp_bytes + fixed > budget) {
-		e->interval += (e->cp_bytes + fixed - budget) / e->budget_per_op + 1;
-		return;
+		/* make room where a checkpoint is least missed (maybe the newest:
+		 * then this one takes its place further on) */
+		cp_thin(e, budget > fixed ? budget - fixed : 0);
+		if (e->cp_bytes + fixed > budget) {
+			e->interval += (e->cp_bytes + fixed - budget) / e->budget_per_op + 1;
+			return;
+		}
 	}
 	/* space checkpoints as far apart as replaying CP_REPLAY_NS allows
 	 * (fewer checkpoints mean fewer copy-on-write copies on the hot path),
-	 * but no closer than the budget pays for: what the last interval
-	 * cost predicts the next */
-	size_t cost = fixed + (e->cp_bytes > e->cp_mark ? e->cp_bytes - e->cp_mark : 0);
-	size_t iv = cost / e->budget_per_op, tiv = (size_t)(CP_REPLAY_NS / (e->op_ns ? e->op_ns : 1));
+	 * but no closer than the budget pays for */
+	e->cp_cost = e->cp_cost ? e->cp_cost - e->cp_cost / 4 + cost / 4 : cost;
+	size_t iv = e->cp_cost / e->budget_per_op, tiv = (size_t)(CP_REPLAY_NS / (e->op_ns ? e->op_ns : 1));
 	if (iv < tiv)
 		iv = tiv;
 	e->interval = iv < CP_MIN_INTERVAL ? CP_MIN_INTERVAL : iv;
@@ -760,6 +785,8 @@ int eng_exec(engine *e, const eng_op *op, eng_result *r)
 		if (dropped)
 			e->cp_mark = cp_recount(e);
 		rungs_drop_after(e, e->pos);
+		const eng_checkpoint *c = &e->cps[e->ncps - 1];
+		e->clock = c->clock + (uint64_t)(e->pos - c->pos) * e->op_ns;
 	}
 	if (e->nlog == e->caplog) {
 		e->caplog = e->caplog ? 2 * e->caplog : 1024;
@@ -775,13 +802,19 @@ int eng_exec(engine *e, const eng_op *op, eng_result *r)
 
 	e->log[e->nlog] = *op;
 	e->log[e->nlog].flags = 0;
-	/* time one operation in 64: how far apart checkpoints may be */
-	uint64_t t0 = (e->nlog & 63) ? 0 : now_ns();
+	/* time eight operations in 64: how far apart checkpoints may be (one
+	 * alone varies too much to go by) */
+	uint64_t t0 = (e->nlog & 63) < OP_SAMPLE ? now_ns() : 0;
 	int st = apply(e, op, &r->ret);
 	if (t0) {
-		uint64_t d = now_ns() - t0;
-		e->op_ns = e->op_ns ? e->op_ns - e->op_ns / 8 + d / 8 : d;
+		e->sample_ns += now_ns() - t0;
+		if ((e->nlog & 63) == OP_SAMPLE - 1) {
+			uint64_t d = e->sample_ns / OP_SAMPLE;
+			e->op_ns = e->op_ns ? e->op_ns - e->op_ns / 8 + d / 8 : d;
+			e->sample_ns = 0;
+		}
 	}
+	e->clock += e->op_ns;
 	r->status = st;
 	if (st != ALLOC_OK) {
 		keep_events(e);
@@ -1003,4 +1036,9 @@ uint32_t eng_nnames(const engine *e)
 size_t eng_checkpoints(const engine *e)
 {
 	return e->ncps;
+}
+
+size_t eng_checkpoint_pos(const engine *e, size_t i)
+{
+	return i < e->ncps ? e->cps[i].pos : e->nlog;
 }

@@ -204,7 +204,35 @@ static void history_budget(void)
 	}
 	double per_op = (double)eng_history_bytes(e) / (double)n;
 	printf("history: %.1f bytes per operation over %zu operations\n", per_op, n);
-	CHECK(per_op <= 100.0);
+	CHECK(per_op <= 200.0); /* the default budget */
+	eng_free(e);
+}
+
+/* Over budget, checkpoints go where they are closest together: the
+ * replays between them stay even (every-other thinning, or keeping the
+ * first few, leaves stretches several times the mean). */
+static void thinning_keeps_gaps_even(void)
+{
+	engine *e = eng_new(false, 1);
+	size_t n = 20000;
+	uint64_t *prints = calloc(4 * n + 4, sizeof *prints); /* by position: a run may log 2n */
+	/* many checkpoints first; then a budget that keeps a fraction */
+	eng_set_history_budget(e, 400, 0);
+	run_random(e, n, prints);
+	size_t before = eng_checkpoints(e);
+	eng_set_history_budget(e, 15, 0);
+	run_random(e, n, prints);
+	size_t k = eng_checkpoints(e), total = eng_count(e), widest = 0;
+	CHECK(k >= 4); /* the budget still pays for a few */
+	for (size_t i = 1; i <= k; i++) {
+		size_t gap = eng_checkpoint_pos(e, i) - eng_checkpoint_pos(e, i - 1);
+		widest = gap > widest ? gap : widest;
+	}
+	printf("thinning: %zu checkpoints, then %zu over %zu operations, widest gap %zu\n", before, k, total, widest);
+	CHECK(k < before);
+	/* gaps are even in replay time, which the random sizes vary */
+	CHECK(widest <= 4 * total / k);
+	free(prints);
 	eng_free(e);
 }
 
@@ -214,5 +242,6 @@ int main(void)
 	goto_restores_exactly(4, 0); /* so tight that checkpoints are thinned */
 	failure_leaves_no_trace();
 	history_budget();
+	thinning_keeps_gaps_even();
 	return check_done("test_engine");
 }
