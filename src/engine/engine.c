@@ -19,7 +19,8 @@
 #define CP_REPLAY_NS 4000000 /* replay between checkpoints, so goto stays under 10 ms */
 #define CP_BYTES_PER_OP 200 /* history budget for checkpoints per operation */
 #define CP_BUDGET_FLOOR (8u << 20)
-#define OP_SAMPLE 8 /* operations timed in each 64 */
+#define OP_SAMPLE 8 /* operations timed together, */
+#define OP_PERIOD 256 /* in every this many (a power of two) */
 #define RUNG_MAX 40 /* temporary clones kept for undo */
 #define RUNG_MIN 16 /* the shortest replay worth a rung */
 
@@ -802,13 +803,13 @@ int eng_exec(engine *e, const eng_op *op, eng_result *r)
 
 	e->log[e->nlog] = *op;
 	e->log[e->nlog].flags = 0;
-	/* time eight operations in 64: how far apart checkpoints may be (one
-	 * alone varies too much to go by) */
-	uint64_t t0 = (e->nlog & 63) < OP_SAMPLE ? now_ns() : 0;
+	/* time a few operations in every OP_PERIOD: how far apart checkpoints
+	 * may be (one alone varies too much to go by) */
+	uint64_t t0 = (e->nlog & (OP_PERIOD - 1)) < OP_SAMPLE ? now_ns() : 0;
 	int st = apply(e, op, &r->ret);
 	if (t0) {
 		e->sample_ns += now_ns() - t0;
-		if ((e->nlog & 63) == OP_SAMPLE - 1) {
+		if ((e->nlog & (OP_PERIOD - 1)) == OP_SAMPLE - 1) {
 			uint64_t d = e->sample_ns / OP_SAMPLE;
 			e->op_ns = e->op_ns ? e->op_ns - e->op_ns / 8 + d / 8 : d;
 			e->sample_ns = 0;
