@@ -5,7 +5,7 @@
  * and records every operation in a compact log (32 bytes each).  Every state
  * is reachable again: checkpoints (copy-on-write clones of the state) are
  * taken at an interval that adapts to what a checkpoint costs, so history
- * stays under ~200 bytes per operation; going to operation N clones the
+ * stays under ~300 bytes per operation; going to operation N clones the
  * nearest checkpoint at or before N and replays the log from there.  Over
  * budget, the checkpoint whose loss lengthens the longest replay least
  * goes, so the replays stay even.

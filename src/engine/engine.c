@@ -17,7 +17,7 @@
 
 #define CP_MIN_INTERVAL 256
 #define CP_REPLAY_NS 4000000 /* replay between checkpoints, so goto stays under 10 ms */
-#define CP_BYTES_PER_OP 200 /* history budget for checkpoints per operation */
+#define CP_BYTES_PER_OP 300 /* history budget for checkpoints per operation */
 #define CP_BUDGET_FLOOR (8u << 20)
 #define OP_SAMPLE 8 /* operations timed together, */
 #define OP_PERIOD 256 /* in every this many (a power of two) */
