@@ -5,10 +5,11 @@
  * table: a directory of leaves, each leaf holding 16 page pointers (64 KiB).
  * A NULL leaf or page reads as zeros and is materialised on first write, so
  * a mapping costs host memory only for the pages that hold data (a 64 GiB
- * mmap costs an 8 MiB directory).  Leaves are small because a checkpoint
- * keeps a copy of every leaf written after it.  Leaves and pages carry reference
+ * mmap costs an 8 MiB directory).  Leaves and pages carry reference
  * counts: a clone of the address space (an undo checkpoint) copies only the
- * directories, and a leaf or page is copied when one side writes to it.
+ * directories, and a leaf or page is copied when one side writes to it
+ * (leaves are small because a checkpoint keeps a copy of every leaf written
+ * after it).
  *
  * Invariants: mappings never overlap, are page-aligned at start, and are kept
  * sorted by address; together they cover at most MEM_LIMIT bytes (beyond it
