@@ -302,6 +302,12 @@ void prompt_init(tui *t)
 	stifle_history(1000);
 	history_setup();
 	rl_callback_handler_install(PROMPT, on_line);
+	/* after the inputrc (read by the install above): every byte reaches
+	 * the line as typed, so the lexer can name one that is not text; in
+	 * the C locale readline's defaults would turn 0xff into Meta-DEL (a
+	 * word deleted) or drop its high bit */
+	rl_variable_bind("input-meta", "on");
+	rl_variable_bind("convert-meta", "off");
 }
 
 void prompt_done(tui *t)
