@@ -6,7 +6,20 @@
 b=${HS_BUILD:-build}
 tp=0 tf=0
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+summary=$(mktemp)
+trap 'rm -f "$log" "$summary"' EXIT
+# a failing suite's own messages are repeated at the very end, where a
+# CI log cut to its last lines still shows what failed
+remember() {
+	{
+		echo "run-all: failed in '$*':"
+		if grep -q 'FAILED' "$log"; then
+			grep 'FAILED' "$log" | cut -c1-200 | head -20
+		else
+			grep -v '^    |' "$log" | tail -8 | cut -c1-200
+		fi
+	} >>"$summary"
+}
 run() {
 	{
 		"$@" 2>&1
@@ -15,6 +28,7 @@ run() {
 	if ! grep -q '^run-all-exit: 0$' "$log"; then
 		echo "run-all: '$*' exited with failure"
 		tf=$((tf + 1))
+		remember "$@"
 	fi
 	line=$(grep -E '^[a-z_-]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
 	if [ -z "$line" ]; then
@@ -42,5 +56,6 @@ run sh tests/tui/run.sh "$b/heapscope"
 run sh tests/tui/abuse.sh "$b/heapscope"
 # the fuzz corpus (regressions) and a short fuzzing run, about 60 s in all
 run sh tests/fuzz/run.sh test "${HS_FUZZ_SECONDS:-25}"
+cat "$summary"
 echo "$tp passed, $tf failed"
 [ "$tf" = 0 ]

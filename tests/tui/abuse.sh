@@ -56,6 +56,19 @@ expect paste "EXITED:0" "paste: Ctrl-D exits 0"
 sane paste "paste"
 if [ -f "$tmp/state/heapscope/history" ] && [ "$(wc -c <"$tmp/state/heapscope/history")" -gt 100000 ]; then ok; else bad "the history was written"; fi
 
+# --- the C locale: boxes without UTF-8, and typed bytes still reach the lexer
+HS_ENV="HOME=$tmp/home XDG_STATE_HOME=$tmp/state TERM=tmux-256color LANG=C" start clocale 100 30
+expect clocale "chunks" "LANG=C: the panes are drawn"
+$T send-keys -t clocale -l "x = "
+$T send-keys -t clocale -H ff fe c3 28
+$T send-keys -t clocale Enter
+expect clocale "unexpected byte 0xff (not text)" "LANG=C: a typed 0xff is named, not read as Meta-DEL"
+type_line clocale "p = malloc(24)"
+expect clocale "#1 p = malloc(24) = 0x5555555592a0" "LANG=C: the session goes on"
+type_line clocale "quit"
+expect clocale "EXITED:0" "LANG=C: quit exits 0"
+sane clocale "LANG=C"
+
 # --- Ctrl-Z and fg; SIGWINCH under the help overlay -------------------------
 $T kill-session -t susp 2>/dev/null
 $T new-session -d -s susp -x 100 -y 30 "sh -i"
@@ -64,8 +77,7 @@ $T send-keys -t susp "sh -c 'env HOME=$tmp/home XDG_STATE_HOME=$tmp/state TERM=t
 expect susp "heapscope>" "suspend: heapscope started in a shell"
 type_line susp "p = malloc(24)"
 $T send-keys -t susp C-z
-sleep 0.5
-if [ "$(alt susp)" = 0 ]; then ok; else bad "Ctrl-Z: the shell gets the normal screen back"; fi
+if wait_alt susp 0; then ok; else bad "Ctrl-Z: the shell gets the normal screen back"; fi
 $T send-keys -t susp "fg" Enter
 expect susp "p = malloc(24)" "fg: the screen comes back with its state"
 $T send-keys -t susp F1

@@ -5,6 +5,10 @@
 # terminal is still in the alternate screen) and the tty's line modes.
 bin=$(cd "$(dirname "${1:-build/heapscope}")" && pwd)/$(basename "${1:-build/heapscope}")
 pass=0 fail=0
+# the locale is pinned, not inherited from whoever runs the tests: UTF-8
+# (for tmux and heapscope alike) unless a test sets LANG=C for itself
+unset LC_ALL LC_CTYPE LC_COLLATE LC_MESSAGES LANGUAGE
+export LANG=C.UTF-8
 if ! command -v tmux >/dev/null 2>&1; then
 	echo "tui: tmux is not installed (apt-get install tmux); these tests need it"
 	echo "tui: 0 passed, 1 failed"
@@ -21,7 +25,8 @@ ok() { pass=$((pass + 1)); }
 bad() {
 	fail=$((fail + 1))
 	echo "tui: FAILED: $1"
-	[ -f "$tmp/screen" ] && sed 's/^/    | /' "$tmp/screen" | head -60
+	# the last screen captured, without its blank bottom rows
+	[ -f "$tmp/screen" ] && awk '{ l[NR] = $0 } NF { last = NR } END { for (i = 1; i <= last && i <= 60; i++) print "    | " l[i] }' "$tmp/screen"
 }
 
 # start NAME COLS ROWS [ENV...]: a fresh heapscope in its own tmux session
@@ -55,6 +60,43 @@ wait_for() {
 	while [ $i -lt 100 ]; do
 		snap "$1" "$3"
 		if grep -q -- "$2" "$tmp/screen"; then return 0; fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# gone NAME PATTERN [capture flags]: poll until no line matches, up to 10 s
+# (a check that something went away must not pass just by looking early,
+# nor fail by looking before the key was read)
+gone() {
+	i=0
+	while [ $i -lt 100 ]; do
+		snap "$1" "$3"
+		if ! grep -q -- "$2" "$tmp/screen"; then return 0; fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# last_line_lacks NAME PATTERN: poll until the bottom line does not match
+last_line_lacks() {
+	i=0
+	while [ $i -lt 100 ]; do
+		snap "$1"
+		if ! tail -1 "$tmp/screen" | grep -q -- "$2"; then return 0; fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# wait_alt NAME VALUE: poll until the pane's alternate screen is VALUE
+wait_alt() {
+	i=0
+	while [ $i -lt 100 ]; do
+		[ "$(alt "$1")" = "$2" ] && return 0
 		sleep 0.1
 		i=$((i + 1))
 	done
