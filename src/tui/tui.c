@@ -854,6 +854,9 @@ static void keys(tui *t, int ch, double budget_ms)
 		if (ch == KEY_RESIZE) {
 			getmaxyx(stdscr, t->rows, t->cols);
 			layout_compute(t);
+			/* the terminal may have reflowed the old screen, even at
+			 * the same size: redraw every cell, not the difference */
+			clearok(curscr, TRUE);
 			t->dirty = true;
 		} else if (ch == KEY_MOUSE) {
 			mouse(t);

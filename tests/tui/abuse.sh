@@ -32,6 +32,25 @@ type_line storm "quit"
 expect storm "EXITED:0" "resize storm: quit exits 0"
 sane storm "resize storm"
 
+# --- a SIGWINCH repaints the whole screen, even at the same size: the
+# terminal may have reflowed what was on it (once a storm left the panes
+# blank), and tmux ends a storm back at the first size this way
+start winch 120 40
+type_line winch "p = malloc(24)"
+expect winch "#1 p = malloc(24)" "winch: the operation is shown"
+$T pipe-pane -t winch -o "cat >>$tmp/winch.out"
+pid=$($T list-panes -t winch -F '#{pane_pid}')
+pkill -WINCH -P "$pid" -f heapscope
+i=0
+while [ $i -lt 100 ] && ! grep -q "chunks (3 in the heap" "$tmp/winch.out" 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if grep -q "chunks (3 in the heap" "$tmp/winch.out" 2>/dev/null; then ok; else bad "SIGWINCH at the same size: the panes are repainted"; fi
+$T pipe-pane -t winch
+type_line winch "quit"
+expect winch "EXITED:0" "winch: quit exits 0"
+
 # --- pastes, invalid UTF-8, deep nesting at the prompt ---------------------
 start paste 100 30
 head -c 100000 /dev/zero | tr '\0' 'x' >"$tmp/paste"
