@@ -54,54 +54,31 @@ fits() {
 		awk -v w="$1" '{ if (length($0) > w) exit 1 }'
 }
 
-# wait_for NAME PATTERN [capture flags]: poll the screen for up to 10 s
-wait_for() {
-	i=0
-	while [ $i -lt 100 ]; do
-		snap "$1" "$3"
-		if grep -q -- "$2" "$tmp/screen"; then return 0; fi
+# poll CMD...: run CMD every 0.1 s until it succeeds, for up to 10 s (a
+# check that something went away must not pass by looking early, nor any
+# check fail by looking before the key was read)
+poll() {
+	_poll=0
+	while [ $_poll -lt 100 ]; do
+		"$@" 2>/dev/null && return 0
 		sleep 0.1
-		i=$((i + 1))
+		_poll=$((_poll + 1))
 	done
 	return 1
 }
+shows() { snap "$1" "$3" && grep -q -- "$2" "$tmp/screen"; }
+lacks() { snap "$1" "$3" && ! grep -q -- "$2" "$tmp/screen"; }
+bottom_lacks() { snap "$1" && ! tail -1 "$tmp/screen" | grep -q -- "$2"; }
+alt_is() { [ "$(alt "$1")" = "$2" ]; }
 
-# gone NAME PATTERN [capture flags]: poll until no line matches, up to 10 s
-# (a check that something went away must not pass just by looking early,
-# nor fail by looking before the key was read)
-gone() {
-	i=0
-	while [ $i -lt 100 ]; do
-		snap "$1" "$3"
-		if ! grep -q -- "$2" "$tmp/screen"; then return 0; fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# last_line_lacks NAME PATTERN: poll until the bottom line does not match
-last_line_lacks() {
-	i=0
-	while [ $i -lt 100 ]; do
-		snap "$1"
-		if ! tail -1 "$tmp/screen" | grep -q -- "$2"; then return 0; fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# wait_alt NAME VALUE: poll until the pane's alternate screen is VALUE
-wait_alt() {
-	i=0
-	while [ $i -lt 100 ]; do
-		[ "$(alt "$1")" = "$2" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+# wait_for NAME PATTERN [capture flags]: until the screen shows PATTERN
+wait_for() { poll shows "$@"; }
+# gone NAME PATTERN [capture flags]: until no line matches
+gone() { poll lacks "$@"; }
+# last_line_lacks NAME PATTERN: until the bottom line does not match
+last_line_lacks() { poll bottom_lacks "$@"; }
+# wait_alt NAME VALUE: until the pane's alternate screen is VALUE
+wait_alt() { poll alt_is "$@"; }
 
 expect() { # expect NAME PATTERN DESCRIPTION [capture flags]
 	if wait_for "$1" "$2" "$4"; then ok; else bad "$3 (pattern '$2')"; fi
