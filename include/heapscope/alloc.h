@@ -134,7 +134,8 @@ typedef enum alloc_ev_kind {
 	ALLOC_EV_MPROTECT, /* a=addr b=len c=MEM_R|MEM_W|MEM_X (an arena's heap grows, a thread stack is set up) */
 	ALLOC_EV_ARENA, /* idx 0 new arena (a=its malloc_state, b=its number), 1 reused from the free list, 2 reused
 			 * (the limit c was reached), 3 freed (its last thread exited) */
-	ALLOC_EV_THREAD, /* idx 0 created (b=thread, a=its stack; c=1 a cached stack), 1 exited (b=thread) */
+	ALLOC_EV_THREAD, /* idx 0 created (b=thread, a=its stack; c=1 a cached stack), 1 exited (b=thread; c=1
+			  * not joined yet), 2 joined (b=thread, c=the joiner) */
 	ALLOC_EV_FAIL, /* the check that failed; text in alloc.msg */
 	ALLOC_EV_KIND_COUNT
 } alloc_ev_kind;
@@ -199,6 +200,7 @@ typedef struct alloc_arena {
 /* A thread of the process (thread.c); thread 0 is main. */
 typedef struct alloc_thread {
 	bool alive;
+	bool unjoined; /* returned, but no thread has joined it: its stack stays mapped */
 	int8_t arena; /* thread_arena (-1: none yet) */
 	bool tcache_off; /* tcache_shutting_down */
 	uint64_t tcache; /* its tcache (the running thread's is alloc.tcache) */
@@ -455,10 +457,15 @@ int alloc_thread_switch(alloc *a, unsigned n, bool *created);
  * dtv_slots, when not 0, is the process's dtv size from now on (a
  * recording says it: each TLS module takes one). */
 int alloc_thread_create(alloc *a, unsigned n, unsigned dtv_slots, uint64_t *dtv);
-/* Thread n returns and the main thread joins it: its tcache is emptied
- * into the arenas, its arena goes to the free list when it was the last
- * one attached, its stack to the stack cache; the main thread runs next. */
-int alloc_thread_exit(alloc *a, unsigned n);
+/* Thread n returns: its tcache is emptied into the arenas, its arena goes
+ * to the free list when it was the last one attached; the main thread runs
+ * next.  With join, main joins it at once (its stack to the stack cache);
+ * without, its stack stays mapped until alloc_thread_join. */
+int alloc_thread_exit(alloc *a, unsigned n, bool join);
+/* pthread_join(n) called by the running thread: thread n, which has
+ * returned, gives its stack to the stack cache (past 40 MiB the oldest
+ * cached stacks are unmapped and their dtv freed, by the joiner). */
+int alloc_thread_join(alloc *a, unsigned n);
 /* The cores the process sees (1..64; arena_get2 allows 8 arenas per core). */
 int alloc_set_cores(alloc *a, unsigned n);
 /* Arena k's state as a view reads it: main_arena's (k 0) from the live

@@ -69,9 +69,10 @@
 	X(GLOBAL, "global") /* declare the global recorded at blob x (eng_global_record) */    \
 	X(DESIGN, "allocator") /* a fresh process whose malloc is eng_design(x) (0: glibc) */ \
 	X(THREAD, "thread") /* thread x runs the following calls (created by main when new) */ \
-	X(THREAD_EXIT, "thread_exit") /* thread x returns; main joins it */                   \
+	X(THREAD_EXIT, "thread_exit") /* thread x returns; main joins it (y=1: no one yet) */  \
 	X(THREAD_CREATE, "thread_create") /* pthread_create(x) in this thread (y: dtv entries); the dtv */ \
-	X(CORES, "cores") /* the process sees x cores (arena_get2's limit) */
+	X(CORES, "cores") /* the process sees x cores (arena_get2's limit) */               \
+	X(THREAD_JOIN, "thread_join") /* this thread joins thread x, which has returned */
 
 typedef enum eng_opkind {
 #define X(id, name) ENG_##id,

@@ -151,6 +151,32 @@ static void run_thread(alloc *a, unsigned n)
 	a->thread = (uint8_t)n;
 }
 
+/* A returned thread is joined by the running thread (__nptl_free_stack):
+ * its stack goes to the cache, newest first; past 40 MiB the oldest are
+ * unmapped and their dtv freed, by the joiner. */
+/* The oldest cached stack is freed: its dtv, then its mapping. */
+static void drop_oldest_stack(alloc *a)
+{
+	alloc_cached_stack *o = &a->cstack[--a->ncached];
+	a->stack_cache_size -= o->len;
+	alloc_libc_free(a, o->dtv);
+	alloc_vm_unmap_range(a, o->stack, o->len);
+	alloc_emit(a, ALLOC_EV_MUNMAP, ALLOC_BIN_NONE, 0, o->stack, o->len, 0);
+}
+
+static void queue_stack(alloc *a, alloc_thread *t)
+{
+	t->unjoined = false;
+	if (a->ncached == ALLOC_STACK_CACHE) /* more than the model keeps: the oldest goes now */
+		drop_oldest_stack(a);
+	memmove(&a->cstack[1], &a->cstack[0], sizeof *a->cstack * a->ncached);
+	a->cstack[0] = (alloc_cached_stack){t->stack, t->stack_len, t->dtv};
+	a->ncached++;
+	a->stack_cache_size += t->stack_len;
+	while (a->stack_cache_size > STACK_CACHE_MAX && a->ncached)
+		drop_oldest_stack(a);
+}
+
 /* pthread_create, called by thread creator: a stack from the cache (the
  * newest of the best-fitting size), or a new mapping whose guard page
  * stays PROT_NONE, then the dtv calloc'd for the new thread's TLS. */
@@ -160,6 +186,8 @@ static bool create(alloc *a, unsigned n, unsigned creator)
 	a->multi = true;
 	uint64_t len = ALIGN_UP(a->stack_limit, PAGE) + STACK_GUARD;
 	alloc_thread *t = &a->th[n];
+	if (t->unjoined) /* its number is reused: the creator joins it first */
+		queue_stack(a, t);
 	int best = -1;
 	for (unsigned i = 0; i < a->ncached; i++) {
 		if (a->cstack[i].len < len)
@@ -242,7 +270,7 @@ int alloc_thread_create(alloc *a, unsigned n, unsigned dtv_slots, uint64_t *dtv)
 	OP_END(a);
 }
 
-int alloc_thread_exit(alloc *a, unsigned n)
+int alloc_thread_exit(alloc *a, unsigned n, bool join)
 {
 	OP_BEGIN(a);
 	if (n == 0 || n >= ALLOC_MAX_THREADS || !a->th[n].alive)
@@ -278,29 +306,21 @@ int alloc_thread_exit(alloc *a, unsigned n)
 		alloc_emit(a, ALLOC_EV_ARENA, ALLOC_BIN_NONE, 3, k ? a->ar[k].state : a->lay.arena, (uint64_t)k, 0);
 	}
 	t->alive = false;
-	alloc_emit(a, ALLOC_EV_THREAD, ALLOC_BIN_NONE, 1, t->stack, n, 0);
-	/* pthread_join in main: the stack goes to the cache (newest first);
-	 * past 40 MiB the oldest are freed, their dtv with them */
+	t->unjoined = !join;
+	alloc_emit(a, ALLOC_EV_THREAD, ALLOC_BIN_NONE, 1, t->stack, n, !join);
 	run_thread(a, 0);
-	if (a->ncached == ALLOC_STACK_CACHE) {
-		/* more than the model keeps: the oldest goes now */
-		alloc_cached_stack *o = &a->cstack[--a->ncached];
-		a->stack_cache_size -= o->len;
-		alloc_libc_free(a, o->dtv);
-		alloc_vm_unmap_range(a, o->stack, o->len);
-		alloc_emit(a, ALLOC_EV_MUNMAP, ALLOC_BIN_NONE, 0, o->stack, o->len, 0);
-	}
-	memmove(&a->cstack[1], &a->cstack[0], sizeof *a->cstack * a->ncached);
-	a->cstack[0] = (alloc_cached_stack){t->stack, t->stack_len, t->dtv};
-	a->ncached++;
-	a->stack_cache_size += t->stack_len;
-	while (a->stack_cache_size > STACK_CACHE_MAX && a->ncached) {
-		alloc_cached_stack *o = &a->cstack[--a->ncached];
-		a->stack_cache_size -= o->len;
-		alloc_libc_free(a, o->dtv);
-		alloc_vm_unmap_range(a, o->stack, o->len);
-		alloc_emit(a, ALLOC_EV_MUNMAP, ALLOC_BIN_NONE, 0, o->stack, o->len, 0);
-	}
+	if (join)
+		queue_stack(a, t);
+	OP_END(a);
+}
+
+int alloc_thread_join(alloc *a, unsigned n)
+{
+	OP_BEGIN(a);
+	if (n == 0 || n >= ALLOC_MAX_THREADS || !a->th[n].unjoined)
+		OP_END(a);
+	alloc_emit(a, ALLOC_EV_THREAD, ALLOC_BIN_NONE, 2, a->th[n].stack, n, a->thread);
+	queue_stack(a, &a->th[n]);
 	OP_END(a);
 }
 

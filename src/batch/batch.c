@@ -46,8 +46,8 @@ static void verify(bctx *c, const eng_result *r)
 	sess_script_view v;
 	if (c->differs || !sess_script(c->s, &v) || !v.next)
 		return;
-	if (r->kind == ENG_THREAD || r->kind == ENG_THREAD_EXIT)
-		return; /* a tN: prefix: the call after it has the line's result */
+	if (r->kind == ENG_THREAD || r->kind == ENG_THREAD_EXIT || r->kind == ENG_THREAD_JOIN)
+		return; /* a tN: prefix (the call after it has the line's result), or no result */
 	char msg[512];
 	if (verify_op(&c->vs, v.lines[v.next - 1], r, eng_heap(c->e), msg, sizeof msg) < 0) {
 		fprintf(stderr, "%s:%zu: operation #%llu differs from the recording: %s\n  %s\n", v.path, v.next,

@@ -491,7 +491,10 @@ static int apply(engine *e, const eng_op *op_in, uint64_t *ret)
 		break;
 	}
 	case ENG_THREAD_EXIT:
-		st = alloc_thread_exit(a, (unsigned)op->x);
+		st = alloc_thread_exit(a, (unsigned)op->x, op->y == 0);
+		break;
+	case ENG_THREAD_JOIN:
+		st = alloc_thread_join(a, (unsigned)op->x);
 		break;
 	case ENG_THREAD_CREATE:
 		st = alloc_thread_create(a, (unsigned)op->x, (unsigned)op->y, ret);

@@ -52,6 +52,9 @@ void report_arenas(sbuf *b, alloc *a)
 			  a->mp.arena_max ? "arena_max was set" : "arenas passed arena_test");
 	for (unsigned t = 0; t < ALLOC_MAX_THREADS; t++) {
 		const alloc_thread *th = &a->th[t];
+		if (th->unjoined)
+			sb_printf(b, "thread %u: returned, not joined yet: stack 0x%llx-0x%llx stays mapped, dtv 0x%llx\n", t,
+				  X(th->stack), X(th->stack + th->stack_len), X(th->dtv));
 		if (!th->alive)
 			continue;
 		uint64_t tc = t == a->thread ? a->tcache : th->tcache;

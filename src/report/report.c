@@ -497,8 +497,14 @@ void report_event(sbuf *b, const alloc *a, const alloc_ev *ev)
 		if (ev->idx == 0)
 			sb_printf(b, "pthread_create: thread %llu %s at 0x%llx", X(ev->b),
 				  ev->c ? "reuses a cached stack" : "gets a new stack (a guard page, then 8 MiB)", X(ev->a));
-		else
+		else if (ev->idx == 1 && ev->c)
+			sb_printf(b, "thread %llu has exited; no one has joined it yet, so its stack stays mapped", X(ev->b));
+		else if (ev->idx == 1)
 			sb_printf(b, "thread %llu has exited; main joins it and its stack goes to the stack cache", X(ev->b));
+		else if (ev->c == 0)
+			sb_printf(b, "main joins thread %llu: its stack goes to the stack cache", X(ev->b));
+		else
+			sb_printf(b, "thread %llu joins thread %llu: its stack goes to the stack cache", X(ev->c), X(ev->b));
 		break;
 	case ALLOC_EV_FAIL:
 		sb_printf(b, "%s", a->msg[0] ? a->msg : "check failed");

@@ -66,10 +66,14 @@
 	  "the running thread calls pthread_create: thread N gets a stack (or a cached one) and its dtv, "       \
 	  "calloc'd by the running thread (recordings use it; tN: alone has main create N)",                    \
 	  "thread_create 2", cmd_thread_create)                                                                 \
-	X("thread_exit", "E", -1, 0, 0, "N",                                                                   \
+	X("thread_exit", "Ew", -1, 0, 0, "N [unjoined]",                                                       \
 	  "thread N returns and main joins it: its tcache goes back to the arenas, its arena to the free list, " \
-	  "its stack to the stack cache",                                                                       \
+	  "its stack to the stack cache; unjoined: its stack stays mapped until thread_join N",                 \
 	  "thread_exit 1", cmd_thread_exit)                                                                     \
+	X("thread_join", "E", -1, 0, 0, "N",                                                                   \
+	  "the running thread calls pthread_join on thread N, which returned unjoined: its stack goes to the "   \
+	  "stack cache (past 40 MiB the oldest are unmapped and their dtv freed)",                              \
+	  "thread_join 1", cmd_thread_join)                                                                     \
 	X("cores", "E", -1, 0, 0, "N",                                                                         \
 	  "the CPUs the process sees (default 2): past arena_test, malloc makes at most 8 x N arenas",          \
 	  "cores 1", cmd_cores)                                                                                 \
@@ -216,6 +220,7 @@ static int cmd_ulimit(session *s, const sess_args *a);
 static int cmd_bt(session *s, const sess_args *a);
 static int cmd_thread(session *s, const sess_args *a);
 static int cmd_thread_exit(session *s, const sess_args *a);
+static int cmd_thread_join(session *s, const sess_args *a);
 static int cmd_thread_create(session *s, const sess_args *a);
 static int cmd_cores(session *s, const sess_args *a);
 static int cmd_arenas(session *s, const sess_args *a);
@@ -599,6 +604,9 @@ static int cmd_ulimit(session *s, const sess_args *a)
 	return script_run_op(s, &op, NULL);
 }
 
+/* a thread number stays taken until its thread is joined, as a pthread_t does */
+#define UNJOINED "that thread has returned but no one has joined it: `thread_join N` first"
+
 /* Why the process cannot have threads here, or NULL when it can. */
 static const char *no_threads(session *s)
 {
@@ -623,6 +631,10 @@ int script_thread_prefix(session *s, uint64_t n, const char *file, size_t line, 
 	}
 	if (n == eng_heap(s->eng)->thread)
 		return SESS_OK;
+	if (eng_heap(s->eng)->th[n].unjoined) {
+		script_error(s, file, line, col, NULL, "%s", UNJOINED);
+		return SESS_ERROR;
+	}
 	eng_op op = {.kind = ENG_THREAD, .dst = -1, .x = n};
 	return script_run_op(s, &op, NULL);
 }
@@ -642,6 +654,8 @@ static int cmd_thread_create(session *s, const sess_args *a)
 		why = "threads 1 to 63 can be created (0 is main)";
 	else if (!why && eng_heap(s->eng)->th[n].alive)
 		why = "that thread is running already";
+	else if (!why && eng_heap(s->eng)->th[n].unjoined)
+		why = UNJOINED;
 	if (why) {
 		script_error(s, a->file, a->line, a->v[0].col, NULL, "%s", why);
 		return SESS_ERROR;
@@ -655,7 +669,7 @@ static int cmd_thread_create(session *s, const sess_args *a)
 	return script_run_op(s, &op, NULL);
 }
 
-/* thread_exit N */
+/* thread_exit N [unjoined] */
 static int cmd_thread_exit(session *s, const sess_args *a)
 {
 	const char *why = no_threads(s);
@@ -664,12 +678,44 @@ static int cmd_thread_exit(session *s, const sess_args *a)
 	if (!why && (n == 0 || n >= ALLOC_MAX_THREADS))
 		why = "the main thread (0) does not exit here; threads 1 to 63 do";
 	else if (!why && !h->th[n].alive)
-		why = "that thread is not running (a thread starts with `thread N` or a tN: line)";
+		why = h->th[n].unjoined ? "that thread has returned already (thread_join N joins it)"
+					: "that thread is not running (a thread starts with `thread N` or a tN: line)";
 	if (why) {
 		script_error(s, a->file, a->line, a->v[0].col, NULL, "%s", why);
 		return SESS_ERROR;
 	}
-	eng_op op = {.kind = ENG_THREAD_EXIT, .dst = -1, .x = n};
+	bool unjoined = false;
+	if (a->n > 1) {
+		if (a->v[1].len != 8 || memcmp(a->v[1].text, "unjoined", 8)) {
+			script_error(s, a->file, a->line, a->v[1].col, NULL,
+				     "expected `unjoined` (the thread returns and no one joins it yet) or nothing");
+			return SESS_ERROR;
+		}
+		unjoined = true;
+	}
+	eng_op op = {.kind = ENG_THREAD_EXIT, .dst = -1, .x = n, .y = unjoined};
+	return script_run_op(s, &op, NULL);
+}
+
+/* thread_join N */
+static int cmd_thread_join(session *s, const sess_args *a)
+{
+	const char *why = no_threads(s);
+	uint64_t n = a->v[0].num;
+	const alloc *h = eng_heap(s->eng);
+	if (!why && (n == 0 || n >= ALLOC_MAX_THREADS))
+		why = "threads 1 to 63 can be joined (main is not)";
+	else if (!why && n == h->thread)
+		why = "a thread cannot join itself (pthread_join returns EDEADLK)";
+	else if (!why && h->th[n].alive)
+		why = "that thread is still running: `thread_exit N unjoined` first";
+	else if (!why && !h->th[n].unjoined)
+		why = "that thread has no stack to give back: it was never created, or it was joined already";
+	if (why) {
+		script_error(s, a->file, a->line, a->v[0].col, NULL, "%s", why);
+		return SESS_ERROR;
+	}
+	eng_op op = {.kind = ENG_THREAD_JOIN, .dst = -1, .x = n};
 	return script_run_op(s, &op, NULL);
 }
 

@@ -26,7 +26,9 @@
  *
  * Threads: a `tN: ` prefix makes thread N run that line's call, `thread N`
  * every call after it, `thread_exit N` makes thread N return (main joins
- * it).  Main creates a thread when its first call comes, as heapscope's
+ * it), `thread_exit N unjoined` makes it return with no join (the driver
+ * waits for the task to be gone from /proc), and `thread_join N` has the
+ * line's thread join it.  Main creates a thread when its first call comes, as heapscope's
  * model does; each call then runs on its thread while every other thread
  * waits on a semaphore, so the calls happen in the script's order.
  */
@@ -40,6 +42,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <sys/syscall.h>
 
 #define MAXOPS (1 << 22)
 #define MAXVARS (1 << 20)
@@ -47,10 +50,10 @@
 
 /* the operations that return a block come first (before O_TRIM) */
 enum { O_MALLOC, O_FREE, O_CALLOC, O_REALLOC, O_MEMALIGN, O_ALIGNED_ALLOC, O_POSIX_MEMALIGN, O_VALLOC, O_PVALLOC,
-       O_TRIM, O_MALLOPT, O_PRINT, O_EPRINT, O_PUTS, O_FOPEN, O_FPUTS, O_FCLOSE, O_SETVBUF, O_SBRK, O_TEXIT };
+       O_TRIM, O_MALLOPT, O_PRINT, O_EPRINT, O_PUTS, O_FOPEN, O_FPUTS, O_FCLOSE, O_SETVBUF, O_SBRK, O_TEXIT, O_TJOIN };
 static const char *opname[] = {"malloc", "free", "calloc", "realloc", "memalign", "aligned_alloc",
 			       "posix_memalign", "valloc", "pvalloc", "malloc_trim", "mallopt", "output",
-			       "output", "output", "fopen", "file_io", "fclose", "setvbuf", "sbrk", "thread_exit"};
+			       "output", "output", "fopen", "file_io", "fclose", "setvbuf", "sbrk", "thread_exit", "thread_join"};
 #define MAXTHREADS 64
 static uint8_t thr[MAXOPS]; /* the thread that runs each operation */
 static const char *text[MAXOPS];
@@ -205,6 +208,9 @@ static int param(void)
 static char *base;
 
 /* Run operation i on the calling thread and keep what it returned. */
+static pthread_t tid[MAXTHREADS];
+static volatile pid_t ktid[MAXTHREADS]; /* each worker's kernel thread id */
+
 static void run_op(size_t i)
 {
 	void *r = NULL;
@@ -293,6 +299,9 @@ static void run_op(size_t i)
 	case O_SBRK:
 		sbrk((intptr_t)arg1[i]);
 		break;
+	case O_TJOIN:
+		pthread_join(tid[arg1[i]], NULL);
+		break;
 	}
 	if (kind[i] < O_TRIM && kind[i] != O_FREE) {
 		if (r) {
@@ -313,6 +322,7 @@ static volatile bool quit[MAXTHREADS];
 static void *worker(void *arg)
 {
 	unsigned t = (unsigned)(uintptr_t)arg;
+	ktid[t] = (pid_t)syscall(SYS_gettid);
 	for (;;) {
 		sem_wait(&go[t]);
 		if (quit[t])
@@ -361,6 +371,14 @@ int main(int argc, char **argv, char **envp)
 		if (*p == '#' || *p == '\n' || *p == '\r' || !*p) {
 		} else if (lit("thread_exit ")) {
 			kind[nops] = O_TEXIT;
+			arg1[nops] = num();
+			if (arg1[nops] == 0 || arg1[nops] >= MAXTHREADS)
+				die("bad thread number", lineno);
+			ws();
+			arg2[nops] = lit("unjoined");
+			nops++;
+		} else if (lit("thread_join ")) {
+			kind[nops] = O_TJOIN;
 			arg1[nops] = num();
 			if (arg1[nops] == 0 || arg1[nops] >= MAXTHREADS)
 				die("bad thread number", lineno);
@@ -527,7 +545,6 @@ int main(int argc, char **argv, char **envp)
 		if (write(2, hs, (size_t)hn) != hn)
 			return 1;
 	}
-	static pthread_t tid[MAXTHREADS];
 	static bool alive[MAXTHREADS];
 	for (unsigned t = 0; t < MAXTHREADS; t++) {
 		sem_init(&go[t], 0, 0);
@@ -539,9 +556,22 @@ int main(int argc, char **argv, char **envp)
 			if (alive[t]) {
 				quit[t] = true;
 				sem_post(&go[t]);
-				pthread_join(tid[t], NULL);
+				if (!arg2[i])
+					pthread_join(tid[t], NULL);
+				else {
+					/* returned, not joined: wait until the kernel
+					 * has reaped the task, its exit work all done */
+					char path[64];
+					snprintf(path, sizeof path, "/proc/self/task/%d", (int)ktid[t]);
+					while (access(path, F_OK) == 0)
+						usleep(100);
+				}
 				alive[t] = false;
 			}
+			continue;
+		}
+		if (kind[i] == O_TJOIN && t == 0) {
+			pthread_join(tid[arg1[i]], NULL);
 			continue;
 		}
 		if (t == 0) {
@@ -559,7 +589,7 @@ int main(int argc, char **argv, char **envp)
 		sem_wait(&done[t]);
 	}
 	for (size_t i = 0, seq = 0; i < nops; i++) {
-		if (kind[i] == O_TEXIT)
+		if (kind[i] == O_TEXIT || kind[i] == O_TJOIN)
 			continue;
 		putu(seq++);
 		puts_(" ");

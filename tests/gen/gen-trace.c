@@ -200,7 +200,7 @@ int main(int argc, char **argv)
 	if (!strcmp(sc, "tunable"))
 		printf("tunable tcache_count %llu\n", (unsigned long long)between(0, 3));
 	unsigned nthreads = 6;
-	bool alive[16] = {true};
+	bool alive[16] = {true}, unjoined[16] = {false};
 	if (!strcmp(sc, "threads")) {
 		unsigned long long seed = strtoull(argv[2], NULL, 0);
 		if (seed % 3 == 2) {
@@ -216,8 +216,20 @@ int main(int argc, char **argv)
 		if (!strcmp(sc, "threads")) {
 			unsigned t = (unsigned)(rnd() % nthreads);
 			if (t && alive[t] && chance(1)) {
-				printf("thread_exit %u\n", t);
+				/* half the threads return unjoined: their stack
+				 * stays out of the cache until main joins them */
+				unjoined[t] = chance(50);
+				printf("thread_exit %u%s\n", t, unjoined[t] ? " unjoined" : "");
 				alive[t] = false;
+				n++;
+				continue;
+			}
+			if (unjoined[t]) {
+				/* its number is free again only after the join */
+				if (!chance(30))
+					continue;
+				printf("t0: thread_join %u\n", t);
+				unjoined[t] = false;
 				n++;
 				continue;
 			}

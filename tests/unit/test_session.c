@@ -552,8 +552,49 @@ static void messages(void)
 	done(s);
 }
 
+/* thread_exit N unjoined and thread_join N: the stack stays out of the
+ * cache until the join, and every misuse is refused with its reason */
+static void joins(void)
+{
+	session *s = fresh();
+	const alloc *h = eng_heap(sess_engine(s));
+	CHECK(sess_exec(s, "t1: a = malloc(24)", NULL, 1) == SESS_OK);
+	CHECK(sess_exec(s, "thread 0", NULL, 1) == SESS_OK);
+	BAD("thread_join 1", "that thread is still running: `thread_exit N unjoined` first");
+	BAD("thread_exit 1 later", "expected `unjoined`");
+	CHECK(sess_exec(s, "thread_exit 1 unjoined", NULL, 2) == SESS_OK);
+	CHECK(h->th[1].unjoined && !h->th[1].alive);
+	CHECK_EQ(h->ncached, 0);
+	BAD("t1: b = malloc(8)", "that thread has returned but no one has joined it");
+	BAD("thread_create 1", "that thread has returned but no one has joined it");
+	BAD("thread_exit 1", "that thread has returned already");
+	BAD("thread_join 0", "threads 1 to 63 can be joined");
+	BAD("thread_join 5", "it was never created, or it was joined already");
+	/* a thread created meanwhile gets a new stack and its dtv */
+	CHECK(sess_exec(s, "t2: b = malloc(24)", NULL, 3) == SESS_OK);
+	CHECK(h->th[2].stack != h->th[1].stack && h->th[2].dtv != 0);
+	BAD("thread_join 2", "a thread cannot join itself");
+	CHECK(sess_exec(s, "t0: thread_join 1", NULL, 4) == SESS_OK);
+	CHECK(!h->th[1].unjoined);
+	CHECK_EQ(h->ncached, 1);
+	BAD("thread_join 1", "it was joined already");
+	/* the next new thread takes the joined one's stack */
+	uint64_t st1 = h->cstack[0].stack;
+	CHECK(sess_exec(s, "t3: c = malloc(24)", NULL, 5) == SESS_OK);
+	CHECK_EQ(h->th[3].stack, st1);
+	CHECK_EQ(h->ncached, 0);
+	/* undo goes back across the join */
+	CHECK(sess_exec(s, "undo", NULL, 6) == SESS_OK);
+	CHECK(sess_exec(s, "undo", NULL, 7) == SESS_OK);
+	CHECK(sess_exec(s, "undo", NULL, 8) == SESS_OK);
+	h = eng_heap(sess_engine(s));
+	CHECK(h->th[1].unjoined);
+	done(s);
+}
+
 int main(void)
 {
+	joins();
 	playback();
 	arguments();
 	stdio();
