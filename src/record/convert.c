@@ -16,9 +16,13 @@
  * creating thread (with its dtv calloc's result, or none when a cached
  * stack brought its own), N the lowest thread number free then (1..63);
  * a call from another thread than the previous one gets a `tN: ` prefix;
- * a thread's exit becomes `thread_exit N`, after which the model runs
- * main.  glibc frees a joined thread's dtv itself when the stack cache
- * overflows, and so does the model: such frees are comments here.
+ * a thread's exit becomes `thread_exit N unjoined` and its pthread_join
+ * (or a pthread_detach after it) `thread_join N` in the joining thread:
+ * N stays taken in between, and only the join gives the stack to the
+ * cache.  A detached thread's exit is `thread_exit N`, joined at once.
+ * After an exit the model runs main.  glibc frees a joined thread's dtv
+ * itself when the stack cache overflows, and so does the model: such
+ * frees are comments here.
  */
 #include "record.h"
 
@@ -233,7 +237,8 @@ int record_convert(const char *logpath, const char *outpath, char *err, size_t e
 	uint64_t other_threads = 0, n = 0, untracked = 0;
 	/* threads: number -> its TID (0: free), and creations under way */
 	uint64_t ttid[ALLOC_MAX_THREADS] = {0}, slot_k[ALLOC_MAX_THREADS] = {0}, pend_by[ALLOC_MAX_THREADS] = {0};
-	bool created[ALLOC_MAX_THREADS] = {false};
+	bool created[ALLOC_MAX_THREADS] = {false}, detached[ALLOC_MAX_THREADS] = {false},
+	     exited[ALLOC_MAX_THREADS] = {false};
 	unsigned running = 0; /* the thread the replay runs now */
 	while ((len = getline(&line, &cap, in)) > 0) {
 		if (line[len - 1] == '\n')
@@ -251,7 +256,7 @@ int record_convert(const char *logpath, const char *outpath, char *err, size_t e
 				if (nn < ALLOC_MAX_THREADS) {
 					slot_k[nn] = k;
 					pend_by[nn] = who;
-					created[nn] = false;
+					created[nn] = detached[nn] = exited[nn] = false;
 				}
 				continue;
 			}
@@ -276,11 +281,32 @@ int record_convert(const char *logpath, const char *outpath, char *err, size_t e
 			} else if (!strcmp(what, "failed")) {
 				slot_k[nn] = 0;
 			} else if (!strcmp(what, "exit")) {
-				if (created[nn])
-					fprintf(out, "thread_exit %u\n", nn);
-				slot_k[nn] = 0;
 				ttid[nn] = 0;
+				if (created[nn] && !detached[nn]) {
+					/* the number stays taken until the join */
+					fprintf(out, "thread_exit %u unjoined\n", nn);
+					exited[nn] = true;
+				} else {
+					if (created[nn])
+						fprintf(out, "thread_exit %u\n", nn);
+					slot_k[nn] = 0;
+				}
 				running = 0;
+			} else if (!strcmp(what, "join") || !strcmp(what, "detach")) {
+				if (!exited[nn]) {
+					detached[nn] = true; /* it gives its stack back itself */
+					continue;
+				}
+				unsigned by = 0;
+				for (unsigned t = 1; t < ALLOC_MAX_THREADS; t++)
+					if (ttid[t] && ttid[t] == who)
+						by = t;
+				if (by != running)
+					fprintf(out, "t%u: ", by);
+				running = by;
+				fprintf(out, "thread_join %u\n", nn);
+				slot_k[nn] = 0;
+				exited[nn] = false;
 			}
 			continue;
 		}
@@ -306,7 +332,10 @@ int record_convert(const char *logpath, const char *outpath, char *err, size_t e
 			pid_main = c.tid;
 		char thr[48] = "";
 		unsigned tn = 0;
-		if (c.tid != pid_main) {
+		/* free(NULL) and malloc_usable_size become comments: they need
+		 * no thread (an exiting thread makes some after its exit line) */
+		bool silent = c.op == 'U' || (c.op == 'F' && !c.arg[0]);
+		if (c.tid != pid_main && !silent) {
 			other_threads++;
 			for (unsigned t = 1; t < ALLOC_MAX_THREADS; t++)
 				if (ttid[t] == c.tid)
@@ -347,7 +376,7 @@ int record_convert(const char *logpath, const char *outpath, char *err, size_t e
 			fprintf(out, "// free(0x%" PRIx64 "): a joined thread's dtv, freed by the model itself\n", c.arg[0]);
 			continue;
 		}
-		if (c.op != 'U' && !(c.op == 'F' && !c.arg[0]) && tn != running) {
+		if (!silent && tn != running) {
 			fprintf(out, "t%u: ", tn);
 			running = tn;
 		}

@@ -25,7 +25,11 @@
  * inside pthread_create) is logged with op D; the new thread logs
  * `H thread_start K TID` with its own TID before it runs, and
  * `H thread_exit K TID` from a thread-specific-data destructor, which
- * glibc runs just before it empties the thread's tcache.
+ * glibc runs just before it empties the thread's tcache.  A successful
+ * pthread_join (or tryjoin, timedjoin, clockjoin) of thread K logs
+ * `H thread_join K TID` after it returns, TID the joiner's, and
+ * pthread_detach (or a detached attribute at creation) logs
+ * `H thread_detach K TID`: they say when its stack goes to the cache.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -496,6 +500,52 @@ static void *trampoline(void *p)
 	return fn(arg);
 }
 
+/* pthread_t -> K for the threads created and not yet joined or detached:
+ * open addressing, a slot whose k is 0 is empty; touched under the lock */
+#define IDS 4096
+static struct {
+	pthread_t id;
+	uint64_t k;
+} ids[IDS];
+
+static size_t id_slot(pthread_t id)
+{
+	size_t i = (size_t)(((uint64_t)id >> 4) * 0x9e3779b97f4a7c15ull) & (IDS - 1);
+	for (size_t n = 0; n < IDS && ids[i].k && ids[i].id != id; n++)
+		i = (i + 1) & (IDS - 1);
+	return i;
+}
+
+/* the thread's K, forgotten from now on (0: not one the recorder saw) */
+static uint64_t id_take(pthread_t id)
+{
+	size_t i = id_slot(id);
+	uint64_t k = ids[i].id == id ? ids[i].k : 0;
+	if (!k)
+		return 0;
+	ids[i].k = 0;
+	/* re-insert the rest of the cluster so that probing still finds it */
+	for (size_t j = (i + 1) & (IDS - 1); ids[j].k; j = (j + 1) & (IDS - 1)) {
+		pthread_t jid = ids[j].id;
+		uint64_t jk = ids[j].k;
+		ids[j].k = 0;
+		size_t to = id_slot(jid);
+		ids[to].id = jid;
+		ids[to].k = jk;
+	}
+	return k;
+}
+
+/* `H WHAT K TID` for the thread id, which leaves the table */
+static void thread_done(const char *what, pthread_t id)
+{
+	pthread_mutex_lock(&lock);
+	uint64_t k = id_take(id);
+	if (k && ready())
+		thread_line(what, k);
+	pthread_mutex_unlock(&lock);
+}
+
 int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
 {
 	static int (*real)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
@@ -519,10 +569,52 @@ int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *
 	creating++;
 	int rc = real(th, attr, trampoline, st);
 	creating--;
-	if (rc)
+	if (rc) {
 		thread_event("thread_failed", k);
+		return rc;
+	}
+	int detached = PTHREAD_CREATE_JOINABLE;
+	if (attr)
+		pthread_attr_getdetachstate(attr, &detached);
+	pthread_mutex_lock(&lock);
+	if (detached == PTHREAD_CREATE_DETACHED) {
+		if (ready())
+			thread_line("thread_detach", k);
+	} else {
+		size_t i = id_slot(*th);
+		if (!ids[i].k || ids[i].id == *th) {
+			ids[i].id = *th;
+			ids[i].k = k;
+		}
+	}
+	pthread_mutex_unlock(&lock);
 	return rc;
 }
+
+/* the join family and pthread_detach: the call, then its line on success */
+#define JOINER(name, params, args)                                                      \
+	int name params                                                                 \
+	{                                                                               \
+		static int(*real) params;                                               \
+		if (!real) {                                                            \
+			busy++;                                                         \
+			real = (int(*) params)dlsym(RTLD_NEXT, #name);                  \
+			busy--;                                                         \
+			if (!real)                                                      \
+				return ENOSYS;                                          \
+		}                                                                       \
+		int rc = real args;                                                     \
+		if (rc == 0)                                                            \
+			thread_done(strcmp(#name, "pthread_detach") ? "thread_join" : "thread_detach", th); \
+		return rc;                                                              \
+	}
+JOINER(pthread_join, (pthread_t th, void **ret), (th, ret))
+JOINER(pthread_tryjoin_np, (pthread_t th, void **ret), (th, ret))
+JOINER(pthread_timedjoin_np, (pthread_t th, void **ret, const struct timespec *abstime), (th, ret, abstime))
+JOINER(pthread_clockjoin_np, (pthread_t th, void **ret, clockid_t clock, const struct timespec *abstime),
+       (th, ret, clock, abstime))
+JOINER(pthread_detach, (pthread_t th), (th))
+#undef JOINER
 
 /* main's start: the calls before it are the C library's and constructors' */
 typedef int (*main_fn)(int, char **, char **);

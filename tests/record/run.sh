@@ -78,7 +78,8 @@ fi
 
 # threads: two waves of workers, each in its own arena, freeing each
 # other's blocks, exiting one at a time; the second wave reuses the
-# arenas and the stacks: the recording replays thread by thread
+# arenas and the stacks; then threads joined late, or detached: the
+# recording replays thread by thread
 record thr "$tmp/threads"
 s=$(ls "$tmp/thr"/*.hs 2>/dev/null | head -1)
 if [ -n "$s" ] && [ "$(grep -c '^thread_create\|^t[0-9]*: thread_create' "$s")" -ge 8 ] &&
@@ -87,6 +88,14 @@ if [ -n "$s" ] && [ "$(grep -c '^thread_create\|^t[0-9]*: thread_create' "$s")" 
 	ok
 else
 	bad "threads: the script lacks its threads: $(grep -c thread "$s" 2>/dev/null) lines name them"
+fi
+# the late joins: six threads return before any is joined, then a detached
+# one and one detached after it returned
+if [ "$(grep -c '^thread_exit [0-9]* unjoined' "$s")" -ge 8 ] && [ "$(grep -c 'thread_join ' "$s")" -ge 8 ] &&
+	grep -q "a joined thread's dtv, freed by the model" "$s"; then
+	ok
+else
+	bad "threads: the late joins are not in the script: $(grep -c 'unjoined' "$s") unjoined exits, $(grep -c 'thread_join' "$s") joins"
 fi
 
 # a program killed midway leaves its calls up to its death, which replay
