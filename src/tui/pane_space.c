@@ -174,10 +174,12 @@ static void build(tui *t, int w)
 		if (mp->kind == MEM_ARENA) /* arena N's heap: writable, or still reserved */
 			vl_add(l, ROLE_DIM, mp->prot ? " heap" : " reserve");
 		if (mp->kind == MEM_TSTACK) {
+			/* its thread's while it runs or waits for a join, else the cache's */
 			unsigned n = (unsigned)mp->aux;
-			bool live = n < ALLOC_MAX_THREADS && a->th[n].alive && a->th[n].stack <= mp->start &&
-				    mp->start < a->th[n].stack + a->th[n].stack_len;
-			vl_add(l, ROLE_DIM, " %s", !mp->prot ? "guard" : live ? "stack" : "cached");
+			bool owned = n < ALLOC_MAX_THREADS && (a->th[n].alive || a->th[n].unjoined) &&
+				     a->th[n].stack <= mp->start && mp->start < a->th[n].stack + a->th[n].stack_len;
+			vl_add(l, ROLE_DIM, " %s",
+			       !mp->prot ? "guard" : !owned ? "cached" : a->th[n].alive ? "stack" : "unjoined");
 		}
 		/* the program's globals in this mapping, highest first */
 		unsigned shown = 0, more = 0;

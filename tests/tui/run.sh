@@ -324,6 +324,12 @@ type_line thr "thread_exit 7"
 expect thr "that thread is not running" "threads: exiting a thread that is not running is refused"
 type_line thr "arena 9"
 expect thr "there are 2 arenas" "threads: an arena number out of range is refused"
+# a thread that returned keeps its stack until it is joined
+type_line thr "thread_exit 1 unjoined"
+expect thr "th1 .* 8M.* unjoined" "threads: a returned thread's stack is labelled unjoined"
+type_line thr "thread_join 1"
+expect thr "main joins thread 1" "threads: the log says who joined"
+expect thr "th1 .* 8M.* cached" "threads: after the join the stack is in the cache"
 type_line thr "quit"
 expect thr "EXITED:0" "threads: quit exits 0"
 
