@@ -151,9 +151,6 @@ static void run_thread(alloc *a, unsigned n)
 	a->thread = (uint8_t)n;
 }
 
-/* A returned thread is joined by the running thread (__nptl_free_stack):
- * its stack goes to the cache, newest first; past 40 MiB the oldest are
- * unmapped and their dtv freed, by the joiner. */
 /* The oldest cached stack is freed: its dtv, then its mapping. */
 static void drop_oldest_stack(alloc *a)
 {
@@ -164,6 +161,9 @@ static void drop_oldest_stack(alloc *a)
 	alloc_emit(a, ALLOC_EV_MUNMAP, ALLOC_BIN_NONE, 0, o->stack, o->len, 0);
 }
 
+/* A returned thread is joined by the running thread (__nptl_free_stack):
+ * its stack goes to the cache, newest first; past 40 MiB the oldest are
+ * unmapped and their dtv freed, by the joiner. */
 static void queue_stack(alloc *a, alloc_thread *t)
 {
 	t->unjoined = false;
